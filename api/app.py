@@ -1,0 +1,328 @@
+"""The HTTP API and the search page: `create_app(settings)` returns the FastAPI app.
+
+A thin edge over the Python API: routes check who may call them, hand the request to the
+Searcher or to index.build, and turn newsdex's named errors into HTTP statuses. Searching
+and indexing block (model, FAISS, SQLite), so every route that does either is a plain
+`def`, which FastAPI runs in its thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
+
+from api.live import LiveIndex
+from api.middleware import BodyLimit, Metrics, RecordMetrics
+from api.schemas import (
+    MAX_PAGE, ArticleDetail, ArticlePage, ArticlesIn, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
+    PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
+)
+from index.embedder import Embedder
+from index.errors import (
+    ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
+)
+from index.settings import Settings
+from search.results import SearchResponse
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+# Where each named error lands; anything else a NewsdexError says is the server's fault.
+ERROR_STATUS: list[tuple[type[NewsdexError], int]] = [
+    (InvalidQuery, 422), (BadArticle, 422), (ArticleNotFound, 404),
+    (IndexNotFound, 503), (IndexIncompatible, 503), (ModelUnavailable, 503),
+]
+
+DESCRIPTION = """\
+Semantic search over a news archive: ask in plain words, get the passages that answer.
+
+Searches and article reads are open unless the server sets `NEWSDEX_READ_KEY`. Writes
+(`POST /articles`, `DELETE /articles/{id}`, `POST /index/rebuild`) need
+`Authorization: Bearer <NEWSDEX_API_KEY>`; a server without that key refuses them (403).
+Every error is JSON with a `detail` sentence.
+"""
+
+bearer = HTTPBearer(auto_error=False, description="NEWSDEX_API_KEY for writes; NEWSDEX_READ_KEY for reads when set.")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503)}
+
+
+def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
+    """The app for one index directory; pass an already loaded `embedder` to share it."""
+    if embedder is None:
+        embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
+                            offline=settings.offline)
+    live = LiveIndex(settings, embedder)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        embedder.encode(["warm up"])  # the first real question should not pay for lazy initialisation
+        try:
+            live.reload()
+        except NewsdexError as exc:  # /ready says so, and every search answers 503 until an index appears
+            log.warning("no index to serve yet: %s", exc)
+        yield
+        live.close()
+
+    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.live = live
+    app.state.metrics = metrics
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RecordMetrics, metrics=metrics)  # added last, so it also times the 413s
+    app.add_exception_handler(NewsdexError, _newsdex_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+# -- shared state and access ---------------------------------------------------------------
+
+
+def get_live(request: Request) -> LiveIndex:
+    return request.app.state.live
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+Live = Annotated[LiveIndex, Depends(get_live)]
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def _check_key(credentials: HTTPAuthorizationCredentials | None, accepted: list[str], what: str) -> None:
+    if credentials is None:
+        raise HTTPException(401, f"{what} need a key: send Authorization: Bearer <key>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    given = credentials.credentials.encode("utf-8")
+    if not any(hmac.compare_digest(given, key.encode("utf-8")) for key in accepted if key):
+        raise HTTPException(401, "wrong key in Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_write_key(credentials: Credentials, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    key = _secret(settings.api_key)
+    if not key:
+        raise HTTPException(403, "writes are disabled on this server: start it with NEWSDEX_API_KEY=<key> set, "
+                                 "then send Authorization: Bearer <key>")
+    _check_key(credentials, [key], "writes")
+
+
+def require_read_key(credentials: Credentials, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    """Reads are open unless NEWSDEX_READ_KEY is set; the write key reads too."""
+    read_key = _secret(settings.read_key)
+    if read_key:
+        _check_key(credentials, [read_key, _secret(settings.api_key)], "reads")
+
+
+router = APIRouter()
+reads = APIRouter(dependencies=[Depends(require_read_key)], responses=ERRORS)
+writes = APIRouter(dependencies=[Depends(require_write_key)], responses=ERRORS)
+
+
+# -- searches ------------------------------------------------------------------------------
+
+
+@reads.get("/search", response_model=SearchResponse, tags=["search"])
+def search(params: Annotated[SearchQuery, Query()], live: Live) -> SearchResponse:
+    """The k passages that best answer `q`: the same JSON as `ask --json`."""
+    with live.searcher() as searcher:
+        return searcher.search(params.q, **params.search_kwargs())
+
+
+@reads.post("/search", response_model=SearchAnswer, tags=["search"])
+def search_post(body: SearchBody, live: Live) -> SearchResponse | BatchSearchResponse:
+    """One question (`q`), answered like GET /search, or a batch (`queries`) embedded in one model call."""
+    with live.searcher() as searcher:
+        if body.queries is not None:
+            return BatchSearchResponse(responses=searcher.search_many(body.queries, **body.search_kwargs()))
+        return searcher.search(body.q, **body.search_kwargs())
+
+
+# -- articles ------------------------------------------------------------------------------
+
+ArticleId = Annotated[str, PathParam(description="The article's id; ids from folders contain '/'.")]
+
+
+@reads.get("/articles", response_model=ArticlePage, tags=["articles"])
+def list_articles(live: Live, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+                  offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> ArticlePage:
+    """Articles, newest first (undated last), one page at a time."""
+    with live.searcher() as searcher:
+        rows = searcher.store.articles(limit=limit, offset=offset)
+        total = searcher.store.article_count()
+    return ArticlePage(articles=[ArticleSummary.model_validate(row, from_attributes=True) for row in rows],
+                       total=total, limit=limit, offset=offset,
+                       next_offset=offset + limit if offset + limit < total else None)
+
+
+@reads.get("/articles/{article_id:path}", response_model=ArticleDetail, tags=["articles"])
+def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
+    """One article: its clean text, its metadata and the passages it was split into."""
+    with live.searcher() as searcher:
+        row = searcher.store.article(article_id)
+        passages = searcher.store.article_passages(article_id)
+    return ArticleDetail(**{k: v for k, v in row.__dict__.items() if k in ArticleDetail.model_fields},
+                         passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in passages])
+
+
+@writes.post("/articles", response_model=WriteReport, tags=["writes"])
+def post_articles(body: ArticlesIn, live: Live) -> WriteReport:
+    """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
+    from index.articles import article_from_record
+    from index.build import upsert_articles
+
+    articles, problems, seen = [], [], set()
+    for number, item in enumerate(body.articles):
+        try:
+            article = article_from_record(item.model_dump(exclude_none=True), origin="api")
+        except BadArticle as exc:
+            problems.append(f"articles[{number}]: {exc}")
+            continue
+        if article.id in seen:
+            problems.append(f"articles[{number}]: id {article.id!r} appears twice in this request")
+        seen.add(article.id)
+        articles.append(article)
+    if problems:
+        raise HTTPException(422, "; ".join(problems) + " (nothing was written)")
+    report = live.write(lambda: upsert_articles(articles, live.settings, live.embedder))
+    return _write_report(report, live)
+
+
+@writes.delete("/articles/{article_id:path}", response_model=WriteReport, tags=["writes"])
+def delete_article(article_id: ArticleId, live: Live) -> WriteReport:
+    """Remove one article and its passages."""
+    from index.build import delete_articles
+
+    report = live.write(lambda: delete_articles([article_id], live.settings, live.embedder))
+    return _write_report(report, live)
+
+
+@writes.post("/index/rebuild", response_model=WriteReport, tags=["writes"])
+def rebuild_index(live: Live) -> WriteReport:
+    """Rebuild from scratch from the server's article folder (NEWSDEX_SEEDS_DIR), like
+    `newsdex index --rebuild`. Articles posted over the API are in no file, so they are left
+    out; `api_articles_dropped` says how many. Searches are answered from the old build
+    until the new one is swapped in."""
+    from index.build import build_index
+
+    sources = live.settings.seeds_dir
+    if not sources.exists():
+        raise HTTPException(409, f"nothing to rebuild from: {sources} does not exist; set NEWSDEX_SEEDS_DIR "
+                                 "to the server's article folder")
+
+    def change():
+        try:
+            with live.searcher() as searcher:
+                dropped = searcher.store.article_count(origin="api")
+        except (IndexNotFound, IndexIncompatible):
+            dropped = 0
+        return build_index([sources], live.settings, live.embedder, rebuild=True), dropped
+
+    report, dropped = live.write(change)
+    return _write_report(report, live, api_articles_dropped=dropped)
+
+
+def _write_report(report, live: LiveIndex, **extra) -> WriteReport:
+    with live.searcher() as searcher:
+        store = searcher.store
+        return WriteReport(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                           removed=report.removed, passages_embedded=report.passages_embedded,
+                           seconds=round(report.seconds, 3), build=store.build_name,
+                           articles=store.article_count(), passages=store.passage_count(),
+                           skipped=[f"{s.path}: {s.reason}" for s in report.skipped], **extra)
+
+
+# -- operations ----------------------------------------------------------------------------
+
+
+@router.get("/health", response_model=Health, tags=["operations"])
+def health() -> Health:
+    """The process is up and answering (says nothing about the index)."""
+    return Health()
+
+
+@router.get("/ready", response_model=Ready, responses={503: {"model": ErrorOut}}, tags=["operations"])
+def ready(live: Live) -> Ready:
+    """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
+    with live.searcher() as searcher:
+        stats = searcher.store.stats()
+    m = stats.manifest
+    return Ready(index=stats.path, build=stats.build, built_at=m.built_at, articles=stats.articles,
+                 passages=stats.passages, model=m.model, dimension=m.dimension)
+
+
+@router.get("/metrics", tags=["operations"], response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
+def metrics(request: Request, live: Live) -> Response:
+    """Request counts and latency histograms per route, and the served index's size (Prometheus)."""
+    m: Metrics = request.app.state.metrics
+    try:
+        with live.searcher() as searcher:
+            stats = searcher.store.stats()
+        m.articles.set(stats.articles)
+        m.passages.set(stats.passages)
+        m.size.set(stats.size_bytes)
+    except NewsdexError:
+        pass  # no index: the request metrics are still worth reading
+    m.swaps.set(live.swaps)
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/", include_in_schema=False)
+def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html")
+
+
+router.include_router(reads)
+router.include_router(writes)
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+async def _newsdex_error(request: Request, exc: NewsdexError) -> JSONResponse:
+    status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 500)
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one readable sentence per problem ("k: Input should be less than or equal to 100")."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path"))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            message = f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'cannot parse')})"
+            where = ""
+        elif error.get("type") == "model_attributes_type" and not where:
+            message = "the body must be a JSON object, sent with Content-Type: application/json"
+        problems.append(f"{where}: {message}" if where else message)
+    errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")}
+              for e in exc.errors()]
+    return JSONResponse({"detail": "; ".join(problems) or "invalid request", "errors": errors}, status_code=422)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": f"internal error ({type(exc).__name__}); the server log has the details"},
+                        status_code=500)

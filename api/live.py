@@ -1,0 +1,148 @@
+"""The index a server answers from while that index changes under it.
+
+`LiveIndex` holds the current `Searcher`. When the build on disk changes (a write made
+through the API, or `newsdex index` run beside the server) the next request opens a
+Searcher on the new build, reusing the loaded model, and swaps it in with one reference
+assignment. Requests already running keep the Searcher they started with; a retired
+Searcher is closed when its last request lets go of it. Writes take one lock, so they
+run one at a time (and IndexWriter's file lock orders them with other processes).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from index.embedder import Embedder
+from index.errors import IndexIncompatible, NewsdexError
+from index.settings import Settings
+from index.store import build_id
+from search.searcher import Searcher
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Loaded:
+    searcher: Searcher
+    build: str  # the build directory's name, as `current` names it
+    users: int = 0
+    retired: bool = False
+
+
+class LiveIndex:
+    """The Searcher for settings.index_dir as it is now; see the module docstring."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._loaded: _Loaded | None = None
+        self._swap = threading.Lock()  # guards _loaded and the use counts; held for microseconds
+        self._reload = threading.Lock()  # one thread opens a new build at a time
+        self._write = threading.Lock()
+        self._failed: str | None = None  # a build that could not be opened; not retried
+        self.swaps = 0
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """The current Searcher, kept open until the block ends even if a newer build is swapped in."""
+        loaded = self._acquire()
+        try:
+            yield loaded.searcher
+        finally:
+            self._release(loaded)
+
+    def write(self, change: Callable[[], T]) -> T:
+        """Run `change` (which writes a new build) alone, then serve the build it made."""
+        with self._write:
+            result = change()
+            self.reload()
+            return result
+
+    def reload(self) -> None:
+        """Open the live build on disk and swap it in (the old Searcher closes once idle)."""
+        with self._reload:
+            self._open_current()
+
+    def close(self) -> None:
+        with self._swap:
+            loaded, self._loaded = self._loaded, None
+            if loaded is not None:
+                loaded.retired = True
+                if loaded.users == 0:
+                    loaded.searcher.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _acquire(self) -> _Loaded:
+        self._refresh()
+        with self._swap:
+            loaded = self._loaded
+            if loaded is None:  # only if closed meanwhile; _refresh raised if no index could be opened
+                raise RuntimeError("the index was closed")
+            loaded.users += 1
+            return loaded
+
+    def _release(self, loaded: _Loaded) -> None:
+        with self._swap:
+            loaded.users -= 1
+            idle = loaded.retired and loaded.users == 0
+        if idle:
+            loaded.searcher.close()
+
+    def _refresh(self) -> None:
+        """Swap in the build `current` names if it is not the one loaded: one readlink per request."""
+        loaded = self._loaded
+        on_disk = _build_name(self.settings.index_dir)
+        if loaded is not None and on_disk in (loaded.build, self._failed):
+            return
+        if loaded is None:
+            with self._reload:  # nothing to serve meanwhile: wait for the build (or its error)
+                if self._loaded is None:
+                    self._open_current()
+            return
+        # Another thread is already opening the new build: keep answering from the old one.
+        if not self._reload.acquire(blocking=False):
+            return
+        try:
+            if _build_name(self.settings.index_dir) != self._loaded.build:
+                self._open_current()
+        except NewsdexError as exc:
+            # The old build still answers; say why the new one is not served, once per build.
+            self._failed = on_disk
+            log.warning("still serving build %s: %s", loaded.build, exc)
+        finally:
+            self._reload.release()
+
+    def _open_current(self) -> None:
+        """Caller holds _reload. Raises IndexNotFound/IndexIncompatible when no build can be opened."""
+        for attempt in range(3):
+            before = _build_name(self.settings.index_dir)
+            try:
+                searcher = Searcher.open(self.settings, embedder=self.embedder)
+                break
+            except IndexIncompatible:
+                # A writer swapped `current` and removed the build we were opening: try the new one.
+                if attempt == 2 or _build_name(self.settings.index_dir) == before:
+                    raise
+        fresh = _Loaded(searcher, searcher.store.build_name)
+        with self._swap:
+            old, self._loaded = self._loaded, fresh
+            self._failed = None
+            idle = False
+            if old is not None:
+                self.swaps += 1
+                old.retired = True
+                idle = old.users == 0
+        if idle:
+            old.searcher.close()
+
+
+def _build_name(index_dir: Path) -> str | None:
+    target = build_id(index_dir)
+    return Path(target).name if target else None

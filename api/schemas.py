@@ -1,0 +1,168 @@
+"""Request and response bodies of the HTTP API, with the examples /docs shows.
+
+Search responses are `search.results.SearchResponse`, the same JSON `ask --json` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from search.query import MAX_K
+from search.results import SearchResponse
+
+MAX_BATCH = 64  # questions in one POST /search; they are embedded in one batch
+MAX_PAGE = 100  # articles in one page of GET /articles
+
+Mode = Literal["dense", "lexical", "hybrid"]
+
+
+class SearchOptions(BaseModel):
+    """What every search accepts besides the question. Dates are YYYY-MM-DD, both inclusive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(5, ge=1, le=MAX_K, description="How many passages to return.")
+    mode: Mode = Field("hybrid", description="dense (meaning), lexical (BM25 words) or hybrid (both, fused).")
+    per_article: int | None = Field(None, ge=1, description="At most this many passages of one article.")
+    source: str | None = Field(None, max_length=200, description="Only articles from this source (any case).")
+    since: str | None = Field(None, max_length=10, description="Only articles published on or after YYYY-MM-DD.")
+    until: str | None = Field(None, max_length=10, description="Only articles published on or before YYYY-MM-DD.")
+    article: str | None = Field(None, max_length=500, description="Only passages of the article with this id.")
+    explain: bool = Field(False, description="Add each result's dense, lexical and fused rank and score.")
+
+    def search_kwargs(self) -> dict:
+        return self.model_dump(exclude={"q", "queries"})
+
+
+class SearchQuery(SearchOptions):
+    """GET /search: the question and its options as query parameters."""
+
+    q: str = Field(..., description="The question, in plain words.", examples=["what did Kishida say"])
+
+
+class SearchBody(SearchOptions):
+    """POST /search: one question (`q`) or a batch (`queries`), with the same options."""
+
+    q: str | None = Field(None, description="One question; the answer is a search response.")
+    queries: list[str] | None = Field(
+        None, min_length=1, max_length=MAX_BATCH,
+        description=f"Up to {MAX_BATCH} questions, embedded in one batch; the answer lists one response each.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"q": "Where were North Korean troops deployed?", "k": 3, "explain": True},
+        {"queries": ["what did Kishida say", "Who was invited to the NATO summit?"], "k": 2},
+    ]})
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "SearchBody":
+        if (self.q is None) == (self.queries is None):
+            raise ValueError("give either 'q' (one question) or 'queries' (a list of questions), not both")
+        return self
+
+
+class BatchSearchResponse(BaseModel):
+    responses: list[SearchResponse] = Field(description="One response per question, in the order asked.")
+
+
+SearchAnswer = Union[SearchResponse, BatchSearchResponse]
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    subtitle: str | None = None
+    author: str | None = None
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    indexed_at: str
+
+
+class ArticlePage(BaseModel):
+    articles: list[ArticleSummary]
+    total: int = Field(description="Articles in the index.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(None, description="Offset of the next page; null on the last page.")
+
+
+class PassageOut(BaseModel):
+    id: int
+    position: int
+    text: str
+
+
+class ArticleDetail(ArticleSummary):
+    dateline: str | None = None
+    origin: str | None = Field(None, description="The file the article was read from, or 'api'.")
+    text: str = Field(description="The clean article: paragraphs separated by blank lines.")
+    passages: list[PassageOut]
+
+
+class ArticleIn(BaseModel):
+    """One article to add or replace; `text` is cleaned like any scraped page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | int = Field(description="Stable id; posting the same id again replaces the article.")
+    text: str = Field(description="The article text; paragraphs separated by blank lines.")
+    title: str | None = Field(None, description="Without one, the first line is the title.")
+    published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")
+    date: str | None = Field(None, description="Same as `published`.")
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    subtitle: str | None = None
+
+
+class ArticlesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"articles": [{
+        "id": "wire-2024-11-20-lima",
+        "title": "Leaders agree to form a secretariat in Lima",
+        "published": "2024-11-20",
+        "source": "Example Wire",
+        "text": "Leaders of the three countries agreed on Friday to set up a secretariat.\n\n"
+                "The office will coordinate their security cooperation, officials said.",
+    }]}]})
+
+    articles: list[ArticleIn] = Field(min_length=1, description="Articles to add or replace, in one new build.")
+
+
+class WriteReport(BaseModel):
+    """What a write changed; `build` names the build now served."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages_embedded: int = 0
+    seconds: float
+    build: str
+    articles: int
+    passages: int
+    skipped: list[str] = Field(default_factory=list, description="Files or records that could not be read, and why.")
+    api_articles_dropped: int | None = Field(
+        None, description="Rebuild only: articles that came over the API, which no file holds, so the rebuild left out.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    index: str
+    build: str
+    built_at: str
+    articles: int
+    passages: int
+    model: str
+    dimension: int
+
+
+class ErrorOut(BaseModel):
+    """Every error: a sentence saying what went wrong and what to do."""
+
+    detail: str

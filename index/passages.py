@@ -1,0 +1,165 @@
+"""Splitting a clean article into passages that the model reads whole.
+
+Pure functions: the token counter is passed in (the model's own tokenizer in
+practice), so the budget is measured in the units the model truncates by.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import pysbd
+
+TokenCounter = Callable[[str], int]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+# Fallback boundary: end punctuation (and closing quotes), white space, then a capital or quote.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """The sentences of one paragraph, in order, stripped; abbreviations like "Nov. 15" stay whole.
+
+    pysbd silently drops characters outside the scripts its rules know (seen with
+    Latin Extended-B letters); when its pieces do not add up to the paragraph, a plain
+    punctuation rule is used instead so that no word is ever lost.
+    """
+    pieces = _segmenter().segment(paragraph)
+    if "".join(pieces) != paragraph:
+        pieces = _BOUNDARY.split(paragraph)
+    return [s.strip() for s in pieces if s.strip()]
+
+
+def _split_long_sentence(sentence: str, count_tokens: TokenCounter, budget: int) -> list[str]:
+    """Word windows of a sentence longer than the budget, so the model never truncates it."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for word in sentence.split():
+        candidate = " ".join(current + [word])
+        if current and count_tokens(candidate) > budget:
+            pieces.append(" ".join(current))
+            current = [word]
+        else:
+            current.append(word)
+    if current:
+        pieces.append(" ".join(current))
+    # A single "word" longer than the budget (a URL, a hash) is cut by characters.
+    out: list[str] = []
+    for piece in pieces:
+        while count_tokens(piece) > budget:
+            cut = max(1, len(piece) * budget // max(count_tokens(piece), 1) - 1)
+            out.append(piece[:cut])
+            piece = piece[cut:]
+        out.append(piece)
+    return out
+
+
+def _units(paragraphs: Sequence[str], count_tokens: TokenCounter, budget: int) -> list[list[str]]:
+    """Paragraphs as lists of sentence-sized units, each within the budget."""
+    result = []
+    for paragraph in paragraphs:
+        units: list[str] = []
+        for sentence in sentences(paragraph):
+            if count_tokens(sentence) > budget:
+                units.extend(_split_long_sentence(sentence, count_tokens, budget))
+            else:
+                units.append(sentence)
+        if units:
+            result.append(units)
+    return result
+
+
+def _join(blocks: list[list[str]]) -> str:
+    return "\n".join(" ".join(block) for block in blocks if block)
+
+
+def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget: int,
+                   overlap: int = 1) -> list[str]:
+    """Passages of at most `budget` tokens that break at paragraph ends where they can.
+
+    Whole paragraphs are packed together while they fit; a paragraph that does not fit
+    starts a new passage, and one longer than the budget is split between sentences.
+    Each passage after the first repeats the last `overlap` sentences of the one before
+    (when they leave room), so a fact spanning a boundary is still found whole.
+    """
+    if budget < 1:
+        raise ValueError("budget must be positive")
+    passages: list[str] = []
+    blocks: list[list[str]] = []  # the passage being built: sentences grouped by paragraph
+    tail: list[str] = []  # sentences of the passage just closed, for the overlap
+
+    def tokens_with(extra: list[list[str]]) -> int:
+        return count_tokens(_join(blocks + extra))
+
+    def close() -> None:
+        nonlocal blocks, tail
+        if not any(block for block in blocks):
+            return
+        passages.append(_join(blocks))
+        tail = [s for block in blocks for s in block][-overlap:] if overlap else []
+        blocks = []
+
+    def open_with_overlap(first: str) -> None:
+        nonlocal blocks
+        carried = list(tail)
+        # The overlap may take at most half the budget, so every passage says something new.
+        while carried and count_tokens(" ".join(carried)) > budget // 2:
+            carried.pop(0)
+        while carried and count_tokens(" ".join(carried + [first])) > budget:
+            carried.pop(0)
+        blocks = [carried] if carried else []
+
+    for units in _units(paragraphs, count_tokens, budget):
+        if blocks and tokens_with([units]) <= budget:
+            blocks.append(units)
+            continue
+        if blocks and count_tokens(_join(blocks)) >= budget // 2:
+            close()
+        if not blocks:
+            open_with_overlap(units[0])
+        blocks.append([])
+        for unit in units:
+            blocks[-1].append(unit)
+            if count_tokens(_join(blocks)) > budget:
+                blocks[-1].pop()
+                close()
+                open_with_overlap(unit)
+                blocks.append([unit])
+    close()
+    return passages
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _WORD.findall(text))
+
+
+def dedupe_passages(passages: Sequence[str], threshold: float = 0.9) -> list[str]:
+    """Passages with near-identical ones (same words, Jaccard >= threshold) kept only once.
+
+    Scraped pages repeat blocks with tiny differences (a caption with and without its
+    credit); indexing both would give the same hit twice.
+    """
+    kept: list[str] = []
+    seen: list[frozenset[str]] = []
+    for passage in passages:
+        words = _words(passage)
+        if any(_jaccard(words, other) >= threshold for other in seen):
+            continue
+        kept.append(passage)
+        seen.append(words)
+    return kept
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)

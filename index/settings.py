@@ -1,0 +1,49 @@
+"""One typed settings object, read once at the edge (CLI, API) and passed inward.
+
+Precedence follows datasette/llm: explicit flags first, then NEWSDEX_* environment
+variables, then the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# seeds/ sits beside the packages in a checkout (and in an editable install); a plain
+# `seeds` relative to the working directory is the fallback for other layouts.
+_REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _default_seeds() -> Path:
+    return _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("seeds")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDEX_", frozen=True, extra="ignore")
+
+    index_dir: Path = Field(Path(".newsdex"), description="Index directory (NEWSDEX_INDEX_DIR).")
+    seeds_dir: Path = Field(default_factory=_default_seeds, description="Articles indexed when none are named.")
+    model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
+    offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
+    device: str = Field("cpu", description="Torch device for the model.")
+    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch.")
+    passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's tokenizer.")
+    title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")
+    overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring passages.")
+    max_query_chars: int = Field(1000, ge=1, description="Longest question accepted.")
+    rrf_k: int = Field(60, ge=0, le=10000, description="Reciprocal rank fusion constant: score = sum w / (rrf_k + rank).")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
+    bm25_title_weight: float = Field(1.0, ge=0, description="BM25 weight of the article title column (FTS5 bm25()).")
+    bm25_text_weight: float = Field(1.0, ge=0, description="BM25 weight of the passage text column (FTS5 bm25()).")
+    # The HTTP API (`newsdex serve`).
+    host: str = Field("127.0.0.1", description="Address `newsdex serve` binds to (NEWSDEX_HOST).")
+    port: int = Field(8000, ge=1, le=65535, description="Port `newsdex serve` listens on (NEWSDEX_PORT).")
+    api_key: SecretStr | None = Field(None, description="Bearer key for the API's writes (NEWSDEX_API_KEY); without one, writes are refused.")
+    read_key: SecretStr | None = Field(None, description="Bearer key for searches and article reads (NEWSDEX_READ_KEY); without one, reads are open.")
+    max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body the API accepts, in bytes.")

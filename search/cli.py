@@ -1,0 +1,304 @@
+"""The command line: `ask QUESTION` and `newsdex index|stats|ask|...`.
+
+This is an edge: it builds the Settings from flags and environment, calls the index and
+search packages, and turns every NewsdexError into a one-line message and a non-zero
+exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from index.errors import IndexNotFound, NewsdexError
+from index.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="newsdex",
+    help="Semantic search for news articles: index articles, then ask questions.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
+ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
+
+
+def make_settings(**overrides) -> Settings:
+    """Flags win over NEWSDEX_* variables, which win over defaults."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError: a bad NEWSDEX_* value
+        first = str(exc).splitlines()
+        raise NewsdexError(f"bad setting: {' '.join(first[1:3]).strip() or first[0]}") from exc
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run a command body; known errors become `error: ...` on stderr and exit status 1."""
+    try:
+        return action()
+    except NewsdexError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; the index is unchanged")
+        raise typer.Exit(130)
+
+
+def _progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def _load_embedder(settings: Settings):
+    from index.embedder import Embedder
+
+    return Embedder(settings.model, device=settings.device, batch_size=settings.batch_size, offline=settings.offline)
+
+
+def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
+    from index.build import build_index
+
+    embedder = embedder or _load_embedder(settings)
+
+    def warn(skipped) -> None:
+        err.print(f"[yellow]warning:[/yellow] skipped {escape(skipped.path)}: {escape(skipped.reason)}")
+
+    report = build_index(paths, settings, embedder, rebuild=rebuild, progress=_progress(quiet), on_skip=warn)
+    return report, embedder
+
+
+@app.command("index")
+def index_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders of articles (default: seeds/)"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start from scratch instead of updating"),
+    index: Optional[Path] = IndexOpt,
+    model: Optional[str] = ModelOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, summary only"),
+) -> None:
+    """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
+
+    def body() -> int:
+        settings = make_settings(index_dir=index, model=model)
+        sources = list(paths) if paths else [settings.seeds_dir]
+        for source in sources:
+            if not source.exists():
+                raise NewsdexError(f"no such file or folder: {source}")
+        report, _ = _build(settings, sources, rebuild=rebuild, quiet=quiet)
+        out.print(report.summary())
+        return 1 if report.skipped and not (report.added or report.updated or report.unchanged) else 0
+
+    code = guarded(body)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("stats")
+def stats_command(
+    index: Optional[Path] = IndexOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Show what the index holds and how it was built."""
+    from index.store import IndexStore
+
+    def body() -> None:
+        settings = make_settings(index_dir=index)
+        store = IndexStore.open(settings.index_dir)
+        stats = store.stats()
+        store.close()
+        m = stats.manifest
+        data = {
+            "index": stats.path, "build": stats.build, "articles": stats.articles, "passages": stats.passages,
+            "model": m.model, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
+            "faiss_index": m.faiss_index, "size_bytes": stats.size_bytes, "built_at": m.built_at,
+        }
+        if as_json:
+            print(json.dumps(data))
+            return
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            shown = _human_size(value) if key == "size_bytes" else value
+            out.print(f"{key.replace('_', ' '):<{width}}  {shown}")
+
+    guarded(body)
+
+
+def _human_size(size: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+def _open_searcher(settings: Settings, quiet: bool):
+    """The searcher for settings.index_dir, building the seed index first when there is none."""
+    from search.searcher import Searcher
+
+    embedder = _load_embedder(settings)
+    try:
+        return Searcher.open(settings, embedder=embedder)
+    except IndexNotFound:
+        err.print(f"no index at {settings.index_dir}; building one from {settings.seeds_dir} first")
+        report, _ = _build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet, embedder=embedder)
+        err.print(report.summary())
+        return Searcher.open(settings, embedder=embedder)
+
+
+def _marked_line(text: str, start: int, highlights) -> str:
+    """One line of a passage as rich markup: best sentences bold, query terms underlined in yellow."""
+    end = start + len(text)
+    styles = [set() for _ in range(len(text))]
+    for h in highlights:
+        style = "bold" if h.kind == "sentence" else "underline yellow"
+        for i in range(max(h.start, start), min(h.end, end)):
+            styles[i - start].add(style)
+    pieces, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and styles[j] == styles[i]:
+            j += 1
+        chunk = escape(text[i:j])
+        pieces.append(f"[{' '.join(sorted(styles[i]))}]{chunk}[/]" if styles[i] else chunk)
+        i = j
+    return "".join(pieces)
+
+
+def _explain_line(explain) -> str:
+    def part(name: str, rank, score) -> str:
+        return f"{name} #{rank} ({score:.4f})" if rank is not None else f"{name} -"
+
+    parts = [part("dense", explain.dense_rank, explain.dense_score),
+             part("lexical", explain.lexical_rank, explain.lexical_score)]
+    if explain.fused_score is not None:
+        parts.append(f"fused {explain.fused_score:.6f}")
+    return "   ".join(parts)
+
+
+def _print_results(response) -> None:
+    if not response.results:
+        out.print("no results")
+        return
+    for result in response.results:
+        meta = " · ".join(x for x in (result.source, result.published, result.article_id) if x)
+        score = f"{result.score:.4f}" if result.score >= 0.1 else f"{result.score:.6f}"
+        out.print(f"[bold]{result.rank}.[/bold] [cyan]{score}[/cyan]  [bold]{escape(result.title)}[/bold]")
+        out.print(f"   [dim]{escape(meta)}[/dim]")
+        if result.also_in:
+            out.print(f"   [dim]also in: {escape(', '.join(result.also_in))}[/dim]")
+        if result.explain is not None:
+            out.print(f"   [magenta]{escape(_explain_line(result.explain))}[/magenta]")
+        start = 0
+        for line in result.text.split("\n"):
+            out.print(f"   {_marked_line(line, start, result.highlights)}", soft_wrap=True)
+            start += len(line) + 1
+        out.print()
+
+
+def ask_command(
+    question: str = typer.Argument(..., help="The question, in plain words"),
+    k: int = typer.Option(5, "--k", "-k", help="How many passages to return (1-100)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {query, results}"),
+    mode: str = typer.Option("hybrid", "--mode", help="dense (meaning), lexical (BM25 words) or hybrid (both, fused)"),
+    explain: bool = typer.Option(False, "--explain", help="Show each result's dense, lexical and fused rank and score"),
+    per_article: Optional[int] = typer.Option(None, "--per-article", help="At most N passages of one article"),
+    source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source"),
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
+    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD"),
+    article: Optional[str] = typer.Option(None, "--article", help="Only passages of the article with this id"),
+    index: Optional[Path] = IndexOpt,
+    model: Optional[str] = ModelOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+) -> None:
+    """Answer a question with the best passages from the index."""
+    from search.query import check_k, clean_query
+    from search.searcher import check_date, check_mode, check_per_article
+
+    def body() -> None:
+        settings = make_settings(index_dir=index, model=model)
+        clean_query(question, settings.max_query_chars)  # fail fast, before loading the model
+        check_k(k)
+        check_mode(mode)
+        check_per_article(per_article)
+        check_date(since, "--since")
+        check_date(until, "--until")
+        searcher = _open_searcher(settings, quiet)
+        try:
+            response = searcher.search(question, k=k, mode=mode, per_article=per_article, source=source,
+                                       since=since, until=until, article=article, explain=explain)
+        finally:
+            searcher.close()
+        if as_json:
+            print(response.model_dump_json())
+        else:
+            _print_results(response)
+
+    guarded(body)
+
+
+app.command("ask")(ask_command)
+
+
+@app.command("eval")
+def eval_command(
+    data_dir: Path = typer.Argument(..., help="Test collection: corpus.jsonl, queries.jsonl, qrels.tsv (or BEIR's qrels/test.tsv)"),
+    modes: str = typer.Option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score"),
+    k: int = typer.Option(10, "--k", help="Cut-off of nDCG, Recall and MRR (Recall@100 is always given)"),
+    split: str = typer.Option("test", "--split", help="Which judgments: test, or e.g. train for tuning"),
+    index: Optional[Path] = typer.Option(None, "--index", help="Use (or build and keep) the corpus index here instead of a temporary one"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+    model: Optional[str] = ModelOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar while indexing"),
+) -> None:
+    """Score retrieval on a test collection: nDCG, Recall, MRR per mode, with speed."""
+    from search.eval import evaluate
+
+    def body() -> None:
+        settings = make_settings(model=model)
+        if not data_dir.is_dir():
+            raise NewsdexError(f"no such folder: {data_dir}")
+        chosen = [m.strip() for m in modes.split(",") if m.strip()]
+        report = evaluate(data_dir, settings, _load_embedder(settings), modes=chosen, k=k, split=split,
+                          index_dir=index, progress=_progress(quiet))
+        data = report.to_json()
+        if as_json:
+            print(json.dumps(data))
+            return
+        info = data["index"]
+        speed = (f"; indexed in {info['seconds']:.1f}s ({info['passages_per_second']:.0f} passages/s)"
+                 if info["seconds"] is not None else "; existing index")
+        out.print(f"{data['dataset']} ({data['split']}): {data['queries']} queries, "
+                  f"{info['articles']} articles, {info['passages']} passages{speed}")
+        columns = [f"ndcg@{k}", f"recall@{k}", "recall@100", f"mrr@{k}", "latency_ms_p50", "latency_ms_p95"]
+        heads = [c.replace("latency_ms_", "ms ") for c in columns]
+        out.print(f"{'mode':<8}" + "".join(f"{h:>12}" for h in heads))
+        for mode, row in data["modes"].items():
+            cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
+            out.print(f"{mode:<8}" + cells)
+
+    guarded(body)
+
+ask_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+ask_app.command()(ask_command)
+
+
+def main() -> None:
+    app()
+
+
+def ask_main() -> None:
+    ask_app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""`newsdex eval`: how well the index answers a test collection's questions, by the usual measures.
+
+A collection is a folder in one of two layouts:
+
+    corpus.jsonl   {"id" or "_id", "title", "text"} per line         (both layouts)
+    queries.jsonl  {"id" or "_id", "text"} per line                  (both layouts)
+    qrels.tsv      query-id, corpus-id, score, with a header line    (ours)
+    qrels/test.tsv the same                                          (BEIR)
+
+Another split (e.g. train, for tuning) reads `qrels-train.tsv` and, when present,
+`queries-train.jsonl` (ours) or `qrels/train.tsv` (BEIR). Scoring is at article level:
+an article ranks where its best passage ranks. The measures come from pytrec_eval
+(trec_eval's own code), not from code of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import pytrec_eval
+
+from index.errors import NewsdexError
+from index.settings import Settings
+from search.searcher import MODES, Searcher
+
+# How deep each mode's article ranking goes; Recall@100 needs 100.
+RUN_DEPTH = 100
+
+
+class BadCollection(NewsdexError):
+    """A test collection folder that is missing a file or holds unreadable records."""
+
+
+@dataclass
+class Collection:
+    name: str
+    corpus: Path
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+@dataclass
+class ModeScores:
+    measures: dict[str, float]
+    latency_ms_p50: float
+    latency_ms_p95: float
+
+
+@dataclass
+class EvalReport:
+    dataset: str
+    split: str
+    queries: int
+    k: int
+    articles: int
+    passages: int
+    index_seconds: float | None
+    passages_per_second: float | None
+    modes: dict[str, ModeScores] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "queries": self.queries,
+            "index": {"articles": self.articles, "passages": self.passages, "seconds": _r(self.index_seconds),
+                      "passages_per_second": _r(self.passages_per_second)},
+            "modes": {mode: {**{k: round(v, 4) for k, v in s.measures.items()},
+                             "latency_ms_p50": round(s.latency_ms_p50, 1), "latency_ms_p95": round(s.latency_ms_p95, 1)}
+                      for mode, s in self.modes.items()},
+        }
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+# -- reading a collection ------------------------------------------------------------------
+
+def _records(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BadCollection(f"{path}:{number}: not JSON ({exc.msg})") from None
+            key = record.get("id", record.get("_id"))
+            if key is None:
+                raise BadCollection(f"{path}:{number}: record has no 'id' (or '_id')")
+            record["id"] = str(key)
+            yield record
+
+
+def load_collection(data_dir: Path, split: str = "test") -> Collection:
+    """The queries and judgments of one split; only queries with at least one judgment are kept."""
+    data_dir = Path(data_dir)
+    corpus = data_dir / "corpus.jsonl"
+    if not corpus.is_file():
+        raise BadCollection(f"{data_dir} has no corpus.jsonl: not a test collection")
+    candidates = ([data_dir / "qrels.tsv", data_dir / "qrels" / "test.tsv"] if split == "test"
+                  else [data_dir / f"qrels-{split}.tsv", data_dir / "qrels" / f"{split}.tsv"])
+    qrels_path = next((p for p in candidates if p.is_file()), None)
+    if qrels_path is None:
+        raise BadCollection(f"{data_dir} has no judgments for split {split!r} (looked for "
+                            + ", ".join(str(p.relative_to(data_dir)) for p in candidates) + ")")
+    queries_path = data_dir / f"queries-{split}.jsonl"
+    if not queries_path.is_file():
+        queries_path = data_dir / "queries.jsonl"
+    if not queries_path.is_file():
+        raise BadCollection(f"{data_dir} has no queries.jsonl")
+    qrels = _read_qrels(qrels_path)
+    texts = {r["id"]: str(r.get("text", "")) for r in _records(queries_path)}
+    missing = sorted(set(qrels) - set(texts))
+    if missing:
+        raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. {missing[0]!r}")
+    queries = {qid: texts[qid] for qid in qrels if any(score > 0 for score in qrels[qid].values())}
+    qrels = {qid: qrels[qid] for qid in queries}
+    return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels)
+
+
+def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            parts = line.rstrip("\n").split("\t")
+            if number == 1 and not parts[-1].strip().lstrip("-").isdigit():
+                continue  # the header
+            if not line.strip():
+                continue
+            if len(parts) == 4:  # TREC style: qid, iteration, docid, relevance
+                parts = [parts[0], parts[2], parts[3]]
+            if len(parts) != 3:
+                raise BadCollection(f"{path}:{number}: expected query-id, corpus-id, score")
+            try:
+                qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+            except ValueError:
+                raise BadCollection(f"{path}:{number}: score {parts[2]!r} is not a whole number") from None
+    return qrels
+
+
+# -- building and running ------------------------------------------------------------------
+
+def write_corpus(collection: Collection, target: Path) -> int:
+    """The corpus as records the article loader reads ({"id", "title", "text"}); returns the count."""
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        for record in _records(collection.corpus):
+            out.write(json.dumps({"id": record["id"], "title": str(record.get("title") or ""),
+                                  "text": str(record.get("text") or "")}, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def article_run(searcher: Searcher, queries: dict[str, str], mode: str, depth: int = RUN_DEPTH
+                ) -> tuple[dict[str, dict[str, float]], list[float]]:
+    """Each query's ranked articles (scored by rank, so no ties) and each query's latency in seconds.
+
+    An article's place is its best passage's (per_article=1); copies folded into a result
+    (also_in) follow it directly.
+    """
+    run: dict[str, dict[str, float]] = {}
+    latencies = []
+    for qid, text in queries.items():
+        began = time.perf_counter()
+        response = searcher.search(text, k=depth, mode=mode, per_article=1, highlight=False)
+        latencies.append(time.perf_counter() - began)
+        ranked: list[str] = []
+        for result in response.results:
+            for article_id in [result.article_id, *result.also_in]:
+                if article_id not in ranked:
+                    ranked.append(article_id)
+        run[qid] = {article_id: float(len(ranked) - i) for i, article_id in enumerate(ranked[:depth])}
+    return run, latencies
+
+
+def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], k: int = 10) -> dict[str, float]:
+    """nDCG@k, Recall@k, Recall@100 and MRR@k, averaged over the judged queries (pytrec_eval)."""
+    run = {qid: run.get(qid, {}) for qid in qrels}
+    cut_run = {qid: dict(sorted(docs.items(), key=lambda kv: -kv[1])[:k]) for qid, docs in run.items()}
+    deep = pytrec_eval.RelevanceEvaluator(qrels, {f"ndcg_cut.{k}", f"recall.{k},100"})
+    shallow = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"})
+    # pytrec_eval skips queries with an empty ranking; they count as zero here.
+    per_query_deep = deep.evaluate({q: d for q, d in run.items() if d})
+    per_query_rr = shallow.evaluate({q: d for q, d in cut_run.items() if d})
+    n = len(qrels)
+
+    def mean(rows: dict, key: str) -> float:
+        return sum(row[key] for row in rows.values()) / n if n else 0.0
+
+    return {
+        f"ndcg@{k}": mean(per_query_deep, f"ndcg_cut_{k}"),
+        f"recall@{k}": mean(per_query_deep, f"recall_{k}"),
+        "recall@100": mean(per_query_deep, "recall_100"),
+        f"mrr@{k}": mean(per_query_rr, "recip_rank"),
+    }
+
+
+def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[str] = MODES, k: int = 10,
+             split: str = "test", index_dir: Path | None = None, progress: bool = False) -> EvalReport:
+    """Build (or reuse) an index of the collection's corpus, run every query in every mode, score."""
+    from index.build import build_index
+    from index.store import IndexStore
+
+    for mode in modes:
+        if mode not in MODES:
+            raise NewsdexError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
+    if not 1 <= k <= RUN_DEPTH:
+        raise NewsdexError(f"--k must be between 1 and {RUN_DEPTH}")
+    collection = load_collection(data_dir, split)
+    with tempfile.TemporaryDirectory(prefix="newsdex-eval-") as scratch:
+        target = Path(index_dir) if index_dir else Path(scratch) / "index"
+        eval_settings = settings.model_copy(update={"index_dir": target})
+        index_seconds = rate = None
+        if not (target / "current").is_symlink():
+            corpus = Path(scratch) / "corpus.jsonl"
+            write_corpus(collection, corpus)
+            report = build_index([corpus], eval_settings, embedder, progress=progress)
+            if report.skipped:
+                raise BadCollection(f"{len(report.skipped)} corpus records could not be read, "
+                                    f"e.g. {report.skipped[0].path}: {report.skipped[0].reason}")
+            index_seconds = report.seconds
+            rate = report.passages_embedded / report.seconds if report.seconds else None
+        store = IndexStore.open(target)
+        stats = store.stats()
+        store.close()
+        searcher = Searcher.open(eval_settings, embedder=embedder)
+        try:
+            result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,
+                                articles=stats.articles, passages=stats.passages,
+                                index_seconds=index_seconds, passages_per_second=rate)
+            for mode in modes:
+                run, latencies = article_run(searcher, collection.queries, mode, max(RUN_DEPTH, k))
+                ms = np.asarray(latencies) * 1000
+                result.modes[mode] = ModeScores(score_run(collection.qrels, run, k),
+                                                float(np.percentile(ms, 50)) if len(ms) else 0.0,
+                                                float(np.percentile(ms, 95)) if len(ms) else 0.0)
+        finally:
+            searcher.close()
+    return result

@@ -1,0 +1,53 @@
+"""Reciprocal rank fusion: several rankings of the same items made into one.
+
+Pure functions. RRF (Cormack, Clarke and Büttcher, SIGIR 2009) scores an item by
+sum_i w_i / (k + rank_i) over the rankings that contain it, ranks counted from 1.
+It needs no score calibration between retrievers, which is why it suits a cosine
+similarity and a BM25 score that live on unrelated scales. k = 60 is the paper's
+constant; a larger k flattens the difference between the top ranks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Hashable, Sequence, TypeVar
+
+Item = TypeVar("Item", bound=Hashable)
+
+DEFAULT_K = 60
+
+
+def rrf(rankings: Sequence[Sequence[Item]], k: int = DEFAULT_K,
+        weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
+    """(item, fused score) for every item of every ranking, best first.
+
+    Each ranking lists items best first; an item repeated within one ranking counts at
+    its first place. Weights (one per ranking, default 1) must be non-negative. Ties are
+    broken by the best single rank, then by the item itself, so the result does not
+    depend on the order in which the rankings are given.
+    """
+    if k < 0:
+        raise ValueError("k must be non-negative")
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    if any(w < 0 or math.isnan(w) for w in weights):
+        raise ValueError("weights must be non-negative")
+    parts: dict[Item, list[float]] = {}
+    best_rank: dict[Item, int] = {}
+    for ranking, weight in zip(rankings, weights):
+        seen: set = set()
+        for rank, item in enumerate(ranking, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            parts.setdefault(item, []).append(weight / (k + rank))
+            best_rank[item] = min(best_rank.get(item, rank), rank)
+    # fsum is exactly rounded, so the sum cannot depend on the order of its terms.
+    fused = {item: math.fsum(p) for item, p in parts.items()}
+    return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], _order_key(pair[0])))
+
+
+def _order_key(item) -> tuple:
+    return (type(item).__name__, item) if isinstance(item, (int, float, str)) else (type(item).__name__, repr(item))

@@ -1,0 +1,90 @@
+"""Turning a ranked list of passages into results a reader wants to see.
+
+Pure functions. Two steps, in this order: copies of the same story (wire copy that
+several outlets republished) collapse into their best-ranked passage, which lists the
+other articles as `also_in`; then at most N passages of one article are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Two passages of different articles are copies when this share of the shorter one's
+# word 3-grams also occurs in the other. Rewrites of one event by different reporters
+# stay well below it; a republished wire story with a changed headline or an added
+# credit line stays above it.
+COPY_THRESHOLD = 0.8
+# Passages shorter than this many words are never called copies: a shared quote or a
+# stock phrase is not a shared story.
+MIN_COPY_WORDS = 12
+
+
+@dataclass
+class Hit:
+    """One ranked passage on its way to becoming a result."""
+
+    passage_id: int
+    article_id: str
+    text: str
+    also_in: list[str] = field(default_factory=list)
+
+
+def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < n:
+        return frozenset([tuple(words)]) if words else frozenset()
+    return frozenset(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+
+
+def are_copies(a: frozenset, b: frozenset, a_words: int, b_words: int) -> bool:
+    """True when the shorter passage is (nearly) contained in the longer one."""
+    if min(a_words, b_words) < MIN_COPY_WORDS or not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= COPY_THRESHOLD
+
+
+def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: int | None = None) -> list[Hit]:
+    """The hits, best first, with copies folded into `also_in` and at most `per_article` per article.
+
+    A copy is folded into the earlier (better-ranked) hit of another article; the
+    copy's own article is listed once in that hit's `also_in`. Stops admitting new hits
+    after `limit`, but still folds later copies into the ones kept.
+    """
+    if per_article is not None and per_article < 1:
+        raise ValueError("per_article must be at least 1")
+    kept: list[Hit] = []
+    sizes: list[tuple[int, int]] = []  # (shingles, words) of each kept hit
+    postings: dict[tuple, list[int]] = {}  # shingle -> kept hits holding it, so a check costs one pass
+    per_article_count: dict[str, int] = {}
+    for hit in hits:
+        grams = shingles(hit.text)
+        words = len(_WORD.findall(hit.text))
+        shared: dict[int, int] = {}
+        if words >= MIN_COPY_WORDS:
+            for gram in grams:
+                for index in postings.get(gram, ()):
+                    shared[index] = shared.get(index, 0) + 1
+        original = next(
+            (kept[i] for i in sorted(shared)
+             if kept[i].article_id != hit.article_id and sizes[i][1] >= MIN_COPY_WORDS
+             and shared[i] / min(len(grams), sizes[i][0]) >= COPY_THRESHOLD),
+            None,
+        )
+        if original is not None:
+            if hit.article_id not in original.also_in and hit.article_id != original.article_id:
+                original.also_in.append(hit.article_id)
+            continue
+        if per_article is not None and per_article_count.get(hit.article_id, 0) >= per_article:
+            continue
+        if limit is not None and len(kept) >= limit:
+            continue
+        per_article_count[hit.article_id] = per_article_count.get(hit.article_id, 0) + 1
+        for gram in grams:
+            postings.setdefault(gram, []).append(len(kept))
+        kept.append(Hit(hit.passage_id, hit.article_id, hit.text, list(hit.also_in)))
+        sizes.append((len(grams), words))
+    return kept

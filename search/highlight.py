@@ -1,0 +1,84 @@
+"""Which part of a passage answers the question: the best sentence(s) and the query terms in them.
+
+The offset functions are pure; `highlight_passages` is the one place that calls the
+model, once for all sentences of all results.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from index.passages import sentences
+from search.lexical import term_spans
+from search.results import Highlight
+
+# Sentences whose cosine with the question is within this margin of the best one are
+# marked too: when two sentences answer equally well, both are shown.
+SENTENCE_MARGIN = 0.03
+MAX_SENTENCES = 2
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans [start, end) of the sentences of `text`, in order, covering no white space at the ends."""
+    spans: list[tuple[int, int]] = []
+    line_start = 0
+    for line in text.split("\n"):
+        cursor = 0
+        for sentence in sentences(line):
+            found = line.find(sentence, cursor)
+            if found < 0:  # the segmenter changed the text; fall back to the rest of the line
+                rest = line[cursor:]
+                stripped = rest.strip()
+                if stripped:
+                    found = cursor + rest.index(stripped)
+                    spans.append((line_start + found, line_start + found + len(stripped)))
+                cursor = len(line)
+                break
+            spans.append((line_start + found, line_start + found + len(sentence)))
+            cursor = found + len(sentence)
+        line_start += len(line) + 1
+    return spans
+
+
+def best_sentences(scores: Sequence[float], margin: float = SENTENCE_MARGIN, most: int = MAX_SENTENCES) -> list[int]:
+    """Indexes of the best-scoring sentence and of those within `margin` of it, in text order."""
+    if len(scores) == 0:
+        return []
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    top = scores[order[0]]
+    chosen = [i for i in order[:most] if scores[i] >= top - margin]
+    return sorted(chosen)
+
+
+def highlights_for(text: str, spans: Sequence[tuple[int, int]], chosen: Sequence[int],
+                   terms: list[str]) -> list[Highlight]:
+    """Sentence highlights for the chosen spans, then term highlights inside them, by offset."""
+    out: list[Highlight] = []
+    for i in chosen:
+        start, end = spans[i]
+        out.append(Highlight(start=start, end=end, kind="sentence"))
+    for i in chosen:
+        start, end = spans[i]
+        for t_start, t_end in term_spans(text[start:end], terms):
+            out.append(Highlight(start=start + t_start, end=start + t_end, kind="term"))
+    return sorted(out, key=lambda h: (h.start, h.kind != "sentence"))
+
+
+def highlight_passages(query_vectors: np.ndarray, texts: Sequence[str], terms: Sequence[list[str]],
+                       embedder) -> list[list[Highlight]]:
+    """Highlights for each passage, given its question's vector and terms (one row / list per passage).
+
+    Every sentence of every passage is embedded in one call.
+    """
+    all_spans = [sentence_spans(text) for text in texts]
+    flat = [text[s:e] for text, spans in zip(texts, all_spans) for s, e in spans]
+    vectors = embedder.encode(flat)
+    out = []
+    offset = 0
+    for text, spans, query_vector, words in zip(texts, all_spans, query_vectors, terms):
+        mine = vectors[offset:offset + len(spans)] @ np.asarray(query_vector, dtype=np.float32)
+        offset += len(spans)
+        out.append(highlights_for(text, spans, best_sentences([float(x) for x in mine]), words))
+    return out

@@ -1,0 +1,31 @@
+"""Checking and tidying a question before it reaches the model."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from index.errors import InvalidQuery
+
+MAX_K = 100
+_SPACE = re.compile(r"\s+")
+
+
+def clean_query(query: str, max_chars: int) -> str:
+    """The question with control characters dropped and white space folded; an error if unusable."""
+    if not isinstance(query, str):
+        raise InvalidQuery("the question must be text")
+    text = "".join(ch for ch in unicodedata.normalize("NFC", query)
+                   if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r")
+    text = _SPACE.sub(" ", text).strip()
+    if not text:
+        raise InvalidQuery("the question is empty")
+    if len(text) > max_chars:
+        raise InvalidQuery(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    return text
+
+
+def check_k(k: int) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be between 1 and {MAX_K}, got {k!r}")
+    return k

@@ -1,0 +1,203 @@
+"""Answering questions from an index: the one object the CLI and the API both call.
+
+A search runs up to two retrievers over the same passages, dense (cosine between the
+question's vector and each passage's, in FAISS) and lexical (BM25 over SQLite FTS5),
+fuses their rankings by reciprocal rank fusion, folds copies of one story together,
+keeps at most N passages per article, and marks what answers the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
+from index.settings import Settings
+from index.store import IndexStore
+from search.fusion import rrf
+from search.grouping import Hit, group_hits
+from search.highlight import highlight_passages
+from search.lexical import query_terms
+from search.query import check_k, clean_query
+from search.results import Explain, Result, SearchResponse
+
+MODES = ("dense", "lexical", "hybrid")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise InvalidQuery(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    return mode
+
+
+def check_date(value: str | None, name: str) -> str | None:
+    """An ISO date YYYY-MM-DD, as given; anything else is an InvalidQuery."""
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise InvalidQuery(f"{name} must be a date written YYYY-MM-DD, got {value!r}") from None
+
+
+def check_per_article(per_article: int | None) -> int | None:
+    if per_article is None:
+        return None
+    if not isinstance(per_article, int) or isinstance(per_article, bool) or per_article < 1:
+        raise InvalidQuery(f"per_article must be a whole number of at least 1, got {per_article!r}")
+    return per_article
+
+
+@dataclass
+class _Ranking:
+    """One question's candidates: each retriever's (id, score) lists and the fused order."""
+
+    dense: list[tuple[int, float]] = field(default_factory=list)
+    lexical: list[tuple[int, float]] = field(default_factory=list)
+    fused: list[tuple[int, float]] = field(default_factory=list)
+
+
+class Searcher:
+    """An opened index plus the model that embeds questions the way its passages were embedded."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+        if store.manifest.model != embedder.name or store.manifest.dimension != embedder.dimension:
+            raise IndexIncompatible(
+                f"index at {store.index_dir} was built with model {store.manifest.model!r}, "
+                f"but newsdex is set to use {embedder.name!r}: run `newsdex index --rebuild` to rebuild it "
+                f"with {embedder.name!r}, or set NEWSDEX_MODEL={store.manifest.model}"
+            )
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
+        store = IndexStore.open(index_dir or settings.index_dir)
+        try:
+            if embedder is None:
+                embedder = Embedder(settings.model, device=settings.device,
+                                    batch_size=settings.batch_size, offline=settings.offline)
+            return cls(store, embedder, settings)
+        except Exception:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        self.store.close()
+
+    def search(self, query: str, k: int = 5, *, mode: str = "hybrid", per_article: int | None = None,
+               source: str | None = None, since: str | None = None, until: str | None = None,
+               article: str | None = None, explain: bool = False, highlight: bool = True) -> SearchResponse:
+        """The k best passages for one question; see `search_many` for the options."""
+        return self.search_many([query], k=k, mode=mode, per_article=per_article, source=source, since=since,
+                                until=until, article=article, explain=explain, highlight=highlight)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 5, *, mode: str = "hybrid",
+                    per_article: int | None = None, source: str | None = None, since: str | None = None,
+                    until: str | None = None, article: str | None = None, explain: bool = False,
+                    highlight: bool = True) -> list[SearchResponse]:
+        """Answers for several questions; all questions are embedded in one batch.
+
+        mode: "dense", "lexical" or "hybrid" (both, fused by RRF).
+        per_article: keep at most this many passages of one article.
+        source, since, until (YYYY-MM-DD, inclusive), article: only passages of matching
+        articles are candidates, so a filtered search still returns k results when k exist.
+        explain: attach each result's rank and score in each retriever and after fusion.
+        highlight: mark the best-answering sentence(s) and the query terms in them.
+        """
+        check_k(k)
+        check_mode(mode)
+        check_per_article(per_article)
+        since, until = check_date(since, "since"), check_date(until, "until")
+        if since and until and since > until:
+            raise InvalidQuery(f"since ({since}) is after until ({until})")
+        if article is not None:
+            self.store.article(article)  # raises ArticleNotFound for an unknown id
+        cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
+        if not cleaned:
+            return []
+        allowed = self.store.filtered_passage_ids(source=source, since=since, until=until, article=article)
+        vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
+        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed)
+                    for i, q in enumerate(cleaned)]
+        rows = self.store.passages(sorted({pid for _, hits in rankings for hit in hits for pid in [hit.passage_id]}))
+        responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits) in zip(cleaned, rankings)]
+        if highlight:
+            self._highlight(cleaned, vectors, responses)
+        return responses
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
+              allowed: list[int] | None) -> tuple[_Ranking, list[Hit]]:
+        """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping."""
+        total = self.store.passage_count() if allowed is None else len(allowed)
+        terms = query_terms(query)
+        depth = max(self.settings.candidates, k)
+        while True:
+            ranking = _Ranking()
+            if mode in ("dense", "hybrid"):
+                scores, ids = self.store.search_vectors(vector[None, :], depth, allowed)
+                ranking.dense = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+            if mode in ("lexical", "hybrid"):
+                ranking.lexical = self.store.lexical_search(
+                    terms, depth, allowed,
+                    title_weight=self.settings.bm25_title_weight, text_weight=self.settings.bm25_text_weight)
+            if mode == "hybrid":
+                ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
+                                    k=self.settings.rrf_k,
+                                    weights=[self.settings.dense_weight, self.settings.lexical_weight])
+            else:
+                ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
+            texts = self.store.passages([i for i, _ in ranking.fused])
+            hits = group_hits([Hit(i, texts[i].article_id, texts[i].text) for i, _ in ranking.fused if i in texts],
+                              per_article=per_article, limit=k)
+            used = {"dense": [ranking.dense], "lexical": [ranking.lexical]}.get(mode, [ranking.dense, ranking.lexical])
+            exhausted = depth >= total or all(len(found) < depth for found in used)
+            if len(hits) >= k or exhausted:
+                return ranking, hits
+            depth *= 4
+
+    def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows, explain: bool) -> SearchResponse:
+        fused = dict(ranking.fused)
+        dense = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.dense, start=1)}
+        lexical = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.lexical, start=1)}
+        results = []
+        for hit in hits:
+            row = rows[hit.passage_id]
+            detail = None
+            if explain:
+                d_rank, d_score = dense.get(hit.passage_id, (None, None))
+                l_rank, l_score = lexical.get(hit.passage_id, (None, None))
+                detail = Explain(dense_rank=d_rank, dense_score=_round(d_score), lexical_rank=l_rank,
+                                 lexical_score=_round(l_score),
+                                 fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None)
+            results.append(Result(
+                rank=len(results) + 1, score=_round(fused[hit.passage_id]), text=row.text,
+                article_id=row.article_id, title=row.title, passage_id=row.id, source=row.source,
+                published=row.published, url=row.url, explain=detail, also_in=list(hit.also_in),
+            ))
+        return SearchResponse(query=query, results=results)
+
+    def _highlight(self, queries: list[str], vectors: np.ndarray, responses: list[SearchResponse]) -> None:
+        """Best sentences for every result of every question, from one encoding call."""
+        texts = [r.text for response in responses for r in response.results]
+        owners = [i for i, response in enumerate(responses) for _ in response.results]
+        if not texts:
+            return
+        marks = highlight_passages(vectors[owners], texts, [query_terms(queries[i]) for i in owners], self.embedder)
+        flat = [r for response in responses for r in response.results]
+        for result, highlights in zip(flat, marks):
+            result.highlights = highlights
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)

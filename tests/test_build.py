@@ -1,0 +1,200 @@
+"""Index builds: incremental, atomic, and honest about what they cannot use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
+from index.embedder import Embedder, resolve_model
+from index.errors import IndexIncompatible, IndexNotFound
+from index.settings import Settings
+from index.store import IndexStore, build_id
+from search.searcher import Searcher
+
+from conftest import SEEDS
+
+EXTRA = """Floods close schools across the valley
+
+By Maria Lopez
+
+Heavy rain flooded the river valley on Tuesday, and officials closed forty schools as a precaution.
+
+The mayor said the water would recede by Friday, but warned residents to stay away from the banks.
+"""
+
+
+def _passage_ids(settings: Settings, article_id: str) -> list[int]:
+    store = IndexStore.open(settings.index_dir)
+    try:
+        return [p.id for p in store.article_passages(article_id)]
+    finally:
+        store.close()
+
+
+def test_first_build_adds_every_seed(seed_settings):
+    store = IndexStore.open(seed_settings.index_dir)
+    stats = store.stats()
+    store.close()
+    assert stats.articles == 2
+    assert stats.passages >= 4
+    assert stats.manifest.model == "all-MiniLM-L6-v2"
+    assert stats.manifest.dimension == 384
+
+
+def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    first = build_index([seed_copy], settings, embedder)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (2, 0, 0, 0)
+
+    again = build_index([seed_copy], settings, embedder)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert again.passages_embedded == 0
+
+    kept_ids = _passage_ids(settings, "000_bbe9b56f2341fe48")
+    (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    added = build_index([seed_copy], settings, embedder)
+    assert (added.added, added.unchanged) == (1, 2)
+    assert added.passages_embedded == len(_passage_ids(settings, "extra"))
+    assert _passage_ids(settings, "000_bbe9b56f2341fe48") == kept_ids  # not re-embedded
+
+    (seed_copy / "extra.txt").write_text(EXTRA.replace("forty", "fifty"), encoding="utf-8")
+    changed = build_index([seed_copy], settings, embedder)
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
+    assert changed.passages_embedded == len(_passage_ids(settings, "extra"))
+
+    (seed_copy / "extra.txt").unlink()
+    removed = build_index([seed_copy], settings, embedder)
+    assert (removed.removed, removed.unchanged, removed.passages_embedded) == (1, 2, 0)
+    assert _passage_ids(settings, "extra") == []
+    searcher = Searcher.open(settings, embedder=embedder)
+    hits = searcher.search("schools closed by floods", k=10).results
+    searcher.close()
+    assert all(hit.article_id != "extra" for hit in hits)
+
+
+def test_rebuild_starts_from_scratch(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    report = build_index([seed_copy], settings, embedder, rebuild=True)
+    assert (report.added, report.unchanged) == (2, 0)
+    assert report.passages_embedded == report.passages
+
+
+def test_old_builds_are_removed_after_a_swap(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    build_index([seed_copy], settings, embedder, rebuild=True)
+    builds = list((settings.index_dir / "builds").iterdir())
+    assert [b.name for b in builds] == [os.path.basename(build_id(settings.index_dir))]
+
+
+def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    live = build_id(settings.index_dir)
+
+    big = tmp_path / "big"
+    big.mkdir()
+    sentence = "Officials in the capital discussed trade, security and the weather for a long time. "
+    for i in range(400):
+        (big / f"story{i}.txt").write_text(f"Story {i}\n\n" + sentence * 30, encoding="utf-8")
+    env = {**os.environ, "NEWSDEX_INDEX_DIR": str(settings.index_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "search.cli", "index", str(big), "--quiet"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    builds = settings.index_dir / "builds"
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(p.name.endswith(".partial") for p in builds.iterdir()):
+        time.sleep(0.05)
+    time.sleep(3)  # well into embedding
+    assert proc.poll() is None, proc.stderr.read().decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    assert build_id(settings.index_dir) == live
+    searcher = Searcher.open(settings, embedder=embedder)
+    assert searcher.search("what did Kishida say", k=3).results
+    searcher.close()
+    # The next build clears the debris and succeeds.
+    report = build_index([seed_copy], settings, embedder)
+    assert report.unchanged == 2
+    assert not any(p.name.endswith(".partial") for p in builds.iterdir())
+
+
+def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    live = build_id(settings.index_dir)
+    (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
+
+    class Boom(Embedder):
+        def encode(self, texts, **kwargs):
+            raise KeyboardInterrupt
+
+    boom = Boom.__new__(Boom)
+    boom.__dict__.update(embedder.__dict__)
+    with pytest.raises(KeyboardInterrupt):
+        build_index([seed_copy], settings, boom)
+    assert build_id(settings.index_dir) == live
+    assert _passage_ids(settings, "extra") == []
+    assert not any(p.name.endswith(".partial") for p in (settings.index_dir / "builds").iterdir())
+
+
+def test_index_built_with_another_model_is_refused_with_advice(tmp_path, seed_copy, embedder):
+    other_path = tmp_path / "other-model"
+    shutil.copytree(resolve_model("all-MiniLM-L6-v2"), other_path)
+    other = Embedder(str(other_path))
+    settings = Settings(index_dir=tmp_path / "index", model=str(other_path))
+    build_index([seed_copy], settings, other)
+
+    with pytest.raises(IndexIncompatible, match="rebuild"):
+        Searcher.open(Settings(index_dir=settings.index_dir), embedder=embedder)
+    with pytest.raises(IndexIncompatible, match="--rebuild"):
+        build_index([seed_copy], Settings(index_dir=settings.index_dir), embedder)
+    report = build_index([seed_copy], Settings(index_dir=settings.index_dir), embedder, rebuild=True)
+    assert report.added == 2
+
+
+def test_missing_damaged_and_foreign_indexes_give_clear_errors(tmp_path, seed_copy, embedder):
+    with pytest.raises(IndexNotFound, match="newsdex index"):
+        IndexStore.open(tmp_path / "nothing-here")
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(IndexIncompatible, match="not a newsdex index"):
+        IndexStore.open(foreign)
+    with pytest.raises(IndexIncompatible, match="not a newsdex index"):
+        build_index([seed_copy], Settings(index_dir=foreign), embedder)
+    assert (foreign / "notes.txt").read_text() == "mine"
+
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    vectors = Path(os.path.realpath(settings.index_dir / "current")) / "vectors.faiss"
+    vectors.write_bytes(b"garbage")
+    with pytest.raises(IndexIncompatible, match="damaged"):
+        IndexStore.open(settings.index_dir)
+    # A damaged live build is replaced by the next build rather than patched.
+    report = build_index([seed_copy], settings, embedder)
+    assert report.added == 2
+    IndexStore.open(settings.index_dir).close()
+
+
+def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedder):
+    (seed_copy / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00")
+    (seed_copy / "empty.md").write_text("   \n")
+    (seed_copy / "latin1.txt").write_bytes("Caf\xe9 news\n\nSomething happened.".encode("latin-1"))
+    (seed_copy / "broken.json").write_text('{"id": "x", "text": ')
+    settings = Settings(index_dir=tmp_path / "index")
+    report = build_index([seed_copy], settings, embedder)
+    assert report.added == 2
+    skipped = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(skipped) == {"binary.txt", "empty.md", "latin1.txt", "broken.json"}
+    assert all(reason for reason in skipped.values())

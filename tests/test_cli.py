@@ -1,0 +1,128 @@
+"""The command line as people use it: real processes, real index, real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+
+BIN = Path(sys.executable).parent
+
+# Questions about the seed articles, each with words that the answering passage must contain.
+SEED_QUESTIONS = [
+    ("what did Kishida say", "Kishida told Yoon"),
+    ("Where were North Korean troops deployed to fight Ukrainian forces?", "Kursk"),
+    ("Which countries besides Japan and South Korea were invited to the NATO summit?", "Australia and New Zealand"),
+    ("What anniversary will Tokyo and Seoul commemorate next year?", "60th anniversary"),
+    ("What did Moscow and Pyongyang pledge under their treaty?", "extend military support"),
+    ("What did Biden, Ishiba and Yoon agree to form in Lima?", "secretariat"),
+    ("Who wants to keep the thaw in relations from Kishida's time?", "maintain the thaw"),
+    ("Why is Tokyo seriously concerned about the Putin Kim summit?", "regional security surrounding Japan"),
+]
+
+
+def run(args, env_extra=None, binary="newsdex"):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([str(BIN / binary), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def index_env(seed_settings):
+    return {"NEWSDEX_INDEX_DIR": str(seed_settings.index_dir)}
+
+
+def test_ask_json_answers_seed_questions(index_env):
+    for question, answer in SEED_QUESTIONS:
+        result = run([question, "--json", "--k", "3"], index_env, binary="ask")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["query"] == question
+        ranks = [r["rank"] for r in data["results"]]
+        assert ranks == [1, 2, 3]
+        scores = [r["score"] for r in data["results"]]
+        assert scores == sorted(scores, reverse=True)
+        for r in data["results"]:
+            assert {"rank", "score", "text", "article_id", "title"} <= set(r)
+        assert any(answer in r["text"] for r in data["results"]), (question, data["results"])
+
+
+def test_ask_prints_readable_passages(index_env):
+    result = run(["what did Kishida say"], index_env, binary="ask")
+    assert result.returncode == 0, result.stderr
+    assert "1." in result.stdout and "Kishida" in result.stdout
+    assert "North Korean-Russian ties" in result.stdout  # the article title
+
+
+@pytest.mark.parametrize("args, message", [
+    (["   "], "question is empty"),
+    (["kishida", "--k", "0"], "k must be between 1 and 100"),
+    (["kishida", "--k", "101"], "k must be between 1 and 100"),
+])
+def test_bad_questions_are_one_line_errors(index_env, args, message):
+    result = run(args, index_env, binary="ask")
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ask_builds_the_seed_index_when_there_is_none(tmp_path):
+    env = {"NEWSDEX_INDEX_DIR": str(tmp_path / "fresh"), "NEWSDEX_SEEDS_DIR": str(SEEDS)}
+    result = run(["what did Kishida say", "--json"], env, binary="ask")
+    assert result.returncode == 0, result.stderr
+    assert "building one from" in result.stderr
+    assert any("Kishida" in r["text"] for r in json.loads(result.stdout)["results"])
+
+
+def test_index_reports_counts_and_skips(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "good.txt").write_text("Dam opens\n\nThe new dam opened on Monday after ten years of work.\n")
+    (articles / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    result = run(["index", str(articles), "--index", str(tmp_path / "ix")])
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout and "1 skipped" in result.stdout
+    assert "passages/s" in result.stdout
+    assert "bad.txt" in result.stderr and "warning" in result.stderr
+    again = run(["index", str(articles), "--index", str(tmp_path / "ix")])
+    assert "0 added, 0 updated, 0 removed, 1 unchanged" in again.stdout
+
+
+def test_index_with_a_missing_path_is_an_error(tmp_path):
+    result = run(["index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix")])
+    assert result.returncode == 1
+    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stats_describes_the_index(index_env):
+    result = run(["stats", "--json"], index_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["articles"] == 2 and data["passages"] > 2
+    assert data["model"] == "all-MiniLM-L6-v2" and data["dimension"] == 384
+    assert data["size_bytes"] > 0 and data["built_at"]
+    text = run(["stats"], index_env).stdout
+    assert "articles" in text and "KiB" in text
+
+
+def test_errors_for_missing_and_foreign_indexes(tmp_path):
+    missing = run(["stats", "--index", str(tmp_path / "none")])
+    assert missing.returncode == 1 and "newsdex index" in missing.stderr
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "file.txt").write_text("x")
+    result = run(["what did Kishida say", "--index", str(foreign)], binary="ask")
+    assert result.returncode == 1
+    assert "not a newsdex index" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_model_is_a_clear_error(tmp_path):
+    result = run(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--model", "no-such/model-xyz"])
+    assert result.returncode == 1
+    assert "cannot load model 'no-such/model-xyz'" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,59 @@
+"""Reciprocal rank fusion: the properties hybrid search relies on."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from search.fusion import rrf
+
+rankings_st = st.lists(st.lists(st.integers(0, 30), max_size=15, unique=True), min_size=1, max_size=4)
+
+
+def test_rrf_scores_by_reciprocal_rank():
+    fused = dict(rrf([[1, 2, 3], [3, 1]], k=60))
+    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused[2] == pytest.approx(1 / 62)
+
+
+def test_weights_scale_each_ranking():
+    fused = dict(rrf([[1], [2]], k=0, weights=[2.0, 0.5]))
+    assert fused == {1: 2.0, 2: 0.5}
+
+
+def test_bad_weights_are_refused():
+    with pytest.raises(ValueError):
+        rrf([[1], [2]], weights=[1.0])
+    with pytest.raises(ValueError):
+        rrf([[1]], weights=[-1.0])
+
+
+def test_an_item_repeated_in_one_ranking_counts_once_at_its_first_place():
+    assert dict(rrf([[1, 1, 2]], k=0)) == pytest.approx({1: 1.0, 2: 1 / 3})
+
+
+@given(rankings_st, st.randoms())
+def test_fusion_does_not_depend_on_the_order_of_the_rankings(rankings, rnd):
+    weights = [rnd.choice([0.5, 1.0, 2.0]) for _ in rankings]
+    order = list(range(len(rankings)))
+    rnd.shuffle(order)
+    shuffled = rrf([rankings[i] for i in order], k=60, weights=[weights[i] for i in order])
+    assert shuffled == rrf(rankings, k=60, weights=weights)
+
+
+@given(rankings_st, st.integers(0, 100))
+def test_an_item_ranked_first_everywhere_wins(rankings, k):
+    winner = 999
+    fused = rrf([[winner] + r for r in rankings], k=k)
+    assert fused[0][0] == winner
+    assert all(score < fused[0][1] for _, score in fused[1:])
+
+
+@given(rankings_st)
+def test_every_item_appears_once_best_first(rankings):
+    fused = rrf(rankings)
+    items = [item for item, _ in fused]
+    assert sorted(items) == sorted({i for r in rankings for i in r})
+    scores = [score for _, score in fused]
+    assert scores == sorted(scores, reverse=True)

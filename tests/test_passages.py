@@ -1,0 +1,90 @@
+"""Splitting invariants: nothing is lost, nothing is over budget, neighbours overlap."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from index.articles import Article
+from index.build import passage_budget, passages_for
+from index.passages import dedupe_passages, sentences, split_passages
+from index.settings import Settings
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _seed_like_paragraphs() -> list[str]:
+    return [
+        "Growing ties between North Korea and Russia pose a “serious threat,” warned the leaders. "
+        "The meeting was held in Lima, Peru, Nov. 15, 2024. Mr. Yoon spoke first.",
+        "Kishida said the U.S. alliance matters. He added that Tokyo is “seriously concerned.”",
+        "Short one.",
+    ] * 6
+
+
+def test_every_sentence_lands_in_a_passage_and_none_is_over_budget(embedder):
+    paragraphs = _seed_like_paragraphs()
+    for budget in (24, 48, 120):
+        passages = split_passages(paragraphs, embedder.count_tokens, budget, overlap=1)
+        joined = [_norm(p) for p in passages]
+        for paragraph in paragraphs:
+            for sentence in sentences(paragraph):
+                assert any(_norm(sentence) in p for p in joined), (budget, sentence)
+        assert all(embedder.count_tokens(p) <= budget for p in passages)
+
+
+def test_abbreviations_do_not_break_sentences():
+    assert sentences("They met in Lima, Peru, Nov. 15, 2024. Mr. Biden left.") == [
+        "They met in Lima, Peru, Nov. 15, 2024.", "Mr. Biden left."
+    ]
+
+
+def test_neighbouring_passages_share_a_sentence(embedder):
+    paragraphs = [" ".join(f"Report {i} says the river rose again today." for i in range(40))]
+    passages = split_passages(paragraphs, embedder.count_tokens, 40, overlap=1)
+    assert len(passages) > 2
+    for before, after in zip(passages, passages[1:]):
+        last = sentences(before)[-1]
+        assert after.startswith(last)
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_not_truncated(embedder):
+    words = [f"word{i}" for i in range(300)]
+    passages = split_passages([" ".join(words) + "."], embedder.count_tokens, 50, overlap=0)
+    assert all(embedder.count_tokens(p) <= 50 for p in passages)
+    assert " ".join(passages).split() == words[:-1] + [words[-1] + "."]
+
+
+def test_seed_passages_fit_the_model_window_with_their_title(embedder):
+    settings = Settings()
+    budget = passage_budget(embedder, settings)
+    article = Article(id="x", title="A fairly long title " * 10, paragraphs=tuple(_seed_like_paragraphs()))
+    for passage in passages_for(article, embedder, settings):
+        assert embedder.count_tokens(passage) <= budget
+    assert budget + settings.title_tokens + 3 <= embedder.max_seq_length
+
+
+def test_near_identical_passages_are_kept_once():
+    caption = "President Yoon Suk Yeol during a trilateral meeting in Lima, Peru, Nov. 15, 2024."
+    kept = dedupe_passages([caption, caption + " ", caption.replace("Peru,", "Peru"), "Something else entirely."])
+    assert kept == [caption, "Something else entirely."]
+
+
+_sentence = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x24F),
+                    min_size=1, max_size=12).map(lambda w: w.capitalize())
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.lists(_sentence, min_size=1, max_size=12).map(lambda ws: " ".join(ws) + "."),
+                         min_size=1, max_size=6).map(" ".join), min_size=1, max_size=6),
+       st.integers(min_value=16, max_value=120))
+def test_split_invariants_hold_for_any_text(embedder, paragraphs, budget):
+    passages = split_passages(paragraphs, embedder.count_tokens, budget, overlap=1)
+    assert all(embedder.count_tokens(p) <= budget for p in passages)
+    text = _norm(" ".join(passages))
+    for paragraph in paragraphs:
+        for word in paragraph.split():
+            assert word.rstrip(".") in text
