@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 Q      ?= what did Kishida say
 
-.PHONY: setup ask test index serve clean
+.PHONY: setup ask test index serve browser clean
 
 setup: $(STAMP)
 
@@ -23,8 +23,15 @@ ask: setup
 index: setup
 	$(VENV)/bin/newsdex index
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -q
+
+# The page's test drives Debian's chromium through Playwright (never `playwright install`).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+serve: setup
+	$(VENV)/bin/newsdex serve
 
 clean:
 	rm -rf .newsdex .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
 
@@ -29,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors stay one line
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
@@ -61,9 +62,15 @@ def _progress(quiet: bool) -> bool:
 
 
 def _load_embedder(settings: Settings):
+    return _embedder(settings.model, settings.device, settings.batch_size, settings.offline)
+
+
+@lru_cache(maxsize=2)
+def _embedder(model: str, device: str, batch_size: int, offline: bool):
+    """One model per process: commands run in-process (tests, a shell) need not reload it."""
     from index.embedder import Embedder
 
-    return Embedder(settings.model, device=settings.device, batch_size=settings.batch_size, offline=settings.offline)
+    return Embedder(model, device=device, batch_size=batch_size, offline=offline)
 
 
 def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
@@ -143,16 +150,16 @@ def _human_size(size: int) -> str:
 
 def _open_searcher(settings: Settings, quiet: bool):
     """The searcher for settings.index_dir, building the seed index first when there is none."""
+    from index.store import current_build
     from search.searcher import Searcher
 
-    embedder = _load_embedder(settings)
     try:
-        return Searcher.open(settings, embedder=embedder)
+        current_build(settings.index_dir)  # a missing or foreign index is reported before the model loads
     except IndexNotFound:
         err.print(f"no index at {settings.index_dir}; building one from {settings.seeds_dir} first")
-        report, _ = _build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet, embedder=embedder)
+        report, _ = _build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet)
         err.print(report.summary())
-        return Searcher.open(settings, embedder=embedder)
+    return Searcher.open(settings, embedder=_load_embedder(settings))
 
 
 def _marked_line(text: str, start: int, highlights) -> str:
@@ -242,6 +249,33 @@ def ask_command(
             print(response.model_dump_json())
         else:
             _print_results(response)
+
+    guarded(body)
+
+
+@app.command("serve")
+def serve_command(
+    host: Optional[str] = typer.Option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
+    port: Optional[int] = typer.Option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
+    index: Optional[Path] = IndexOpt,
+    model: Optional[str] = ModelOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+) -> None:
+    """Serve the HTTP API and the search page (building the seed index first when there is none)."""
+
+    def body() -> None:
+        import uvicorn
+
+        from api.app import create_app  # the API is an edge over search: imported only to serve
+
+        settings = make_settings(index_dir=index, model=model, host=host, port=port)
+        searcher = _open_searcher(settings, quiet)
+        embedder = searcher.embedder
+        searcher.close()
+        writes = "enabled" if settings.api_key and settings.api_key.get_secret_value() else "disabled (set NEWSDEX_API_KEY)"
+        err.print(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ ; writes {writes}")
+        uvicorn.run(create_app(settings, embedder=embedder), host=settings.host, port=settings.port,
+                    log_level="warning" if quiet else "info")
 
     guarded(body)
 

@@ -52,7 +52,8 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
 
     A copy is folded into the earlier (better-ranked) hit of another article; the
     copy's own article is listed once in that hit's `also_in`. Stops admitting new hits
-    after `limit`, but still folds later copies into the ones kept.
+    after `limit`, but still looks at up to `limit` more hits for copies of the ones kept
+    (copies score alike, so they sit close together in a ranking).
     """
     if per_article is not None and per_article < 1:
         raise ValueError("per_article must be at least 1")
@@ -60,7 +61,12 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
     sizes: list[tuple[int, int]] = []  # (shingles, words) of each kept hit
     postings: dict[tuple, list[int]] = {}  # shingle -> kept hits holding it, so a check costs one pass
     per_article_count: dict[str, int] = {}
+    looked_past_limit = 0
     for hit in hits:
+        if limit is not None and len(kept) >= limit:
+            looked_past_limit += 1
+            if looked_past_limit > limit:
+                break
         grams = shingles(hit.text)
         words = len(_WORD.findall(hit.text))
         shared: dict[int, int] = {}

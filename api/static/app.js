@@ -45,13 +45,20 @@ function markedPassage(text, highlights) {
   }
   const points = [...cuts].sort((a, b) => a - b);
   const passage = el("p", { class: "passage" });
+  let mark = null, markedBy = null;  // one <mark> per best sentence, query terms bold inside it
   for (let i = 0; i + 1 < points.length; i++) {
     const [start, end] = [points[i], points[i + 1]];
     const covering = highlights.filter((h) => h.start <= start && end <= h.end);
     let node = document.createTextNode(chars.slice(start, end).join(""));
     if (covering.some((h) => h.kind === "term")) node = el("span", { class: "term" }, node);
-    if (covering.some((h) => h.kind === "sentence")) node = el("mark", {}, node);
-    passage.append(node);
+    const sentence = covering.find((h) => h.kind === "sentence") || null;
+    if (sentence && sentence !== markedBy) {
+      mark = el("mark");
+      markedBy = sentence;
+      passage.append(mark);
+    }
+    (sentence ? mark : passage).append(node);
+    if (!sentence) markedBy = null;
   }
   return passage;
 }

@@ -1,0 +1,201 @@
+"""HTTP latency and throughput of `newsdex serve`, next to in-process search latency.
+
+    .venv/bin/python bench/http.py [--cache .newsdex-bench] [--requests 200]
+
+For each index (the seeds, and SciFact's 5,183 abstracts split finely enough to give at
+least 20,000 passages) it starts `newsdex serve` on 127.0.0.1, sends GET /search at
+concurrency 1, 8 and 32, and prints p50/p95/p99 latency and requests per second; then
+it times `Searcher.search` in this process on the same index with the same questions.
+The client threads run on the same machine as the server, so they share its CPU.
+A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/http.py`, this file's folder comes first on sys.path, where its own
+# name would shadow the standard library's `http` package; the repository root goes there.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+import httpx  # noqa: E402
+
+from index.build import build_index  # noqa: E402
+from index.embedder import Embedder  # noqa: E402
+from index.errors import NewsdexError  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.store import IndexStore  # noqa: E402
+from search.searcher import Searcher  # noqa: E402
+
+SCIFACT = Path("/work/shared/eval/scifact")
+MIN_PASSAGES = 20_000
+LEVELS = (1, 8, 32)
+SEED_QUESTIONS = [
+    "what did Kishida say",
+    "Where were North Korean troops deployed to fight Ukrainian forces?",
+    "Which countries besides Japan and South Korea were invited to the NATO summit?",
+    "What anniversary will Tokyo and Seoul commemorate next year?",
+    "What did Moscow and Pyongyang pledge under their treaty?",
+    "What did Biden, Ishiba and Yoon agree to form in Lima?",
+    "Who wants to keep the thaw in relations from Kishida's time?",
+    "Why is Tokyo seriously concerned about the Putin Kim summit?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def index_size(index_dir: Path) -> tuple[int, int]:
+    store = IndexStore.open(index_dir)
+    try:
+        stats = store.stats()
+        return stats.articles, stats.passages
+    finally:
+        store.close()
+
+
+def ensure_index(name: str, sources: list[Path], settings: Settings, embedder: Embedder, rebuild: bool) -> None:
+    try:
+        if not rebuild:
+            articles, passages = index_size(settings.index_dir)
+            print(f"[{name}] cached index at {settings.index_dir}: {articles} articles, {passages} passages")
+            return
+    except NewsdexError:
+        pass
+    print(f"[{name}] building {settings.index_dir} (passage_tokens={settings.passage_tokens}) ...", flush=True)
+    report = build_index(sources, settings, embedder, rebuild=True)
+    print(f"[{name}] {report.summary()}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(index_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--index", str(index_dir),
+                                "--port", str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"newsdex serve exited: {process.stderr.read().decode()}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit("newsdex serve did not get ready in 180 s")
+
+
+def http_level(base: str, questions: list[str], concurrency: int, requests: int, k: int, mode: str) -> dict:
+    """`requests` searches spread over `concurrency` threads, each with its own connection."""
+    def worker(slot: int) -> list[float]:
+        latencies = []
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for n in range(slot, requests, concurrency):
+                began = time.perf_counter()
+                response = client.get("/search", params={"q": questions[n % len(questions)], "k": k, "mode": mode})
+                latencies.append(time.perf_counter() - began)
+                if response.status_code != 200:
+                    raise SystemExit(f"search failed: {response.status_code} {response.text[:200]}")
+        return latencies
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = [x for part in pool.map(worker, range(concurrency)) for x in part]
+    wall = time.perf_counter() - began
+    return {"n": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99), "rps": len(latencies) / wall}
+
+
+def in_process(settings: Settings, embedder: Embedder, questions: list[str], requests: int, k: int, mode: str) -> dict:
+    searcher = Searcher.open(settings, embedder=embedder)
+    try:
+        for question in questions[:5]:
+            searcher.search(question, k=k, mode=mode)  # warm-up
+        latencies = []
+        for n in range(requests):
+            began = time.perf_counter()
+            searcher.search(questions[n % len(questions)], k=k, mode=mode)
+            latencies.append(time.perf_counter() - began)
+    finally:
+        searcher.close()
+    return {"n": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99), "rps": len(latencies) / sum(latencies)}
+
+
+def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str], args) -> list[str]:
+    articles, passages = index_size(settings.index_dir)
+    lines = [f"{name}: {articles} articles, {passages} passages (mode={args.mode}, k={args.k})"]
+    process, base = start_server(settings.index_dir)
+    try:
+        http_level(base, questions, 4, 20, args.k, args.mode)  # warm-up: connections, caches
+        rows = [(f"HTTP c={c}", http_level(base, questions, c, args.requests, args.k, args.mode)) for c in LEVELS]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    rows.append(("in-process", in_process(settings, embedder, questions, args.requests, args.k, args.mode)))
+    lines.append(f"  {'':<12}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'req/s':>9}")
+    for label, row in rows:
+        lines.append(f"  {label:<12}{row['n']:>6}{row['p50'] * 1000:>10.1f}{row['p95'] * 1000:>10.1f}"
+                     f"{row['p99'] * 1000:>10.1f}{row['rps']:>9.1f}")
+    for line in lines:
+        print(line, flush=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path(".newsdex-bench"), help="Where the indexes are built and kept")
+    parser.add_argument("--corpus", type=Path, default=SCIFACT, help="Folder with corpus.jsonl and queries.jsonl")
+    parser.add_argument("--passage-tokens", type=int, default=112,
+                        help="Passage budget for the big corpus; SciFact's abstracts give ~24k passages at 112")
+    parser.add_argument("--requests", type=int, default=200, help="Searches per concurrency level")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--mode", default="hybrid", choices=["dense", "lexical", "hybrid"])
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the cached indexes")
+    args = parser.parse_args()
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    embedder = Embedder()
+    print(f"machine: {os.cpu_count()} CPU cores; model {embedder.name}; client and server on the same machine")
+
+    seeds = Settings(index_dir=args.cache / "seeds")
+    ensure_index("seeds", [seeds.seeds_dir], seeds, embedder, args.rebuild)
+    big = Settings(index_dir=args.cache / f"scifact-p{args.passage_tokens}", passage_tokens=args.passage_tokens)
+    ensure_index("scifact", [args.corpus / "corpus.jsonl"], big, embedder, args.rebuild)
+    _, passages = index_size(big.index_dir)
+    if passages < MIN_PASSAGES:
+        raise SystemExit(f"the big index has {passages} passages, fewer than {MIN_PASSAGES}: "
+                         "rerun with a smaller --passage-tokens and --rebuild")
+    print(f"scifact index: passages of at most {args.passage_tokens} tokens (NEWSDEX_PASSAGE_TOKENS), "
+          "no recombined copies")
+
+    with open(args.corpus / "queries.jsonl", encoding="utf-8") as queries:
+        scifact_questions = [json.loads(line)["text"] for line in queries if line.strip()][:100]
+    print()
+    bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+    print()
+    bench("scifact", big, embedder, scifact_questions, args)
+
+
+if __name__ == "__main__":
+    main()

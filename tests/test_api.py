@@ -1,0 +1,385 @@
+"""The HTTP API through FastAPI's test client: every endpoint, every error, real model and index."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.live import LiveIndex
+from conftest import SEEDS
+from index.build import build_index
+from index.settings import Settings
+
+KEY = "write-key-for-tests"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+SEED_ID = "000_bbe9b56f2341fe48"
+
+BRIDGE = {
+    "id": "desk/springfield-bridge",
+    "title": "Springfield opens its new river bridge",
+    "published": "2024-11-20",
+    "source": "Example Wire",
+    "text": "The mayor of Springfield opened a new suspension bridge over the river on Monday.\n\n"
+            "The bridge cost forty million dollars and took three years to build, officials said.",
+}
+
+
+@pytest.fixture(scope="module")
+def client(seed_settings, embedder):
+    """Reads only, on the shared seed index; no write key is configured."""
+    with TestClient(create_app(seed_settings, embedder)) as client:
+        yield client
+
+
+def _copy_index(seed_settings, tmp_path) -> Settings:
+    target = tmp_path / "index"
+    shutil.copytree(seed_settings.index_dir, target, symlinks=True)
+    return Settings(index_dir=target, seeds_dir=SEEDS, api_key=KEY)
+
+
+@pytest.fixture()
+def writer(seed_settings, embedder, tmp_path):
+    """A client on a private copy of the seed index, with a write key."""
+    with TestClient(create_app(_copy_index(seed_settings, tmp_path), embedder)) as client:
+        yield client
+
+
+def build_of(client) -> str:
+    return client.get("/ready").json()["build"]
+
+
+# -- operations ----------------------------------------------------------------------------
+
+
+def test_health_says_ok(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_ready_describes_the_loaded_index(client, seed_settings):
+    data = client.get("/ready").json()
+    assert data["status"] == "ready"
+    assert data["articles"] == 2 and data["passages"] > 2
+    assert data["model"] == "all-MiniLM-L6-v2" and data["dimension"] == 384
+    assert data["build"] and data["built_at"].startswith("20")
+    assert data["index"] == str(seed_settings.index_dir)
+
+
+def test_without_an_index_searches_answer_503_and_health_stays_ok(embedder, tmp_path):
+    settings = Settings(index_dir=tmp_path / "nothing", seeds_dir=SEEDS)
+    with TestClient(create_app(settings, embedder)) as client:
+        assert client.get("/health").status_code == 200
+        for response in (client.get("/ready"), client.get("/search", params={"q": "Kishida"})):
+            assert response.status_code == 503
+            assert "newsdex index" in response.json()["detail"]
+
+
+def test_metrics_count_requests_per_route_and_size_the_index(client):
+    client.get("/search", params={"q": "Kishida"})
+    client.get(f"/articles/{SEED_ID}")
+    client.get("/articles/no-such-article")
+    text = client.get("/metrics").text
+    assert 'newsdex_http_requests_total{method="GET",route="/search",status="200"}' in text
+    assert 'route="/articles/{article_id:path}",status="404"' in text  # the template, not the id
+    assert 'newsdex_http_request_duration_seconds_bucket{le="0.5",method="GET",route="/search"}' in text
+    assert "newsdex_index_articles 2.0" in text
+    assert "newsdex_index_passages" in text and "newsdex_index_size_bytes" in text
+
+
+def test_openapi_docs_list_every_endpoint_with_examples(client):
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [("/search", "get"), ("/search", "post"), ("/articles", "get"), ("/articles", "post"),
+                         ("/articles/{article_id}", "get"), ("/articles/{article_id}", "delete"),
+                         ("/index/rebuild", "post"), ("/health", "get"), ("/ready", "get"), ("/metrics", "get")]:
+        assert method in paths[path], (path, method)
+    schemas = spec["components"]["schemas"]
+    assert schemas["SearchBody"]["examples"] and schemas["ArticlesIn"]["examples"]
+
+
+def test_page_and_its_assets_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and 'role="search"' in page.text
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/static/style.css").status_code == 200
+
+
+# -- searches ------------------------------------------------------------------------------
+
+
+def test_get_search_returns_the_same_json_as_ask(client, searcher):
+    response = client.get("/search", params={"q": "what did Kishida say", "k": 3})
+    assert response.status_code == 200
+    expected = searcher.search("what did Kishida say", k=3).model_dump(mode="json")
+    assert response.json() == expected
+    assert [r["rank"] for r in expected["results"]] == [1, 2, 3]
+
+
+def test_search_marks_the_best_sentence_and_explains_on_request(client):
+    data = client.get("/search", params={"q": "Where were North Korean troops deployed?", "explain": "true"}).json()
+    top = data["results"][0]
+    sentences = [h for h in top["highlights"] if h["kind"] == "sentence"]
+    assert sentences and "Kursk" in top["text"][sentences[0]["start"]:sentences[0]["end"]]
+    assert all(r["explain"] is not None for r in data["results"])
+    plain = client.get("/search", params={"q": "Where were North Korean troops deployed?"}).json()
+    assert all(r["explain"] is None for r in plain["results"])
+
+
+def test_search_options_reach_the_searcher(client):
+    only_aa = client.get("/search", params={"q": "Kishida", "source": "aa", "k": 10}).json()["results"]
+    assert only_aa and all(r["source"] == "AA" for r in only_aa)
+    one_each = client.get("/search", params={"q": "Kishida", "per_article": 1, "k": 10}).json()["results"]
+    assert len({r["article_id"] for r in one_each}) == len(one_each)
+    lexical = client.get("/search", params={"q": "Kursk", "mode": "lexical", "explain": True}).json()["results"]
+    assert lexical and all(r["explain"]["dense_rank"] is None for r in lexical)
+    article = client.get("/search", params={"q": "Kishida", "article": SEED_ID}).json()["results"]
+    assert article and {r["article_id"] for r in article} == {SEED_ID}
+    dated = client.get("/search", params={"q": "Kishida", "since": "2024-01-01", "until": "2024-12-31"})
+    assert dated.status_code == 200 and dated.json()["results"] == []  # the seeds carry no dates
+
+
+def test_post_search_answers_like_get(client):
+    body = client.post("/search", json={"q": "what did Kishida say", "k": 2, "explain": True}).json()
+    assert body == client.get("/search", params={"q": "what did Kishida say", "k": 2, "explain": True}).json()
+
+
+def test_post_search_batch_answers_each_question_in_order(client):
+    questions = ["What anniversary will Tokyo and Seoul commemorate next year?",
+                 "Where were North Korean troops deployed to fight Ukrainian forces?"]
+    data = client.post("/search", json={"queries": questions, "k": 3}).json()
+    assert [r["query"] for r in data["responses"]] == questions
+    assert any("60th anniversary" in r["text"] for r in data["responses"][0]["results"])
+    assert any("Kursk" in r["text"] for r in data["responses"][1]["results"])
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"q": ""}, "empty"),
+    ({"q": "   \t "}, "empty"),
+    ({"q": "x" * 1001}, "limit is 1000"),
+    ({}, "q: Field required"),
+    ({"q": "Kishida", "k": 0}, "k:"),
+    ({"q": "Kishida", "k": 101}, "k:"),
+    ({"q": "Kishida", "k": "five"}, "k:"),
+    ({"q": "Kishida", "mode": "psychic"}, "mode:"),
+    ({"q": "Kishida", "since": "2024-13-01"}, "YYYY-MM-DD"),
+    ({"q": "Kishida", "until": "yesterday"}, "YYYY-MM-DD"),
+    ({"q": "Kishida", "since": "2024-06-01", "until": "2024-01-01"}, "after"),
+    ({"q": "Kishida", "per_article": 0}, "per_article:"),
+    ({"q": "Kishida", "colour": "blue"}, "colour: Extra inputs are not permitted"),
+])
+def test_bad_search_parameters_are_422_with_a_readable_detail(client, params, words):
+    response = client.get("/search", params=params)
+    assert response.status_code == 422, response.text
+    assert isinstance(response.json()["detail"], str) and words in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"q": "Kishida", "queries": ["NATO"]}, "not both"),
+    ({"k": 3}, "either 'q'"),
+    ({"queries": []}, "queries:"),
+    ({"queries": ["NATO"] * 65}, "queries:"),
+    ({"queries": ["NATO", "  "]}, "empty"),
+    ({"q": 5}, "q:"),
+    ([], "JSON object"),
+])
+def test_bad_post_search_bodies_are_422(client, body, words):
+    response = client.post("/search", json=body)
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"]
+
+
+def test_malformed_json_is_422(client):
+    response = client.post("/search", content=b'{"q": "Kishida",', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "not valid JSON" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("question", [
+    "\x00\x00", "Kishida\x00said", '"NEAR(Kishida Yoon)" OR *', "'; DROP TABLE articles; --", "🇯🇵 🇰🇷 ✈️",
+    "مرحبا Kishida", "Kishida " * 120, "%s%s%n", "<script>alert(1)</script>", "\u202e\ufeff\u200b",
+])
+def test_nasty_questions_never_cause_a_500(client, question):
+    for response in (client.get("/search", params={"q": question}), client.post("/search", json={"q": question})):
+        assert response.status_code in (200, 422), response.text
+        assert "detail" in response.json() or "results" in response.json()
+
+
+def test_nasty_bodies_and_paths_never_cause_a_500(client):
+    assert client.post("/search", content=b'{"q": "\\ud800"}', headers={"Content-Type": "application/json"}).status_code == 422
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert client.post("/search", content=deep, headers={"Content-Type": "application/json"}).status_code in (400, 422)
+    assert client.post("/search", content=b"\xff\xfe\x00", headers={"Content-Type": "application/json"}).status_code in (400, 422)
+    for path in ("/articles/..%2F..%2Fetc%2Fpasswd", "/articles/%00", "/articles/" + "x" * 5000):
+        assert client.get(path).status_code == 404
+    assert client.get("/search", params={"q": "Kishida", "source": "x' OR 1=1 --"}).json()["results"] == []
+    assert client.get("/articles", params={"offset": 10**30}).status_code == 422
+
+
+def test_unknown_routes_and_methods_answer_json(client):
+    assert client.get("/nowhere").json() == {"detail": "Not Found"}
+    response = client.put("/search")
+    assert response.status_code == 405 and "detail" in response.json()
+
+
+# -- articles ------------------------------------------------------------------------------
+
+
+def test_articles_are_listed_newest_first_one_page_at_a_time(writer):
+    writer.post("/articles", headers=AUTH, json={"articles": [
+        {**BRIDGE, "id": "older", "published": "2020-05-01"}, {**BRIDGE, "id": "newer", "published": "2024-05-01"}]})
+    first = writer.get("/articles", params={"limit": 2}).json()
+    assert [a["id"] for a in first["articles"]] == ["newer", "older"]  # undated seeds come last
+    assert first["total"] == 4 and first["next_offset"] == 2
+    last = writer.get("/articles", params={"limit": 2, "offset": 2}).json()
+    assert {a["id"] for a in last["articles"]} == {SEED_ID, "004_2650b881156c7f74"} and last["next_offset"] is None
+    for params in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "many"}):
+        assert writer.get("/articles", params=params).status_code == 422
+
+
+def test_article_detail_has_clean_text_metadata_and_passages(client):
+    data = client.get(f"/articles/{SEED_ID}").json()
+    assert data["title"].startswith("North Korean-Russian ties")
+    assert data["source"] == "AA" and data["author"] == "Riyaz ul Khaliq"
+    assert "Kishida" in data["text"]
+    assert [p["position"] for p in data["passages"]] == list(range(len(data["passages"])))
+    assert all(p["text"] for p in data["passages"])
+
+
+def test_unknown_article_is_404(client):
+    response = client.get("/articles/no-such-article")
+    assert response.status_code == 404 and "no-such-article" in response.json()["detail"]
+
+
+# -- writes --------------------------------------------------------------------------------
+
+
+def test_writes_without_a_configured_key_are_403_and_say_how_to_configure_one(client):
+    for response in (client.post("/articles", json={"articles": [BRIDGE]}), client.delete(f"/articles/{SEED_ID}"),
+                     client.post("/index/rebuild")):
+        assert response.status_code == 403
+        assert "NEWSDEX_API_KEY" in response.json()["detail"]
+
+
+def test_writes_need_the_right_key(writer):
+    before = build_of(writer)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEY}"},
+                    {"Authorization": "Bearer ключ".encode()}):
+        response = writer.delete(f"/articles/{SEED_ID}", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert build_of(writer) == before
+
+
+def test_posted_article_is_searchable_replaceable_and_deletable(writer):
+    added = writer.post("/articles", headers=AUTH, json={"articles": [BRIDGE]}).json()
+    assert (added["added"], added["articles"], added["build"]) == (1, 3, build_of(writer))
+    hits = writer.get("/search", params={"q": "How much did the Springfield bridge cost?", "k": 1}).json()["results"]
+    assert hits[0]["article_id"] == BRIDGE["id"] and hits[0]["published"] == "2024-11-20"
+    dated = writer.get("/search", params={"q": "bridge", "since": "2024-11-01", "until": "2024-11-30"}).json()
+    assert {r["article_id"] for r in dated["results"]} == {BRIDGE["id"]}
+    detail = writer.get(f"/articles/{BRIDGE['id']}").json()  # an id with a slash
+    assert detail["origin"] == "api" and detail["source"] == "Example Wire"
+
+    again = writer.post("/articles", headers=AUTH, json={"articles": [BRIDGE]}).json()
+    assert (again["unchanged"], again["passages_embedded"]) == (1, 0)
+    changed = {**BRIDGE, "text": BRIDGE["text"].replace("forty", "fifty")}
+    assert writer.post("/articles", headers=AUTH, json={"articles": [changed]}).json()["updated"] == 1
+    assert "fifty" in writer.get(f"/articles/{BRIDGE['id']}").json()["text"]
+
+    deleted = writer.delete(f"/articles/{BRIDGE['id']}", headers=AUTH).json()
+    assert (deleted["removed"], deleted["articles"]) == (1, 2)
+    assert writer.get(f"/articles/{BRIDGE['id']}").status_code == 404
+    hits = writer.get("/search", params={"q": "Springfield bridge", "k": 5}).json()["results"]
+    assert all(r["article_id"] != BRIDGE["id"] for r in hits)
+
+
+@pytest.mark.parametrize("articles, words", [
+    ([{"id": "a"}], "text: Field required"),
+    ([{"id": "a", "text": "   "}], "has no 'text'"),
+    ([{"text": "No id here."}], "id: Field required"),
+    ([{"id": "a", "text": "Body.", "title": 5}], "title:"),
+    ([{"id": "a", "text": "Body.", "colour": "blue"}], "colour:"),
+    ([BRIDGE, BRIDGE], "appears twice"),
+    ([], "articles:"),
+])
+def test_bad_articles_are_422_and_write_nothing(writer, articles, words):
+    before = build_of(writer)
+    response = writer.post("/articles", headers=AUTH, json={"articles": articles})
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"]
+    assert build_of(writer) == before
+
+
+def test_deleting_an_unknown_article_is_404_and_changes_nothing(writer):
+    before = build_of(writer)
+    response = writer.delete("/articles/no-such-article", headers=AUTH)
+    assert response.status_code == 404 and "no-such-article" in response.json()["detail"]
+    assert build_of(writer) == before
+
+
+def test_rebuild_makes_a_new_build_and_reports_dropped_api_articles(writer):
+    writer.post("/articles", headers=AUTH, json={"articles": [BRIDGE]})
+    before = build_of(writer)
+    report = writer.post("/index/rebuild", headers=AUTH).json()
+    assert report["build"] != before and report["build"] == build_of(writer)
+    assert (report["added"], report["articles"], report["api_articles_dropped"]) == (2, 2, 1)
+    assert writer.get("/search", params={"q": "Kishida"}).json()["results"]
+
+
+def test_oversized_bodies_are_413_with_or_without_content_length(seed_settings, embedder, tmp_path):
+    settings = Settings(index_dir=seed_settings.index_dir, max_body_bytes=2000, api_key=KEY)
+    with TestClient(create_app(settings, embedder)) as client:
+        big = {"queries": ["what did Kishida say to Yoon about Russia"] * 60, "k": 1}
+        response = client.post("/search", json=big)
+        assert response.status_code == 413 and "2000 bytes" in response.json()["detail"]
+
+        def chunks():  # a streamed body: no Content-Length to trust
+            for _ in range(10):
+                yield b'{"q": "' + b"x" * 500
+
+        response = client.post("/search", content=chunks(), headers={"Content-Type": "application/json"})
+        assert response.status_code == 413
+        assert client.post("/search", json={"q": "Kishida", "k": 1}).status_code == 200
+
+
+def test_a_read_key_closes_searches_and_the_write_key_opens_them(seed_settings, embedder):
+    settings = Settings(index_dir=seed_settings.index_dir, read_key="reader", api_key=KEY)
+    with TestClient(create_app(settings, embedder)) as client:
+        assert client.get("/search", params={"q": "Kishida"}).status_code == 401
+        assert client.get(f"/articles/{SEED_ID}").status_code == 401
+        reader = {"Authorization": "Bearer reader"}
+        assert client.get("/search", params={"q": "Kishida"}, headers=reader).status_code == 200
+        assert client.get("/articles", headers=AUTH).status_code == 200
+        assert client.get("/health").status_code == 200 and client.get("/ready").status_code == 200
+        assert client.delete(f"/articles/{SEED_ID}", headers=reader).status_code == 401
+
+
+# -- serving while the index changes -------------------------------------------------------
+
+
+def test_an_index_rebuilt_on_disk_is_picked_up_on_the_next_request(writer, embedder, seed_copy):
+    before = build_of(writer)
+    settings = writer.app.state.settings
+    (seed_copy / "bridge.txt").write_text(f"{BRIDGE['title']}\n\n{BRIDGE['text']}\n", encoding="utf-8")
+    build_index([seed_copy], settings, embedder, rebuild=True)  # what `newsdex index --rebuild` does
+    assert build_of(writer) != before
+    hits = writer.get("/search", params={"q": "Springfield bridge cost", "k": 1}).json()["results"]
+    assert hits[0]["article_id"] == "bridge"
+
+
+def test_a_search_in_flight_keeps_its_build_through_a_swap(seed_settings, embedder, tmp_path):
+    settings = _copy_index(seed_settings, tmp_path)
+    live = LiveIndex(settings, embedder)
+    with live.searcher() as old:
+        build_index([SEEDS], settings, embedder, rebuild=True)  # swaps `current` and deletes the old build
+        with live.searcher() as new:
+            assert new is not old and new.store.build_name != old.store.build_name
+        assert not old.store.build_dir.exists()
+        assert old.search("Kishida", k=2).results  # open handles outlive the deleted files
+    with pytest.raises(Exception):
+        old.store.article_count()  # closed once its last user let go
+    assert live.swaps == 1
+    live.close()

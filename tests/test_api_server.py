@@ -1,0 +1,150 @@
+"""`newsdex serve` as a real process on 127.0.0.1: plain HTTP, the page in a headless
+browser, and searches that keep succeeding while the index is rebuilt under them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import SEEDS
+from index.build import build_index
+from index.settings import Settings
+
+KEY = "server-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(seed_settings, tmp_path_factory):
+    """`newsdex serve` on a copy of the seed index; yields (base URL, its Settings)."""
+    index_dir = tmp_path_factory.mktemp("served") / "index"
+    shutil.copytree(seed_settings.index_dir, index_dir, symlinks=True)
+    port = free_port()
+    env = {**os.environ, "NEWSDEX_API_KEY": KEY, "NEWSDEX_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+    log = tmp_path_factory.mktemp("served-log") / "server.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--port", str(port),
+                                    "--index", str(index_dir), "--quiet"], stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"newsdex serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"newsdex serve did not get ready in 120 s:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield base, Settings(index_dir=index_dir, seeds_dir=SEEDS)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_real_server_answers_over_http_on_localhost(server):
+    base, _ = server
+    response = httpx.get(f"{base}/search", params={"q": "what did Kishida say", "k": 2}, timeout=30)
+    assert response.status_code == 200
+    assert [r["rank"] for r in response.json()["results"]] == [1, 2]
+    assert httpx.get(f"{base}/ready", timeout=10).json()["articles"] == 2
+    assert httpx.get(f"{base}/search", params={"q": ""}, timeout=10).status_code == 422
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
+def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.set_default_timeout(30_000)
+            page.goto(base + "/")
+            page.keyboard.type("Where were North Korean troops deployed?")  # the box has focus on load
+            page.keyboard.press("Enter")
+            first = page.locator("#results .result").first
+            expect(first).to_be_visible()
+            expect(page.locator("#status")).to_contain_text("results for")
+            expect(first.locator("h2 a")).to_contain_text("Korea")
+            expect(first.locator(".meta .score")).to_contain_text("score 0.")
+            expect(first.locator("mark").first).to_contain_text("Kursk")  # the best sentence, highlighted
+            assert "q=Where" in page.url
+
+            title = first.locator("h2 a").inner_text()
+            first.locator("h2 a").focus()
+            page.keyboard.press("Enter")  # open the article from the keyboard
+            expect(page.locator("#article h2")).to_have_text(title)
+            expect(page.locator("#article .from-passage").first).to_be_visible()
+            assert "article=" in page.url
+            page.go_back()
+            expect(page.locator("#results .result").first).to_be_visible()
+        finally:
+            browser.close()
+
+
+def test_searches_all_succeed_while_the_index_is_rebuilt(server, embedder):
+    base, settings = server
+    before = httpx.get(f"{base}/ready", timeout=10).json()["build"]
+    stop = threading.Event()
+    outcomes: list[tuple[int, int]] = []  # (status, results) of every search
+    questions = ["what did Kishida say", "Where were North Korean troops deployed?", "NATO summit invitations"]
+
+    def search_until_stopped(worker: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            n = 0
+            while not stop.is_set() or n < 3:
+                try:
+                    response = client.get("/search", params={"q": questions[(worker + n) % 3], "k": 3})
+                    found = len(response.json().get("results", []))
+                    outcomes.append((response.status_code, found))
+                except httpx.HTTPError as exc:
+                    outcomes.append((-1, 0))
+                    print("search failed:", exc)
+                n += 1
+
+    workers = [threading.Thread(target=search_until_stopped, args=(i,)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        rebuilt = httpx.post(f"{base}/index/rebuild", headers=AUTH, timeout=120)
+        assert rebuilt.status_code == 200, rebuilt.text
+        build_index([SEEDS], settings, embedder, rebuild=True)  # `newsdex index --rebuild` beside the server
+        added = httpx.post(f"{base}/articles", headers=AUTH, timeout=120, json={"articles": [{
+            "id": "extra", "title": "Extra", "text": "An extra article about the Lima summit."}]})
+        assert added.status_code == 200, added.text
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=120)
+
+    assert len(outcomes) >= 12
+    failed = [o for o in outcomes if o[0] != 200 or o[1] == 0]
+    assert not failed, f"{len(failed)} of {len(outcomes)} searches failed: {failed[:5]}"
+    ready = httpx.get(f"{base}/ready", timeout=10).json()
+    assert ready["build"] != before and ready["articles"] == 3
