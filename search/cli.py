@@ -302,8 +302,11 @@ def eval_command(
         if not data_dir.is_dir():
             raise NewsdexError(f"no such folder: {data_dir}")
         chosen = [m.strip() for m in modes.split(",") if m.strip()]
+        def warn(skipped) -> None:
+            err.print(f"[yellow]warning:[/yellow] skipped {escape(skipped.path)}: {escape(skipped.reason)}")
+
         report = evaluate(data_dir, settings, _load_embedder(settings), modes=chosen, k=k, split=split,
-                          index_dir=index, progress=_progress(quiet))
+                          index_dir=index, progress=_progress(quiet), on_skip=warn)
         data = report.to_json()
         if as_json:
             print(json.dumps(data))

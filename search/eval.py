@@ -62,6 +62,7 @@ class EvalReport:
     passages: int
     index_seconds: float | None
     passages_per_second: float | None
+    skipped: int = 0
     modes: dict[str, ModeScores] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -70,7 +71,8 @@ class EvalReport:
             "split": self.split,
             "queries": self.queries,
             "index": {"articles": self.articles, "passages": self.passages, "seconds": _r(self.index_seconds),
-                      "passages_per_second": _r(self.passages_per_second)},
+                      "passages_per_second": _r(self.passages_per_second),
+                      "skipped": self.skipped},
             "modes": {mode: {**{k: round(v, 4) for k, v in s.measures.items()},
                              "latency_ms_p50": round(s.latency_ms_p50, 1), "latency_ms_p95": round(s.latency_ms_p95, 1)}
                       for mode, s in self.modes.items()},
@@ -204,8 +206,13 @@ def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
 
 
 def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[str] = MODES, k: int = 10,
-             split: str = "test", index_dir: Path | None = None, progress: bool = False) -> EvalReport:
-    """Build (or reuse) an index of the collection's corpus, run every query in every mode, score."""
+             split: str = "test", index_dir: Path | None = None, progress: bool = False,
+             on_skip=None) -> EvalReport:
+    """Build (or reuse) an index of the collection's corpus, run every query in every mode, score.
+
+    Corpus records the loader cannot use are reported (`on_skip`, and the count in the
+    report) and count as never retrieved, as they would for a user.
+    """
     from index.build import build_index
     from index.store import IndexStore
 
@@ -219,13 +226,12 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
         target = Path(index_dir) if index_dir else Path(scratch) / "index"
         eval_settings = settings.model_copy(update={"index_dir": target})
         index_seconds = rate = None
+        skipped = 0
         if not (target / "current").is_symlink():
             corpus = Path(scratch) / "corpus.jsonl"
             write_corpus(collection, corpus)
-            report = build_index([corpus], eval_settings, embedder, progress=progress)
-            if report.skipped:
-                raise BadCollection(f"{len(report.skipped)} corpus records could not be read, "
-                                    f"e.g. {report.skipped[0].path}: {report.skipped[0].reason}")
+            report = build_index([corpus], eval_settings, embedder, progress=progress, on_skip=on_skip)
+            skipped = len(report.skipped)
             index_seconds = report.seconds
             rate = report.passages_embedded / report.seconds if report.seconds else None
         store = IndexStore.open(target)
@@ -235,7 +241,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
         try:
             result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,
                                 articles=stats.articles, passages=stats.passages,
-                                index_seconds=index_seconds, passages_per_second=rate)
+                                index_seconds=index_seconds, passages_per_second=rate, skipped=skipped)
             for mode in modes:
                 run, latencies = article_run(searcher, collection.queries, mode, max(RUN_DEPTH, k))
                 ms = np.asarray(latencies) * 1000
