@@ -141,7 +141,8 @@ class Searcher:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping."""
         total = self.store.passage_count() if allowed is None else len(allowed)
         terms = query_terms(query)
-        depth = max(self.settings.candidates, k)
+        # Grouping by article thins the list, so start deeper rather than search twice.
+        depth = max(self.settings.candidates, k if per_article is None else 4 * k)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):
