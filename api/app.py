@@ -16,7 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+import swagger_ui_bundle
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -78,7 +80,9 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         yield
         live.close()
 
-    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # docs_url=None: /docs is served below from the swagger-ui-bundle package, not a CDN,
+    # so the interactive docs work on a machine with no internet.
+    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.live = live
     app.state.metrics = metrics
@@ -89,6 +93,14 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="newsdex API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
     return app
 
 

@@ -90,7 +90,11 @@ def test_metrics_count_requests_per_route_and_size_the_index(client):
 
 
 def test_openapi_docs_list_every_endpoint_with_examples(client):
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text.lower()
+    asset = client.get("/docs-assets/swagger-ui-bundle.js")  # served locally: works offline
+    assert asset.status_code == 200 and len(asset.content) > 100_000
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     for path, method in [("/search", "get"), ("/search", "post"), ("/articles", "get"), ("/articles", "post"),

@@ -11,35 +11,10 @@ from index.errors import ArticleNotFound, InvalidQuery
 from index.settings import Settings
 from search import Searcher
 
-from conftest import DATA
+from conftest import DATA, SEED_QUESTIONS
 
 COLLECTION = DATA / "seed_eval"
 
-# Questions about the two seed articles, each with words that the answering passage must contain.
-SEED_QUESTIONS = [
-    ("what did Kishida say", "Kishida told Yoon"),
-    ("Where were North Korean troops deployed to fight Ukrainian forces?", "Kursk"),
-    ("Which countries besides Japan and South Korea were invited to the NATO summit?", "Australia and New Zealand"),
-    ("What anniversary will Tokyo and Seoul commemorate next year?", "60th anniversary"),
-    ("What did Moscow and Pyongyang pledge under their treaty?", "extend military support"),
-    ("What did Biden, Ishiba and Yoon agree to form in Lima?", "secretariat"),
-    ("Who wants to keep the thaw in relations from Kishida's time?", "maintain the thaw"),
-    ("Why is Tokyo seriously concerned about the Putin Kim summit?", "regional security surrounding Japan"),
-    ("Which anniversary does NATO mark this year?", "75th anniversary"),
-    ("Where did the leaders hold a trilateral summit with Biden last year?", "at Camp David"),
-    ("How do the leaders describe the security challenges of Asia and Europe?", "increasingly indivisible"),
-    ("When did Ishiba take office?", "took office in October"),
-    ("Who reported the Lima meeting?", "Kyodo News agency"),
-    ("What are the leaders worried about regarding Pyongyang's weapons?", "missile development"),
-    ("In which areas besides politics will Japan and South Korea strengthen ties?", "culture"),
-    ("Where did Yoon and Kishida meet in July?", "meeting in Washington"),
-    ("What did Putin sign on his trip to Pyongyang?", "comprehensive partnership treaty"),
-    ("What spirit guides cooperation between Japan, the US and South Korea?", "Spirit of Camp David"),
-    ("Has Pyongyang confirmed that its soldiers are in Russia?", "has not confirmed"),
-    ("What did the three leaders condemn about the war in Ukraine?", "dangerously expand"),
-    ("Who will Seoul and Tokyo strengthen cooperation with?", "NATO and Indo-Pacific partners"),
-    ("How many meetings have Yoon and Ishiba had?", "second meeting"),
-]
 
 
 def top3_hit_rate(searcher: Searcher, mode: str) -> float:
