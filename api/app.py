@@ -232,9 +232,9 @@ def delete_article(article_id: ArticleId, live: Live) -> WriteReport:
 @writes.post("/index/rebuild", response_model=WriteReport, tags=["writes"])
 def rebuild_index(live: Live) -> WriteReport:
     """Rebuild from scratch from the server's article folder (NEWSDEX_SEEDS_DIR), like
-    `newsdex index --rebuild`. Articles posted over the API are in no file, so they are left
-    out; `api_articles_dropped` says how many. Searches are answered from the old build
-    until the new one is swapped in."""
+    `newsdex index --rebuild`. Articles posted over the API are in no file, so they are
+    carried over and re-embedded (`api_articles_kept` says how many). Searches are answered
+    from the old build until the new one is swapped in."""
     from index.build import build_index
 
     sources = live.settings.seeds_dir
@@ -242,16 +242,8 @@ def rebuild_index(live: Live) -> WriteReport:
         raise HTTPException(409, f"nothing to rebuild from: {sources} does not exist; set NEWSDEX_SEEDS_DIR "
                                  "to the server's article folder")
 
-    def change():
-        try:
-            with live.searcher() as searcher:
-                dropped = searcher.store.article_count(origin="api")
-        except (IndexNotFound, IndexIncompatible):
-            dropped = 0
-        return build_index([sources], live.settings, live.embedder, rebuild=True), dropped
-
-    report, dropped = live.write(change)
-    return _write_report(report, live, api_articles_dropped=dropped)
+    report = live.write(lambda: build_index([sources], live.settings, live.embedder, rebuild=True))
+    return _write_report(report, live, api_articles_kept=report.api_articles_kept)
 
 
 def _write_report(report, live: LiveIndex, **extra) -> WriteReport:

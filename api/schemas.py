@@ -143,8 +143,8 @@ class WriteReport(BaseModel):
     articles: int
     passages: int
     skipped: list[str] = Field(default_factory=list, description="Files or records that could not be read, and why.")
-    api_articles_dropped: int | None = Field(
-        None, description="Rebuild only: articles that came over the API, which no file holds, so the rebuild left out.")
+    api_articles_kept: int | None = Field(
+        None, description="Rebuild only: articles posted over the API (in no file), carried into the new build.")
 
 
 class Health(BaseModel):

@@ -19,7 +19,10 @@ from index.articles import Article, Skipped, load_articles
 from index.embedder import Embedder
 from index.passages import dedupe_passages, split_passages
 from index.settings import Settings
-from index.store import IndexStore, IndexWriter, Manifest
+from index.errors import IndexIncompatible, IndexNotFound
+from index.store import ArticleRow, IndexStore, IndexWriter, Manifest
+
+API_ORIGIN = "api"
 
 # Passages are embedded in chunks of this many so memory stays flat on large corpora.
 _CHUNK = 1024
@@ -38,6 +41,7 @@ class BuildReport:
     seconds: float = 0.0
     articles: int = 0
     passages: int = 0
+    api_articles_kept: int = 0  # rebuilds: articles posted over the API, re-embedded into the new build
 
     @property
     def passages_per_second(self) -> float:
@@ -91,6 +95,24 @@ def _origin_of(skipped: Skipped) -> str:
     return str(Path(head).resolve()) if sep and tail.isdigit() else str(Path(skipped.path).resolve())
 
 
+def _article_of(row: ArticleRow) -> Article:
+    return Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")), subtitle=row.subtitle,
+                   author=row.author, dateline=row.dateline, source=row.source, published=row.published,
+                   url=row.url, origin=row.origin)
+
+
+def api_articles(index_dir: Path) -> list[Article]:
+    """Articles posted over the HTTP API: no file holds them, so a rebuild must carry them over."""
+    try:
+        store = IndexStore.open(index_dir)
+    except (IndexNotFound, IndexIncompatible):
+        return []
+    try:
+        return [_article_of(row) for row in store.articles_from(API_ORIGIN)]
+    finally:
+        store.close()
+
+
 def write_articles(writer: IndexWriter, articles: Sequence[Article], embedder: Embedder, settings: Settings,
                    *, progress: bool = False) -> int:
     """Split, embed and store `articles` in the writer's build; returns passages embedded."""
@@ -132,12 +154,18 @@ def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder,
         else:
             loaded.append(item)
 
+    if rebuild:
+        from_files = {a.id for a in loaded}
+        carried = [a for a in api_articles(settings.index_dir) if a.id not in from_files]
+        report.api_articles_kept = len(carried)
+        loaded.extend(carried)
+
     with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild) as writer:
         known = writer.known_articles()
         fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
         seen = {a.id for a in loaded}
         for article_id, (_, origin) in known.items():
-            if article_id in seen or not origin or origin == "api":
+            if article_id in seen or not origin or origin == API_ORIGIN:
                 continue
             if not Path(origin).exists() or origin in fully_read:
                 writer.remove_article(article_id)

@@ -325,6 +325,11 @@ class IndexStore:
         )
         return [ArticleRow(**dict(row)) for row in rows]
 
+    def articles_from(self, origin: str) -> list[ArticleRow]:
+        """Every article read from `origin` ("api": posted over HTTP)."""
+        rows = self.db.execute("SELECT * FROM articles WHERE origin = ? ORDER BY id", (origin,))
+        return [ArticleRow(**dict(row)) for row in rows]
+
     def article_count(self, *, origin: str | None = None) -> int:
         """Articles in the build; with `origin`, only those read from there ("api": posted over HTTP)."""
         if origin is None:

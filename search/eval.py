@@ -85,7 +85,7 @@ def _r(value: float | None) -> float | None:
 
 # -- reading a collection ------------------------------------------------------------------
 
-def _records(path: Path) -> Iterator[dict]:
+def read_records(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -119,7 +119,7 @@ def load_collection(data_dir: Path, split: str = "test") -> Collection:
     if not queries_path.is_file():
         raise BadCollection(f"{data_dir} has no queries.jsonl")
     qrels = _read_qrels(qrels_path)
-    texts = {r["id"]: str(r.get("text", "")) for r in _records(queries_path)}
+    texts = {r["id"]: str(r.get("text", "")) for r in read_records(queries_path)}
     missing = sorted(set(qrels) - set(texts))
     if missing:
         raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. {missing[0]!r}")
@@ -154,7 +154,7 @@ def write_corpus(collection: Collection, target: Path) -> int:
     """The corpus as records the article loader reads ({"id", "title", "text"}); returns the count."""
     count = 0
     with target.open("w", encoding="utf-8") as out:
-        for record in _records(collection.corpus):
+        for record in read_records(collection.corpus):
             out.write(json.dumps({"id": record["id"], "title": str(record.get("title") or ""),
                                   "text": str(record.get("text") or "")}, ensure_ascii=False) + "\n")
             count += 1

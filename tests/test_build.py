@@ -198,3 +198,21 @@ def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedde
     skipped = {Path(s.path).name: s.reason for s in report.skipped}
     assert set(skipped) == {"binary.txt", "empty.md", "latin1.txt", "broken.json"}
     assert all(reason for reason in skipped.values())
+
+
+def test_rebuild_keeps_articles_posted_over_the_api(tmp_path, seed_copy, embedder):
+    from index.articles import article_from_record
+    from index.build import upsert_articles
+
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    posted = article_from_record({"id": "desk/floods", "title": "Floods close schools", "text": EXTRA})
+    upsert_articles([posted], settings, embedder)
+    report = build_index([seed_copy], settings, embedder, rebuild=True)
+    assert (report.added, report.api_articles_kept, report.articles) == (3, 1, 3)
+    store = IndexStore.open(settings.index_dir)
+    assert store.article("desk/floods").content_hash == posted.content_hash
+    store.close()
+    # An ordinary update leaves API articles alone: no file holds them, and none is missing.
+    again = build_index([seed_copy], settings, embedder)
+    assert (again.removed, again.unchanged, again.articles) == (0, 2, 3)
