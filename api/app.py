@@ -65,8 +65,7 @@ ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 50
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
-        embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
-                            offline=settings.offline)
+        embedder = Embedder.from_settings(settings)
     live = LiveIndex(settings, embedder)
     metrics = Metrics()
 

@@ -21,6 +21,7 @@ from index.passages import dedupe_passages, split_passages
 from index.settings import Settings
 from index.errors import IndexIncompatible, IndexNotFound
 from index.store import ArticleRow, IndexStore, IndexWriter, Manifest
+from index.vectors import VectorSpec
 
 API_ORIGIN = "api"
 
@@ -71,6 +72,7 @@ def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
         passage_tokens=passage_budget(embedder, settings),
         title_tokens=settings.title_tokens,
         overlap_sentences=settings.overlap_sentences,
+        backend=embedder.backend,
     )
 
 
@@ -160,7 +162,8 @@ def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder,
         report.api_articles_kept = len(carried)
         loaded.extend(carried)
 
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild) as writer:
+    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild,
+                     spec=VectorSpec.from_settings(settings)) as writer:
         known = writer.known_articles()
         fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
         seen = {a.id for a in loaded}
@@ -199,7 +202,7 @@ def upsert_articles(articles: Sequence[Article], settings: Settings, embedder: E
     """Add or replace articles given directly (the HTTP API), in one new build."""
     began = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings)) as writer:
+    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), spec=VectorSpec.from_settings(settings)) as writer:
         known = writer.known_articles()
         todo = []
         for article in articles:
@@ -219,7 +222,7 @@ def upsert_articles(articles: Sequence[Article], settings: Settings, embedder: E
 def delete_articles(article_ids: Sequence[str], settings: Settings, embedder: Embedder) -> BuildReport:
     """Remove articles by id in one new build; an unknown id is an error and changes nothing."""
     report = BuildReport(index_dir=str(settings.index_dir))
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings)) as writer:
+    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), spec=VectorSpec.from_settings(settings)) as writer:
         for article_id in article_ids:
             writer.remove_article(article_id)
             report.removed += 1

@@ -3,14 +3,24 @@
 Everything else sees an `Embedder` that turns texts into normalized float32 vectors
 and counts tokens with the model's own tokenizer (so passage budgets match what the
 model will actually read).
+
+Three backends run the same model: `torch`; `onnx`, an ONNX Runtime export made by
+sentence-transformers itself; and `onnx-int8`, that export with dynamically quantized
+weights. Exports are made once, offline, from the local weights, and kept in a cache
+directory keyed by model, so later starts load them directly.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
+import re
+import shutil
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +30,28 @@ from index.settings import DEFAULT_MODEL
 log = logging.getLogger(__name__)
 
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+_ONNX_FILE = "onnx/model.onnx"
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdex" / "models"
+
+
+def _quantization_config() -> str:
+    """sentence-transformers' name for the quantization that suits this CPU."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        flags = ""
+    if "avx512_vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags:
+        return "avx512"
+    if "avx2" in flags:
+        return "avx2"
+    return "arm64" if os.uname().machine in ("aarch64", "arm64") else "avx2"
 
 
 def resolve_model(name: str) -> str:
@@ -40,9 +72,12 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """A loaded sentence-transformers model with the few operations indexing and search need."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu",
-                 batch_size: int = 32, offline: bool = True) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32,
+                 offline: bool = True, backend: str = "torch", cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ModelUnavailable(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
         self.name = model
+        self.backend = backend
         self.batch_size = batch_size
         source = resolve_model(model)
         if offline:
@@ -59,7 +94,10 @@ class Embedder:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self._model = SentenceTransformer(source, device=device, local_files_only=offline)
+                if backend == "torch":
+                    self._model = SentenceTransformer(source, device=device, local_files_only=offline)
+                else:
+                    self._model = _load_onnx(model, source, backend, Path(cache_dir or default_cache()), offline)
         except Exception as exc:  # the library raises many types (OSError, ValueError, HF errors)
             hint = " (offline: give a local path or a model already in the Hugging Face cache)" if offline else ""
             raise ModelUnavailable(f"cannot load model {model!r}: {_first_line(exc)}{hint}") from exc
@@ -94,6 +132,58 @@ class Embedder:
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+    @classmethod
+    def from_settings(cls, settings) -> "Embedder":
+        return cls(settings.model, device=settings.device, batch_size=settings.batch_size,
+                   offline=settings.offline, backend=settings.backend, cache_dir=settings.model_cache)
+
+
+def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: bool):
+    """The model under ONNX Runtime, exported (and quantized) on first use into `cache_dir`."""
+    from sentence_transformers import SentenceTransformer
+
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+    export = cache_dir / f"{slug}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+    if not (export / _ONNX_FILE).is_file():
+        log.info("exporting %s to ONNX in %s (once)", source, export)
+        model = SentenceTransformer(source, backend="onnx", device="cpu", local_files_only=offline)
+        _publish(export, lambda tmp: model.save_pretrained(str(tmp)))
+    file_name = _ONNX_FILE
+    if backend == "onnx-int8":
+        config = _quantization_config()
+        file_name = f"onnx/model_qint8_{config}.onnx"
+        if not (export / file_name).is_file():
+            from sentence_transformers import export_dynamic_quantized_onnx_model
+
+            log.info("quantizing %s for %s (once)", export, config)
+            fp32 = SentenceTransformer(str(export), backend="onnx", local_files_only=True,
+                                       model_kwargs={"file_name": _ONNX_FILE})
+
+            def quantize(tmp: Path) -> None:
+                export_dynamic_quantized_onnx_model(fp32, config, str(tmp))
+                shutil.move(str(tmp / file_name), str(export / file_name))
+
+            with tempfile.TemporaryDirectory(dir=export) as tmp:
+                quantize(Path(tmp))
+    return SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
+                               model_kwargs={"file_name": file_name})
+
+
+def _publish(target: Path, write) -> None:
+    """Write a directory beside `target` and rename it into place, so that a reader never
+    sees half an export and two processes exporting at once both end with a whole one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        write(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process got there first; theirs is as good
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
     offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
     device: str = Field("cpu", description="Torch device for the model.")
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically quantized).")
+    model_cache: Path | None = Field(
+        None, description="Where ONNX exports of the model are kept (default: INDEX_DIR/models).")
     batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch.")
     passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's tokenizer.")
     title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")
@@ -41,9 +47,25 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     bm25_title_weight: float = Field(1.0, ge=0, description="BM25 weight of the article title column (FTS5 bm25()).")
     bm25_text_weight: float = Field(1.0, ge=0, description="BM25 weight of the passage text column (FTS5 bm25()).")
+    # The vector index (index.vectors).
+    vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, ivfpq.")
+    vector_storage: Literal["float32", "float16", "int8"] = Field(
+        "float32", description="How flat and HNSW indexes store vectors: float32, float16 or 8-bit scalar-quantized.")
+    hnsw_threshold: int = Field(50_000, ge=0, description="Passages from which `auto` switches from flat to HNSW.")
+    hnsw_m: int = Field(32, ge=4, le=256, description="HNSW neighbours per node (M).")
+    hnsw_ef_construction: int = Field(80, ge=8, le=4096, description="HNSW beam width while building.")
+    hnsw_ef_search: int = Field(64, ge=8, le=4096, description="HNSW beam width while searching.")
+    ivf_lists: int = Field(0, ge=0, description="IVF-PQ inverted lists (0: about 4 * sqrt(passages)).")
+    ivf_probe: int = Field(16, ge=1, description="IVF-PQ lists visited per search.")
+    pq_bytes: int = Field(48, ge=1, le=512, description="IVF-PQ bytes per vector.")
+    mmap: bool = Field(False, description="Memory-map the vector file where FAISS can, instead of reading it into memory.")
     # The HTTP API (`newsdex serve`).
     host: str = Field("127.0.0.1", description="Address `newsdex serve` binds to (NEWSDEX_HOST).")
     port: int = Field(8000, ge=1, le=65535, description="Port `newsdex serve` listens on (NEWSDEX_PORT).")
     api_key: SecretStr | None = Field(None, description="Bearer key for the API's writes (NEWSDEX_API_KEY); without one, writes are refused.")
     read_key: SecretStr | None = Field(None, description="Bearer key for searches and article reads (NEWSDEX_READ_KEY); without one, reads are open.")
     max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body the API accepts, in bytes.")
+    batch_window_ms: float = Field(
+        2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")
+    max_batch: int = Field(256, ge=1, le=65536, description="Most texts in one micro-batch.")

@@ -29,8 +29,10 @@ from typing import Iterable, Iterator, Sequence
 import faiss
 import numpy as np
 
+from index import vectors as vector_index
 from index.articles import Article
 from index.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
+from index.vectors import Layout, VectorSpec
 
 FORMAT_VERSION = 1
 DB_FILE = "newsdex.db"
@@ -38,6 +40,8 @@ VECTORS_FILE = "vectors.faiss"
 CURRENT = "current"
 BUILDS = "builds"
 PARTIAL = ".partial"
+# Filters leaving at most this many passages are searched exactly (see _exact_search).
+EXACT_FILTER_LIMIT = 20_000
 
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +69,8 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+# Added after format 1 shipped: created when missing, so older builds stay readable.
+DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Manifest:
     normalized: bool = True
     metric: str = "inner_product"
     faiss_index: str = "IDMap2,Flat"
+    vectors: dict = field(default_factory=dict)  # index.vectors.Layout: structure and its parameters
+    backend: str = "torch"  # the encoder backend that embedded the passages (index.embedder)
     format_version: int = FORMAT_VERSION
     built_at: str = ""
     extra: dict = field(default_factory=dict)
@@ -96,7 +104,18 @@ class Manifest:
     def same_pipeline(self, other: "Manifest") -> bool:
         """True when passages and vectors of one are valid in the other (incremental builds)."""
         keys = ("model", "dimension", "passage_tokens", "title_tokens", "overlap_sentences", "normalized")
-        return all(getattr(self, k) == getattr(other, k) for k in keys)
+        return (all(getattr(self, k) == getattr(other, k) for k in keys)
+                and vector_family(self.backend) == vector_family(other.backend))
+
+    @property
+    def layout(self) -> Layout:
+        return Layout.from_dict(self.vectors)
+
+
+def vector_family(backend: str) -> str:
+    """Backends whose vectors can share an index: torch and onnx compute the same numbers,
+    int8 quantization does not, so moving to or from it re-embeds everything."""
+    return "int8" if backend.endswith("int8") else "float"
 
 
 @dataclass(frozen=True)
@@ -169,7 +188,8 @@ def build_id(index_dir: Path) -> str | None:
 class IndexStore:
     """One opened, immutable build: vectors in FAISS, everything else in SQLite."""
 
-    def __init__(self, build_dir: Path, index_dir: Path | None = None) -> None:
+    def __init__(self, build_dir: Path, index_dir: Path | None = None, *, mmap: bool = False,
+                 ef_search: int | None = None, ivf_probe: int | None = None) -> None:
         self.build_dir = Path(build_dir)
         self.index_dir = Path(index_dir) if index_dir else self.build_dir.parent.parent
         db_path = self.build_dir / DB_FILE
@@ -189,19 +209,22 @@ class IndexStore:
                 "run `newsdex index --rebuild`"
             )
         try:
-            self.vectors = faiss.read_index(str(vectors_path))
+            self.vectors = vector_index.read(vectors_path, mmap=mmap)
         except RuntimeError as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
+        vector_index.set_search_knobs(self.vectors, ef_search, ivf_probe)
+        self.dead = _dead_ids(self.db)
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
-        if self.vectors.ntotal != passages or self.vectors.d != self.manifest.dimension:
+        if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
             raise IndexIncompatible(
                 f"index at {self.index_dir} is damaged ({self.vectors.ntotal} vectors for {passages} passages): "
                 "run `newsdex index --rebuild`"
             )
 
     @classmethod
-    def open(cls, index_dir: Path) -> "IndexStore":
-        return cls(current_build(index_dir), index_dir)
+    def open(cls, index_dir: Path, **options) -> "IndexStore":
+        """The live build; options (mmap, ef_search, ivf_probe) tune how its vectors are read."""
+        return cls(current_build(index_dir), index_dir, **options)
 
     @property
     def build_name(self) -> str:
@@ -221,13 +244,30 @@ class IndexStore:
         """
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if passage_ids is None:
-            k = max(1, min(k, self.vectors.ntotal or 1))
-            return self.vectors.search(queries, k)
+            k = max(1, min(k, self.vectors.ntotal - len(self.dead) or 1))
+            selector = faiss.IDSelectorNot(self._dead_selector) if self.dead else None
+            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, selector))
         if len(passage_ids) == 0:
             return (np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64))
         k = max(1, min(k, len(passage_ids)))
+        if len(passage_ids) <= EXACT_FILTER_LIMIT:
+            return self._exact_search(queries, k, passage_ids)
         selector = faiss.IDSelectorBatch(np.asarray(passage_ids, dtype=np.int64))
-        return self.vectors.search(queries, k, params=faiss.SearchParameters(sel=selector))
+        return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, selector))
+
+    def _exact_search(self, queries: np.ndarray, k: int, passage_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores over a filter's passages: an ANN graph walk misses most of a small subset."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        vectors = self.vectors.reconstruct_batch(ids)
+        scores = queries @ vectors.T
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
+
+    @property
+    def _dead_selector(self) -> faiss.IDSelector:
+        if getattr(self, "_dead_sel", None) is None:
+            self._dead_sel = faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64))
+        return self._dead_sel
 
     def lexical_search(self, terms: Sequence[str], k: int, passage_ids: Sequence[int] | None = None, *,
                        title_weight: float = 1.0, text_weight: float = 1.0) -> list[tuple[int, float]]:
@@ -287,7 +327,7 @@ class IndexStore:
         return [row[0] for row in rows]
 
     def passage_count(self) -> int:
-        return int(self.vectors.ntotal)
+        return int(self.vectors.ntotal) - len(self.dead)
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -350,8 +390,10 @@ class IndexWriter:
     removes the partial build and leaves the live index as it was.
     """
 
-    def __init__(self, index_dir: Path, manifest: Manifest, *, rebuild: bool = False) -> None:
+    def __init__(self, index_dir: Path, manifest: Manifest, *, rebuild: bool = False,
+                 spec: VectorSpec | None = None) -> None:
         self.index_dir = Path(index_dir)
+        self.spec = spec or VectorSpec()
         self._lock_file = None
         self._prepare_dir()
         self._lock()
@@ -378,13 +420,17 @@ class IndexWriter:
         if self.previous is not None:
             shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
-            self.vectors = faiss.read_index(str(self.previous.build_dir / VECTORS_FILE))
+            self.vectors = vector_index.read(self.previous.build_dir / VECTORS_FILE)
+            self.layout = self.previous.manifest.layout
             self.previous.close()
         else:
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
             self.db.executescript(SCHEMA)
-            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(manifest.dimension))
+            self.vectors = vector_index.empty_index(manifest.dimension)
+            self.layout = Layout("flat", "float32")
+        self.db.execute(DEAD_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
+        self.rebuilt_vectors = False  # set by commit when the vector structure was rebuilt
 
     def __enter__(self) -> "IndexWriter":
         return self
@@ -462,7 +508,10 @@ class IndexWriter:
                 return
             raise ArticleNotFound(f"no article with id {article_id!r}")
         if ids:
-            self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+            if vector_index.supports_remove(self.vectors):
+                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+            else:
+                self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
             self.db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
         self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
@@ -471,7 +520,12 @@ class IndexWriter:
 
     def commit(self) -> Path:
         """Write everything, make it durable, then point `current` at it in one rename."""
-        manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now()})
+        self.vectors, layout, self.rebuilt_vectors = vector_index.arrange(
+            self.vectors, self.layout, self.spec, _dead_ids(self.db))
+        if self.rebuilt_vectors:
+            self.db.execute("DELETE FROM dead_vectors")
+        manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(), "vectors": layout.to_dict(),
+                               "faiss_index": vector_index.describe(self.vectors)})
         self.db.execute("DELETE FROM manifest")
         self.db.executemany("INSERT INTO manifest (key, value) VALUES (?, ?)", manifest.to_rows())
         self.db.commit()
@@ -503,6 +557,13 @@ class IndexWriter:
         for path in (self.index_dir / BUILDS).iterdir():
             if path.resolve() != live and not path.name.endswith(PARTIAL):
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _dead_ids(db: sqlite3.Connection) -> set[int]:
+    try:
+        return {row[0] for row in db.execute("SELECT id FROM dead_vectors")}
+    except sqlite3.OperationalError:  # a build from before the table existed
+        return set()
 
 
 def _fsync(path: Path) -> None:

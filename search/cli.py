@@ -34,6 +34,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors s
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
+BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; default: torch]")
 
 
 def make_settings(**overrides) -> Settings:
@@ -62,15 +63,17 @@ def _progress(quiet: bool) -> bool:
 
 
 def _load_embedder(settings: Settings):
-    return _embedder(settings.model, settings.device, settings.batch_size, settings.offline)
+    return _embedder(settings.model, settings.device, settings.batch_size, settings.offline,
+                     settings.backend, settings.model_cache)
 
 
 @lru_cache(maxsize=2)
-def _embedder(model: str, device: str, batch_size: int, offline: bool):
+def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: str, cache_dir):
     """One model per process: commands run in-process (tests, a shell) need not reload it."""
     from index.embedder import Embedder
 
-    return Embedder(model, device=device, batch_size=batch_size, offline=offline)
+    return Embedder(model, device=device, batch_size=batch_size, offline=offline, backend=backend,
+                    cache_dir=cache_dir)
 
 
 def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
@@ -91,12 +94,13 @@ def index_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Start from scratch instead of updating"),
     index: Optional[Path] = IndexOpt,
     model: Optional[str] = ModelOpt,
+    backend: Optional[str] = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, summary only"),
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
 
     def body() -> int:
-        settings = make_settings(index_dir=index, model=model)
+        settings = make_settings(index_dir=index, model=model, backend=backend)
         sources = list(paths) if paths else [settings.seeds_dir]
         for source in sources:
             if not source.exists():
@@ -126,8 +130,9 @@ def stats_command(
         m = stats.manifest
         data = {
             "index": stats.path, "build": stats.build, "articles": stats.articles, "passages": stats.passages,
-            "model": m.model, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
-            "faiss_index": m.faiss_index, "size_bytes": stats.size_bytes, "built_at": m.built_at,
+            "model": m.model, "backend": m.backend, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
+            "faiss_index": m.faiss_index, "vectors": m.vectors or {"kind": "flat", "storage": "float32"},
+            "size_bytes": stats.size_bytes, "built_at": m.built_at,
         }
         if as_json:
             print(json.dumps(data))
@@ -135,6 +140,8 @@ def stats_command(
         width = max(len(k) for k in data)
         for key, value in data.items():
             shown = _human_size(value) if key == "size_bytes" else value
+            if isinstance(value, dict):
+                shown = ", ".join(f"{k}={v}" for k, v in value.items())
             out.print(f"{key.replace('_', ' '):<{width}}  {shown}")
 
     guarded(body)
@@ -225,6 +232,7 @@ def ask_command(
     article: Optional[str] = typer.Option(None, "--article", help="Only passages of the article with this id"),
     index: Optional[Path] = IndexOpt,
     model: Optional[str] = ModelOpt,
+    backend: Optional[str] = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Answer a question with the best passages from the index."""
@@ -232,7 +240,7 @@ def ask_command(
     from search.searcher import check_date, check_mode, check_per_article
 
     def body() -> None:
-        settings = make_settings(index_dir=index, model=model)
+        settings = make_settings(index_dir=index, model=model, backend=backend)
         clean_query(question, settings.max_query_chars)  # fail fast, before loading the model
         check_k(k)
         check_mode(mode)
@@ -259,6 +267,7 @@ def serve_command(
     port: Optional[int] = typer.Option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
     index: Optional[Path] = IndexOpt,
     model: Optional[str] = ModelOpt,
+    backend: Optional[str] = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Serve the HTTP API and the search page (building the seed index first when there is none)."""
@@ -268,7 +277,7 @@ def serve_command(
 
         from api.app import create_app  # the API is an edge over search: imported only to serve
 
-        settings = make_settings(index_dir=index, model=model, host=host, port=port)
+        settings = make_settings(index_dir=index, model=model, backend=backend, host=host, port=port)
         searcher = _open_searcher(settings, quiet)
         embedder = searcher.embedder
         searcher.close()
@@ -292,6 +301,8 @@ def eval_command(
     index: Optional[Path] = typer.Option(None, "--index", help="Use (or build and keep) the corpus index here instead of a temporary one"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     model: Optional[str] = ModelOpt,
+    backends: Optional[str] = typer.Option(
+        None, "--backend", help="Encoder backend(s), comma-separated, each scored on its own index: torch, onnx, onnx-int8"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar while indexing"),
 ) -> None:
     """Score retrieval on a test collection: nDCG, Recall, MRR per mode, with speed."""
@@ -302,26 +313,40 @@ def eval_command(
         if not data_dir.is_dir():
             raise NewsdexError(f"no such folder: {data_dir}")
         chosen = [m.strip() for m in modes.split(",") if m.strip()]
+        names = [b.strip() for b in (backends or settings.backend).split(",") if b.strip()]
+        if index is not None and len(names) > 1:
+            raise NewsdexError("--index holds one backend's vectors: give one --backend with it")
+
         def warn(skipped) -> None:
             err.print(f"[yellow]warning:[/yellow] skipped {escape(skipped.path)}: {escape(skipped.reason)}")
 
-        report = evaluate(data_dir, settings, _load_embedder(settings), modes=chosen, k=k, split=split,
-                          index_dir=index, progress=_progress(quiet), on_skip=warn)
-        data = report.to_json()
+        reports = []
+        for name in names:
+            backend_settings = make_settings(model=model, backend=name)
+            reports.append(evaluate(data_dir, backend_settings, _load_embedder(backend_settings), modes=chosen, k=k,
+                                    split=split, index_dir=index, progress=_progress(quiet), on_skip=warn).to_json())
         if as_json:
-            print(json.dumps(data))
+            print(json.dumps(reports[0] if len(reports) == 1 else
+                             {"dataset": reports[0]["dataset"], "backends": {r["backend"]: r for r in reports}}))
             return
-        info = data["index"]
-        speed = (f"; indexed in {info['seconds']:.1f}s ({info['passages_per_second']:.0f} passages/s)"
-                 if info["seconds"] is not None else "; existing index")
-        out.print(f"{data['dataset']} ({data['split']}): {data['queries']} queries, "
-                  f"{info['articles']} articles, {info['passages']} passages{speed}")
-        columns = [f"ndcg@{k}", f"recall@{k}", "recall@100", f"mrr@{k}", "latency_ms_p50", "latency_ms_p95"]
-        heads = [c.replace("latency_ms_", "ms ") for c in columns]
-        out.print(f"{'mode':<8}" + "".join(f"{h:>12}" for h in heads))
-        for mode, row in data["modes"].items():
-            cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
-            out.print(f"{mode:<8}" + cells)
+        for data in reports:
+            _print_eval(data, k)
+
+    guarded(body)
+
+
+def _print_eval(data: dict, k: int) -> None:
+    info = data["index"]
+    speed = (f"; indexed in {info['seconds']:.1f}s ({info['passages_per_second']:.0f} passages/s)"
+             if info["seconds"] is not None else "; existing index")
+    out.print(f"{data['dataset']} ({data['split']}, {data['backend']}): {data['queries']} queries, "
+              f"{info['articles']} articles, {info['passages']} passages{speed}")
+    columns = [f"ndcg@{k}", f"recall@{k}", "recall@100", f"mrr@{k}", "latency_ms_p50", "latency_ms_p95"]
+    heads = [c.replace("latency_ms_", "ms ") for c in columns]
+    out.print(f"{'mode':<8}" + "".join(f"{h:>12}" for h in heads))
+    for mode, row in data["modes"].items():
+        cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
+        out.print(f"{mode:<8}" + cells)
 
     guarded(body)
 

@@ -63,12 +63,14 @@ class EvalReport:
     index_seconds: float | None
     passages_per_second: float | None
     skipped: int = 0
+    backend: str = "torch"
     modes: dict[str, ModeScores] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
             "dataset": self.dataset,
             "split": self.split,
+            "backend": self.backend,
             "queries": self.queries,
             "index": {"articles": self.articles, "passages": self.passages, "seconds": _r(self.index_seconds),
                       "passages_per_second": _r(self.passages_per_second),
@@ -241,7 +243,8 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
         try:
             result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,
                                 articles=stats.articles, passages=stats.passages,
-                                index_seconds=index_seconds, passages_per_second=rate, skipped=skipped)
+                                index_seconds=index_seconds, passages_per_second=rate, skipped=skipped,
+                                backend=embedder.backend)
             for mode in modes:
                 run, latencies = article_run(searcher, collection.queries, mode, max(RUN_DEPTH, k))
                 ms = np.asarray(latencies) * 1000

@@ -80,11 +80,11 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
-        store = IndexStore.open(index_dir or settings.index_dir)
+        store = IndexStore.open(index_dir or settings.index_dir, mmap=settings.mmap,
+                                ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
         try:
             if embedder is None:
-                embedder = Embedder(settings.model, device=settings.device,
-                                    batch_size=settings.batch_size, offline=settings.offline)
+                embedder = Embedder.from_settings(settings)
             return cls(store, embedder, settings)
         except Exception:
             store.close()

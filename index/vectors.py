@@ -1,0 +1,234 @@
+"""Which FAISS structure holds an index's vectors, and how one is turned into another.
+
+Every structure is wrapped in `IndexIDMap2`, so vectors are keyed by passage id whatever
+lies beneath: exact search (flat) for small indexes, HNSW above a size threshold, IVF-PQ
+when memory matters more than recall. Vectors may be stored as float32, float16 or 8-bit
+scalar-quantized codes.
+
+HNSW cannot delete a vector. Its deletions are tombstones (ids the searcher excludes)
+until they pass a share of the index, when the graph is rebuilt from the live vectors;
+the rebuild happens inside a writer's new build, so it is as atomic as any other change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+KINDS = ("auto", "flat", "hnsw", "ivfpq")
+STORAGES = ("float32", "float16", "int8")
+
+# An HNSW graph is rebuilt once this share of its vectors are tombstones.
+TOMBSTONE_SHARE = 0.1
+# IVF-PQ needs this many vectors per list to train; below it the exact index is used.
+IVF_POINTS_PER_LIST = 39
+
+_SQ_TYPES = {"float16": faiss.ScalarQuantizer.QT_fp16, "int8": faiss.ScalarQuantizer.QT_8bit}
+
+
+@dataclass(frozen=True)
+class VectorSpec:
+    """What the settings ask for; `layout` turns it into a concrete choice for n vectors."""
+
+    kind: str = "auto"
+    storage: str = "float32"
+    hnsw_threshold: int = 50_000
+    hnsw_m: int = 32
+    ef_construction: int = 80
+    ef_search: int = 64
+    ivf_lists: int = 0  # 0: about 4 * sqrt(n)
+    ivf_probe: int = 16
+    pq_bytes: int = 48
+
+    @classmethod
+    def from_settings(cls, settings) -> "VectorSpec":
+        return cls(kind=settings.vector_index, storage=settings.vector_storage,
+                   hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
+                   ef_construction=settings.hnsw_ef_construction, ef_search=settings.hnsw_ef_search,
+                   ivf_lists=settings.ivf_lists, ivf_probe=settings.ivf_probe, pq_bytes=settings.pq_bytes)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A concrete structure, recorded in the manifest so a reader knows what it opens."""
+
+    kind: str  # flat | hnsw | ivfpq
+    storage: str  # float32 | float16 | int8 | pq
+    hnsw_m: int | None = None
+    ef_construction: int | None = None
+    ef_search: int | None = None
+    ivf_lists: int | None = None
+    ivf_probe: int | None = None
+    pq_bytes: int | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "Layout":
+        if not values:
+            return cls("flat", "float32")
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def same_structure(self, other: "Layout") -> bool:
+        """Equal but for search-time knobs (ef_search, ivf_probe), which need no rebuild."""
+        skip = {"ef_search", "ivf_probe"}
+        a, b = asdict(self), asdict(other)
+        return all(a[k] == b[k] for k in a if k not in skip)
+
+
+def layout(spec: VectorSpec, n: int, dimension: int) -> Layout:
+    """The structure `spec` asks for at n vectors (auto: exact below the HNSW threshold)."""
+    kind = spec.kind
+    if kind == "auto":
+        kind = "hnsw" if n >= spec.hnsw_threshold else "flat"
+    if kind == "ivfpq":
+        lists = spec.ivf_lists or max(1, int(4 * np.sqrt(max(n, 1))))
+        if n < lists * IVF_POINTS_PER_LIST or dimension % _pq_m(spec.pq_bytes, dimension):
+            log.warning("ivfpq needs at least %d vectors to train (have %d): using the exact index",
+                        lists * IVF_POINTS_PER_LIST, n)
+            kind = "flat"
+        else:
+            return Layout("ivfpq", "pq", ivf_lists=lists, ivf_probe=spec.ivf_probe,
+                          pq_bytes=_pq_m(spec.pq_bytes, dimension))
+    if kind == "hnsw":
+        return Layout("hnsw", spec.storage, hnsw_m=spec.hnsw_m, ef_construction=spec.ef_construction,
+                      ef_search=spec.ef_search)
+    return Layout("flat", spec.storage)
+
+
+def _pq_m(pq_bytes: int, dimension: int) -> int:
+    """PQ sub-quantizers: the largest divisor of the dimension not above the wanted bytes."""
+    return max(m for m in range(1, min(pq_bytes, dimension) + 1) if dimension % m == 0)
+
+
+def empty_index(dimension: int) -> faiss.Index:
+    """Where a build collects vectors before `arrange` gives them their final structure."""
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+def describe(index: faiss.Index) -> str:
+    """A short name of the structure, for the manifest and `newsdex stats`."""
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    if isinstance(inner, faiss.IndexHNSW):
+        storage = faiss.downcast_index(inner.storage)
+        name = f"HNSW{inner.hnsw.nb_neighbors(1)}"
+        return f"IDMap2,{name},{_storage_name(storage)}"
+    if isinstance(inner, faiss.IndexIVFPQ):
+        return f"IDMap2,IVF{inner.nlist},PQ{inner.pq.M}"
+    return f"IDMap2,{_storage_name(inner)}"
+
+
+def _storage_name(index: faiss.Index) -> str:
+    if isinstance(index, faiss.IndexScalarQuantizer):
+        return "SQfp16" if index.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "SQ8"
+    return "Flat"
+
+
+def _new_structure(target: Layout, dimension: int) -> faiss.Index:
+    ip = faiss.METRIC_INNER_PRODUCT
+    if target.kind == "hnsw":
+        if target.storage == "float32":
+            inner = faiss.IndexHNSWFlat(dimension, target.hnsw_m, ip)
+        else:
+            inner = faiss.IndexHNSWSQ(dimension, _SQ_TYPES[target.storage], target.hnsw_m, ip)
+        inner.hnsw.efConstruction = target.ef_construction
+        inner.hnsw.efSearch = target.ef_search
+    elif target.kind == "ivfpq":
+        quantizer = faiss.IndexFlatIP(dimension)
+        inner = faiss.IndexIVFPQ(quantizer, dimension, target.ivf_lists, target.pq_bytes, 8, ip)
+        inner.nprobe = target.ivf_probe
+    elif target.storage == "float32":
+        inner = faiss.IndexFlatIP(dimension)
+    else:
+        inner = faiss.IndexScalarQuantizer(dimension, _SQ_TYPES[target.storage], ip)
+    return faiss.IndexIDMap2(inner)  # the Python wrapper keeps `inner` alive with it
+
+
+def live_vectors(index: faiss.Index, dead: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of every vector not in `dead`, decoded from whatever storage holds them."""
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    if index.ntotal == 0:
+        return ids, np.zeros((0, index.d), dtype=np.float32)
+    vectors = index.index.reconstruct_n(0, index.ntotal)
+    if dead:
+        keep = ~np.isin(ids, np.fromiter(dead, dtype=np.int64))
+        ids, vectors = ids[keep], vectors[keep]
+    return ids, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int],
+            *, progress: bool = False) -> tuple[faiss.Index, Layout, bool]:
+    """The index in the structure `spec` wants for its live vectors: (index, layout, rebuilt).
+
+    Rebuilds only when it must: the wanted structure differs, or HNSW tombstones passed
+    their share. Otherwise returns the same index with its search knobs updated.
+    """
+    live = index.ntotal - len(dead)
+    target = layout(spec, live, index.d)
+    if target.same_structure(current) and len(dead) <= TOMBSTONE_SHARE * max(index.ntotal, 1):
+        set_search_knobs(index, target.ef_search, target.ivf_probe)
+        return index, target, False
+    ids, vectors = live_vectors(index, dead)
+    rebuilt = _new_structure(target, index.d)
+    if not rebuilt.is_trained:
+        rebuilt.train(_training_sample(vectors))
+    set_search_knobs(rebuilt, target.ef_search, target.ivf_probe)
+    for start in range(0, len(ids), 65_536):  # chunks keep HNSW's insert progress visible in logs
+        rebuilt.add_with_ids(vectors[start:start + 65_536], ids[start:start + 65_536])
+        if progress:
+            log.info("vectors: %d / %d into %s", min(start + 65_536, len(ids)), len(ids), describe(rebuilt))
+    return rebuilt, target, True
+
+
+def _training_sample(vectors: np.ndarray, limit: int = 200_000) -> np.ndarray:
+    if len(vectors) <= limit:
+        return vectors
+    rows = np.random.default_rng(0).choice(len(vectors), size=limit, replace=False)
+    return vectors[np.sort(rows)]
+
+
+def set_search_knobs(index: faiss.Index, ef_search: int | None, ivf_probe: int | None) -> None:
+    """Search-time parameters, which need no rebuild; IVF also gets the id map that lets
+    it reconstruct and remove single vectors."""
+    inner = faiss.downcast_index(index.index)
+    if isinstance(inner, faiss.IndexHNSW) and ef_search:
+        inner.hnsw.efSearch = int(ef_search)
+    if isinstance(inner, faiss.IndexIVF):
+        if ivf_probe:
+            inner.nprobe = int(ivf_probe)
+        if inner.direct_map.type != faiss.DirectMap.Hashtable:
+            inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+
+
+def search_params(index: faiss.Index, k: int, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
+    """Per-call parameters: the selector, and an HNSW beam at least as wide as k."""
+    inner = faiss.downcast_index(index.index)
+    if isinstance(inner, faiss.IndexHNSW):
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=max(int(inner.hnsw.efSearch), k))
+    if isinstance(inner, faiss.IndexIVF):
+        return faiss.SearchParametersIVF(sel=selector, nprobe=int(inner.nprobe))
+    return faiss.SearchParameters(sel=selector) if selector is not None else None
+
+
+def supports_remove(index: faiss.Index) -> bool:
+    return not isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
+
+
+def read(path: Path, *, mmap: bool = False) -> faiss.Index:
+    """Load an index file; with `mmap`, flat codes stay in the page cache instead of the heap."""
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
+    try:
+        return faiss.read_index(os.fspath(path), flags)
+    except RuntimeError:
+        if not mmap:
+            raise
+        return faiss.read_index(os.fspath(path))  # a structure FAISS cannot map is read into memory
