@@ -30,6 +30,7 @@ from api.schemas import (
     MAX_PAGE, ArticleDetail, ArticlePage, ArticlesIn, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
     PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
 )
+from index.batching import BatchingEmbedder
 from index.embedder import Embedder
 from index.errors import (
     ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
@@ -66,6 +67,10 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
         embedder = Embedder.from_settings(settings)
+    batcher = None
+    if settings.batch_window_ms > 0:
+        # Requests run on pool threads; their model calls meet here and go out as one batch.
+        embedder = batcher = BatchingEmbedder(embedder, settings.batch_window_ms, settings.max_batch)
     live = LiveIndex(settings, embedder)
     metrics = Metrics()
 
@@ -78,6 +83,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
             log.warning("no index to serve yet: %s", exc)
         yield
         live.close()
+        if batcher is not None:
+            batcher.close()
 
     # docs_url=None: /docs is served below from the swagger-ui-bundle package, not a CDN,
     # so the interactive docs work on a machine with no internet.
@@ -85,6 +92,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.live = live
     app.state.metrics = metrics
+    app.state.batcher = batcher
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RecordMetrics, metrics=metrics)  # added last, so it also times the 413s
     app.add_exception_handler(NewsdexError, _newsdex_error)
@@ -288,6 +296,10 @@ def metrics(request: Request, live: Live) -> Response:
     except NewsdexError:
         pass  # no index: the request metrics are still worth reading
     m.swaps.set(live.swaps)
+    batcher = request.app.state.batcher
+    if batcher is not None:
+        m.embed_batches.set(batcher.batches)
+        m.embed_texts.set(batcher.texts)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -62,6 +62,10 @@ class Metrics:
         self.articles = Gauge("newsdex_index_articles", "Articles in the index being served.", registry=self.registry)
         self.passages = Gauge("newsdex_index_passages", "Passages in the index being served.", registry=self.registry)
         self.size = Gauge("newsdex_index_size_bytes", "Size of the served build on disk.", registry=self.registry)
+        self.embed_batches = Gauge("newsdex_embed_batches", "Model calls made by the micro-batcher since start.",
+                                   registry=self.registry)
+        self.embed_texts = Gauge("newsdex_embed_texts", "Texts those calls encoded (distinct within a batch).",
+                                 registry=self.registry)
         self.swaps = Gauge("newsdex_index_swaps", "Times a new build was swapped in while serving.",
                              registry=self.registry)
 

@@ -144,6 +144,9 @@ def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: b
     """The model under ONNX Runtime, exported (and quantized) on first use into `cache_dir`."""
     from sentence_transformers import SentenceTransformer
 
+    # Its export notices ("No 'model.onnx' found", "Saving ... is heavily recommended")
+    # describe what this function does anyway.
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     export = cache_dir / f"{slug}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
     if not (export / _ONNX_FILE).is_file():

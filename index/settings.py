@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(32, ge=4, le=256, description="HNSW neighbours per node (M).")
     hnsw_ef_construction: int = Field(80, ge=8, le=4096, description="HNSW beam width while building.")
     hnsw_ef_search: int = Field(64, ge=8, le=4096, description="HNSW beam width while searching.")
+    hnsw_max_tombstones: float = Field(
+        0.1, ge=0, le=0.9, description="Share of deleted vectors an HNSW graph keeps (skipped in searches) before it is rebuilt.")
     ivf_lists: int = Field(0, ge=0, description="IVF-PQ inverted lists (0: about 4 * sqrt(passages)).")
     ivf_probe: int = Field(16, ge=1, description="IVF-PQ lists visited per search.")
     pq_bytes: int = Field(48, ge=1, le=512, description="IVF-PQ bytes per vector.")

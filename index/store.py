@@ -250,7 +250,7 @@ class IndexStore:
         if len(passage_ids) == 0:
             return (np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64))
         k = max(1, min(k, len(passage_ids)))
-        if len(passage_ids) <= EXACT_FILTER_LIMIT:
+        if len(passage_ids) <= EXACT_FILTER_LIMIT and vector_index.supports_reconstruct(self.vectors):
             return self._exact_search(queries, k, passage_ids)
         selector = faiss.IDSelectorBatch(np.asarray(passage_ids, dtype=np.int64))
         return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, selector))

@@ -1,8 +1,9 @@
 """Which FAISS structure holds an index's vectors, and how one is turned into another.
 
-Every structure is wrapped in `IndexIDMap2`, so vectors are keyed by passage id whatever
-lies beneath: exact search (flat) for small indexes, HNSW above a size threshold, IVF-PQ
-when memory matters more than recall. Vectors may be stored as float32, float16 or 8-bit
+Vectors are keyed by passage id whatever the structure: exact search (flat) for small
+indexes, HNSW above a size threshold, IVF-PQ when memory matters more than recall. Flat
+and HNSW are wrapped in `IndexIDMap2`; IVF keeps ids itself (and must: IDMap's removal
+assumes the index beneath renumbers what is left, which IVF does not). Vectors may be stored as float32, float16 or 8-bit
 scalar-quantized codes.
 
 HNSW cannot delete a vector. Its deletions are tombstones (ids the searcher excludes)
@@ -25,8 +26,6 @@ log = logging.getLogger(__name__)
 KINDS = ("auto", "flat", "hnsw", "ivfpq")
 STORAGES = ("float32", "float16", "int8")
 
-# An HNSW graph is rebuilt once this share of its vectors are tombstones.
-TOMBSTONE_SHARE = 0.1
 # IVF-PQ needs this many vectors per list to train; below it the exact index is used.
 IVF_POINTS_PER_LIST = 39
 
@@ -43,6 +42,7 @@ class VectorSpec:
     hnsw_m: int = 32
     ef_construction: int = 80
     ef_search: int = 64
+    max_tombstones: float = 0.1  # HNSW is rebuilt once this share of its vectors are deleted ones
     ivf_lists: int = 0  # 0: about 4 * sqrt(n)
     ivf_probe: int = 16
     pq_bytes: int = 48
@@ -52,6 +52,7 @@ class VectorSpec:
         return cls(kind=settings.vector_index, storage=settings.vector_storage,
                    hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
                    ef_construction=settings.hnsw_ef_construction, ef_search=settings.hnsw_ef_search,
+                   max_tombstones=settings.hnsw_max_tombstones,
                    ivf_lists=settings.ivf_lists, ivf_probe=settings.ivf_probe, pq_bytes=settings.pq_bytes)
 
 
@@ -92,9 +93,9 @@ def layout(spec: VectorSpec, n: int, dimension: int) -> Layout:
         kind = "hnsw" if n >= spec.hnsw_threshold else "flat"
     if kind == "ivfpq":
         lists = spec.ivf_lists or max(1, int(4 * np.sqrt(max(n, 1))))
-        if n < lists * IVF_POINTS_PER_LIST or dimension % _pq_m(spec.pq_bytes, dimension):
-            log.warning("ivfpq needs at least %d vectors to train (have %d): using the exact index",
-                        lists * IVF_POINTS_PER_LIST, n)
+        needed = max(lists * IVF_POINTS_PER_LIST, 256)  # and 256 for PQ's 8-bit codebooks
+        if n < needed:
+            log.warning("ivfpq needs at least %d vectors to train (have %d): using the exact index", needed, n)
             kind = "flat"
         else:
             return Layout("ivfpq", "pq", ivf_lists=lists, ivf_probe=spec.ivf_probe,
@@ -110,6 +111,10 @@ def _pq_m(pq_bytes: int, dimension: int) -> int:
     return max(m for m in range(1, min(pq_bytes, dimension) + 1) if dimension % m == 0)
 
 
+def _inner(index: faiss.Index) -> faiss.Index:
+    return faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+
+
 def empty_index(dimension: int) -> faiss.Index:
     """Where a build collects vectors before `arrange` gives them their final structure."""
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
@@ -117,13 +122,13 @@ def empty_index(dimension: int) -> faiss.Index:
 
 def describe(index: faiss.Index) -> str:
     """A short name of the structure, for the manifest and `newsdex stats`."""
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    inner = _inner(index)
     if isinstance(inner, faiss.IndexHNSW):
         storage = faiss.downcast_index(inner.storage)
         name = f"HNSW{inner.hnsw.nb_neighbors(1)}"
         return f"IDMap2,{name},{_storage_name(storage)}"
     if isinstance(inner, faiss.IndexIVFPQ):
-        return f"IDMap2,IVF{inner.nlist},PQ{inner.pq.M}"
+        return f"IVF{inner.nlist},PQ{inner.pq.M}"
     return f"IDMap2,{_storage_name(inner)}"
 
 
@@ -146,6 +151,7 @@ def _new_structure(target: Layout, dimension: int) -> faiss.Index:
         quantizer = faiss.IndexFlatIP(dimension)
         inner = faiss.IndexIVFPQ(quantizer, dimension, target.ivf_lists, target.pq_bytes, 8, ip)
         inner.nprobe = target.ivf_probe
+        return inner
     elif target.storage == "float32":
         inner = faiss.IndexFlatIP(dimension)
     else:
@@ -155,10 +161,23 @@ def _new_structure(target: Layout, dimension: int) -> faiss.Index:
 
 def live_vectors(index: faiss.Index, dead: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, vectors) of every vector not in `dead`, decoded from whatever storage holds them."""
-    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    inner = _inner(index)
     if index.ntotal == 0:
-        return ids, np.zeros((0, index.d), dtype=np.float32)
-    vectors = index.index.reconstruct_n(0, index.ntotal)
+        return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
+    if isinstance(inner, faiss.IndexIVF):
+        lists = inner.invlists
+        ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                              for i in range(lists.nlist)]).astype(np.int64)
+        # IVF reads a vector by id only through a direct map, which in turn forbids the
+        # removals incremental updates make; it exists just for this read.
+        inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+        try:
+            vectors = inner.reconstruct_batch(ids)
+        finally:
+            inner.set_direct_map_type(faiss.DirectMap.NoMap)
+    else:
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        vectors = inner.reconstruct_n(0, index.ntotal)
     if dead:
         keep = ~np.isin(ids, np.fromiter(dead, dtype=np.int64))
         ids, vectors = ids[keep], vectors[keep]
@@ -174,7 +193,7 @@ def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int
     """
     live = index.ntotal - len(dead)
     target = layout(spec, live, index.d)
-    if target.same_structure(current) and len(dead) <= TOMBSTONE_SHARE * max(index.ntotal, 1):
+    if target.same_structure(current) and len(dead) <= spec.max_tombstones * max(index.ntotal, 1):
         set_search_knobs(index, target.ef_search, target.ivf_probe)
         return index, target, False
     ids, vectors = live_vectors(index, dead)
@@ -197,21 +216,17 @@ def _training_sample(vectors: np.ndarray, limit: int = 200_000) -> np.ndarray:
 
 
 def set_search_knobs(index: faiss.Index, ef_search: int | None, ivf_probe: int | None) -> None:
-    """Search-time parameters, which need no rebuild; IVF also gets the id map that lets
-    it reconstruct and remove single vectors."""
-    inner = faiss.downcast_index(index.index)
+    """Search-time parameters, which need no rebuild."""
+    inner = _inner(index)
     if isinstance(inner, faiss.IndexHNSW) and ef_search:
         inner.hnsw.efSearch = int(ef_search)
-    if isinstance(inner, faiss.IndexIVF):
-        if ivf_probe:
-            inner.nprobe = int(ivf_probe)
-        if inner.direct_map.type != faiss.DirectMap.Hashtable:
-            inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+    if isinstance(inner, faiss.IndexIVF) and ivf_probe:
+        inner.nprobe = int(ivf_probe)
 
 
 def search_params(index: faiss.Index, k: int, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
     """Per-call parameters: the selector, and an HNSW beam at least as wide as k."""
-    inner = faiss.downcast_index(index.index)
+    inner = _inner(index)
     if isinstance(inner, faiss.IndexHNSW):
         return faiss.SearchParametersHNSW(sel=selector, efSearch=max(int(inner.hnsw.efSearch), k))
     if isinstance(inner, faiss.IndexIVF):
@@ -220,7 +235,12 @@ def search_params(index: faiss.Index, k: int, selector: faiss.IDSelector | None)
 
 
 def supports_remove(index: faiss.Index) -> bool:
-    return not isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
+    return not isinstance(_inner(index), faiss.IndexHNSW)
+
+
+def supports_reconstruct(index: faiss.Index) -> bool:
+    """Whether single vectors can be read back by id (IVF cannot, see live_vectors)."""
+    return isinstance(index, faiss.IndexIDMap2)
 
 
 def read(path: Path, *, mmap: bool = False) -> faiss.Index:

@@ -1,0 +1,277 @@
+"""In-process query cost as the index grows from 1k to 1M passages; flat against HNSW.
+
+    .venv/bin/python bench/query.py [--sizes 1000,10000,100000,1000000] [--backend onnx-int8]
+                                    [--cache .newsdex-bench] [--memory 100000]
+
+The corpus is made by recombining real sentences: SciFact's abstracts and the seed
+articles are split into sentences, each sentence is embedded once by the real model, and
+every synthetic passage is three sentences drawn at random, its text their concatenation
+and its vector the normalized sum of theirs. (Embedding a million passages would take this
+machine days; the sum keeps the vectors' real distribution, which is what the index
+structures and their recall depend on.) Articles of four passages go through the real
+IndexWriter, so each size is a real newsdex index: SQLite with FTS5, and the FAISS
+structure the default settings choose (flat below 50,000 passages, HNSW above).
+
+For each size it prints, for one question at a time:
+  * FAISS alone, flat and HNSW on the same vectors: p50/p99 latency, queries/s, and
+    HNSW's recall@10 against flat's exact answer;
+  * `Searcher.search` (k=10, what the CLI and API call), the question embedded by the
+    chosen backend, in each mode, without highlights, and hybrid with them.
+With --memory N it also measures, in fresh processes, the peak resident memory of a
+searcher over N passages for each vector storage (float32, float16, int8) with HNSW and
+flat, minus a process with the model and an empty index; scaled per million passages.
+A benchmark, not a test: it asserts nothing. Indexes are cached under --cache.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # see bench/index.py
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+
+from index import vectors as vector_index  # noqa: E402
+from index.articles import Article, load_articles  # noqa: E402
+from index.build import manifest_for  # noqa: E402
+from index.embedder import Embedder  # noqa: E402
+from index.errors import NewsdexError  # noqa: E402
+from index.passages import sentences  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.store import IndexStore, IndexWriter  # noqa: E402
+from index.vectors import Layout, VectorSpec  # noqa: E402
+from search.searcher import Searcher  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+PER_PASSAGE = 3
+PER_ARTICLE = 4
+
+
+def percentile(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def sentence_pool(cache: Path, embedder: Embedder, limit: int) -> tuple[list[str], np.ndarray]:
+    """Real sentences and their real vectors, cached (embedding them is the slow part)."""
+    texts_file = cache / f"pool-{limit}.json"
+    vectors_file = cache / f"pool-{limit}-{embedder.backend}.npy"
+    if texts_file.exists() and vectors_file.exists():
+        return json.loads(texts_file.read_text()), np.load(vectors_file)
+    pool: list[str] = []
+    for article in load_articles([ROOT / "seeds"]):
+        if isinstance(article, Article):
+            pool += [s for p in article.paragraphs for s in sentences(p) if 5 <= len(s.split()) <= 60]
+    with open(SCIFACT / "corpus.jsonl", encoding="utf-8") as corpus:
+        for line in corpus:
+            if len(pool) >= limit:
+                break
+            pool += [s for s in sentences(json.loads(line)["text"]) if 5 <= len(s.split()) <= 60]
+    pool = pool[:limit]
+    print(f"embedding {len(pool)} real sentences with {embedder.backend} (cached for later runs) ...", flush=True)
+    began = time.perf_counter()
+    vectors = embedder.encode(pool)
+    print(f"  {len(pool) / (time.perf_counter() - began):.0f} sentences/s", flush=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    texts_file.write_text(json.dumps(pool))
+    np.save(vectors_file, vectors)
+    return pool, vectors
+
+
+def synthetic_index(cache: Path, size: int, pool: list[str], pool_vectors: np.ndarray,
+                    embedder: Embedder) -> Settings:
+    settings = Settings(index_dir=cache / f"query-{size}-{embedder.backend}", backend=embedder.backend)
+    try:
+        store = IndexStore.open(settings.index_dir)
+        count = store.passage_count()
+        store.close()
+        if count == size:
+            return settings
+    except NewsdexError:
+        pass
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    print(f"building a {size}-passage index of recombined sentences ...", flush=True)
+    began = time.perf_counter()
+    rng = np.random.default_rng(size)
+    picks = rng.integers(0, len(pool), size=(size, PER_PASSAGE))
+    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=True,
+                     spec=VectorSpec.from_settings(settings)) as writer:
+        for start in range(0, size, PER_ARTICLE):
+            rows = picks[start:start + PER_ARTICLE]
+            passages = [" ".join(pool[i] for i in row) for row in rows]
+            summed = pool_vectors[rows].sum(axis=1)
+            vectors = summed / np.linalg.norm(summed, axis=1, keepdims=True)
+            article = Article(id=f"syn-{start // PER_ARTICLE}", title=pool[rows[0][0]][:80],
+                              paragraphs=tuple(passages), source="synthetic")
+            writer.put_article(article, passages, vectors.astype(np.float32))
+        writer.commit()
+    print(f"  built in {time.perf_counter() - began:.0f}s", flush=True)
+    return settings
+
+
+def time_calls(call, questions: list, repeat: int = 1) -> dict:
+    latencies = []
+    for _ in range(repeat):
+        for question in questions:
+            began = time.perf_counter()
+            call(question)
+            latencies.append(time.perf_counter() - began)
+    return {"p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+            "qps": len(latencies) / sum(latencies)}
+
+
+def faiss_rows(store: IndexStore, query_vectors: np.ndarray, spec: VectorSpec) -> dict:
+    """Flat and HNSW on the same vectors, whichever of the two the index itself holds."""
+    ids, vectors = vector_index.live_vectors(store.vectors, store.dead)
+    flat = vector_index.empty_index(vectors.shape[1])
+    flat.add_with_ids(vectors, ids)
+    if isinstance(faiss.downcast_index(store.vectors.index), faiss.IndexHNSW):
+        hnsw, build_s = store.vectors, None
+    else:
+        began = time.perf_counter()
+        hnsw, _, _ = vector_index.arrange(flat, Layout("flat", "float32"),
+                                          VectorSpec(kind="hnsw", hnsw_m=spec.hnsw_m,
+                                                     ef_construction=spec.ef_construction,
+                                                     ef_search=spec.ef_search), set())
+        build_s = time.perf_counter() - began
+    rows = {}
+    answers = {}
+    for name, index in (("flat", flat), ("hnsw", hnsw)):
+        found = []
+
+        def one(vector, index=index, found=found):
+            _, labels = index.search(vector[None, :], 10, params=vector_index.search_params(index, 10, None))
+            found.append(labels[0])
+
+        rows[name] = time_calls(one, list(query_vectors))
+        answers[name] = found
+    rows["hnsw"]["recall@10"] = float(np.mean([len(set(a) & set(b)) / 10
+                                              for a, b in zip(answers["flat"], answers["hnsw"])]))
+    if build_s is not None:
+        rows["hnsw"]["build_s"] = build_s
+    return rows
+
+
+def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) -> dict:
+    searcher = Searcher.open(settings, embedder=embedder)
+    try:
+        for question in questions[:10]:
+            searcher.search(question, k=10)  # warm-up: SQLite pages, FAISS, the model
+        rows = {}
+        for mode in ("dense", "lexical", "hybrid"):
+            rows[mode] = time_calls(lambda q: searcher.search(q, k=10, mode=mode, highlight=False), questions)
+        rows["hybrid+highlights"] = time_calls(lambda q: searcher.search(q, k=10), questions[:100])
+        rows["embed question"] = time_calls(lambda q: embedder.encode([q]), questions)
+        rows["structure"] = searcher.store.manifest.faiss_index
+    finally:
+        searcher.close()
+    return rows
+
+
+MEMORY_CHILD = """
+import json, resource, sys
+from index.embedder import Embedder
+from index.settings import Settings
+from search.searcher import Searcher
+settings = Settings(index_dir=sys.argv[1], backend=sys.argv[2], mmap=sys.argv[3] == "1")
+embedder = Embedder.from_settings(settings)
+searcher = Searcher.open(settings, embedder=embedder)
+for q in json.loads(sys.argv[4]):
+    searcher.search(q, k=10)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_rss_kb(index_dir: Path, backend: str, questions: list[str], mmap: bool = False) -> int:
+    out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(index_dir), backend, "1" if mmap else "0",
+                          json.dumps(questions[:20])], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-2000:])
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[str], size: int) -> None:
+    print(f"\npeak resident memory of a searcher process (model + index), {size} passages, "
+          f"backend {embedder.backend}; per million = (peak - empty index) * 1e6 / {size}")
+    empty = Settings(index_dir=cache / "memory-empty", backend=embedder.backend)
+    if not (empty.index_dir / "current").exists():
+        with IndexWriter(empty.index_dir, manifest_for(embedder, empty)) as writer:
+            writer.put_article(Article(id="one", title="One", paragraphs=("A single passage.",)),
+                               ["A single passage."], embedder.encode(["One\nA single passage."]))
+            writer.commit()
+    base = peak_rss_kb(empty.index_dir, embedder.backend, questions)
+    print(f"  {'structure':<22}{'peak MiB':>10}{'index MiB':>11}{'MiB per 1M':>12}")
+    print(f"  {'(empty index)':<22}{base / 1024:>10.0f}")
+    for kind in ("flat", "hnsw"):
+        for storage in ("float32", "float16", "int8"):
+            target = cache / f"memory-{size}-{kind}-{storage}"
+            if not (target / "current").exists():
+                shutil.copytree(settings.index_dir, target, symlinks=True)
+                spec = VectorSpec(kind=kind, storage=storage)
+                store = IndexStore.open(target)
+                manifest = store.manifest
+                store.close()
+                with IndexWriter(target, manifest, spec=spec) as writer:
+                    writer.commit()  # re-arranges the vectors into the wanted structure
+            for mmap in ((False, True) if kind == "flat" else (False,)):
+                peak = peak_rss_kb(target, embedder.backend, questions, mmap=mmap)
+                label = f"{kind} {storage}" + (" mmap" if mmap else "")
+                print(f"  {label:<22}{peak / 1024:>10.0f}{(peak - base) / 1024:>11.0f}"
+                      f"{(peak - base) / 1024 * 1e6 / size:>12.0f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--backend", default=Settings().backend)
+    parser.add_argument("--cache", type=Path, default=Path(".newsdex-bench"))
+    parser.add_argument("--pool", type=int, default=30000, help="Real sentences to recombine")
+    parser.add_argument("--queries", type=int, default=300, help="SciFact questions asked at each size")
+    parser.add_argument("--memory", type=int, default=0, help="Also measure memory at this size (0: skip)")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+
+    embedder = Embedder.from_settings(Settings(backend=args.backend))
+    print(f"machine: {os.cpu_count()} CPU cores; model {embedder.name}, backend {embedder.backend}")
+    pool, pool_vectors = sentence_pool(args.cache, embedder, args.pool)
+    with open(SCIFACT / "queries.jsonl", encoding="utf-8") as lines:
+        questions = [json.loads(line)["text"] for line in lines if line.strip()][:args.queries]
+    query_vectors = embedder.encode(questions)
+    results = {}
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        settings = synthetic_index(args.cache, size, pool, pool_vectors, embedder)
+        store = IndexStore.open(settings.index_dir)
+        faiss_part = faiss_rows(store, query_vectors, VectorSpec.from_settings(settings))
+        store.close()
+        search_part = search_rows(settings, embedder, questions)
+        results[size] = {"faiss": faiss_part, "search": search_part}
+        print(f"\n{size} passages (index structure: {search_part['structure']}), {len(questions)} questions, one at a time")
+        print(f"  {'':<26}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>9}{'recall@10':>11}")
+        for name, row in faiss_part.items():
+            recall = f"{row['recall@10']:>11.3f}" if "recall@10" in row else ""
+            print(f"  {'faiss ' + name:<26}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['qps']:>9.0f}{recall}")
+        for name, row in search_part.items():
+            if isinstance(row, dict):
+                print(f"  {'search ' + name:<26}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['qps']:>9.0f}")
+        sys.stdout.flush()
+    print("\n" + json.dumps(results))
+    if args.memory:
+        settings = synthetic_index(args.cache, args.memory, pool, pool_vectors, embedder)
+        memory(args.cache, settings, embedder, questions, args.memory)
+    print(f"peak resident memory of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
