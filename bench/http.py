@@ -1,11 +1,14 @@
 """HTTP latency and throughput of `newsdex serve`, next to in-process search latency.
 
-    .venv/bin/python bench/http.py [--cache .newsdex-bench] [--requests 200]
+    .venv/bin/python bench/http.py [--cache .newsdex-bench] [--requests 200] [--backend torch]
+                                   [--batching on,off] [--only seeds|scifact]
 
 For each index (the seeds, and SciFact's 5,183 abstracts split finely enough to give at
 least 20,000 passages) it starts `newsdex serve` on 127.0.0.1, sends GET /search at
 concurrency 1, 8 and 32, and prints p50/p95/p99 latency and requests per second; then
 it times `Searcher.search` in this process on the same index with the same questions.
+With `--batching on,off` each server runs twice, with micro-batching (the default
+NEWSDEX_BATCH_WINDOW_MS) and without it (0), and the ratio of their requests/s is printed.
 The client threads run on the same machine as the server, so they share its CPU.
 A benchmark, not a test: it asserts nothing.
 """
@@ -85,11 +88,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(index_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(index_dir: Path, backend: str, batching: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDEX_BACKEND": backend}
+    if not batching:
+        env["NEWSDEX_BATCH_WINDOW_MS"] = "0"
     process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--index", str(index_dir),
                                 "--port", str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                               env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -144,19 +150,28 @@ def in_process(settings: Settings, embedder: Embedder, questions: list[str], req
 
 def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str], args) -> list[str]:
     articles, passages = index_size(settings.index_dir)
-    lines = [f"{name}: {articles} articles, {passages} passages (mode={args.mode}, k={args.k})"]
-    process, base = start_server(settings.index_dir)
-    try:
-        http_level(base, questions, 4, 20, args.k, args.mode)  # warm-up: connections, caches
-        rows = [(f"HTTP c={c}", http_level(base, questions, c, args.requests, args.k, args.mode)) for c in LEVELS]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    lines = [f"{name}: {articles} articles, {passages} passages (mode={args.mode}, k={args.k}, "
+             f"backend={embedder.backend})"]
+    rows = []
+    top = {}
+    for batching in [b.strip() == "on" for b in args.batching.split(",") if b.strip()]:
+        label = "batched" if batching else "unbatched"
+        process, base = start_server(settings.index_dir, embedder.backend, batching)
+        try:
+            http_level(base, questions, 4, 20, args.k, args.mode)  # warm-up: connections, caches
+            for c in LEVELS:
+                rows.append((f"HTTP c={c} {label}", http_level(base, questions, c, args.requests, args.k, args.mode)))
+            top[label] = rows[-1][1]["rps"]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     rows.append(("in-process", in_process(settings, embedder, questions, args.requests, args.k, args.mode)))
-    lines.append(f"  {'':<12}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'req/s':>9}")
+    lines.append(f"  {'':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'req/s':>9}")
     for label, row in rows:
-        lines.append(f"  {label:<12}{row['n']:>6}{row['p50'] * 1000:>10.1f}{row['p95'] * 1000:>10.1f}"
+        lines.append(f"  {label:<22}{row['n']:>6}{row['p50'] * 1000:>10.1f}{row['p95'] * 1000:>10.1f}"
                      f"{row['p99'] * 1000:>10.1f}{row['rps']:>9.1f}")
+    if len(top) == 2:
+        lines.append(f"  micro-batching at c={LEVELS[-1]}: {top['batched'] / top['unbatched']:.2f}x the requests/s")
     for line in lines:
         print(line, flush=True)
     return lines
@@ -172,15 +187,24 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--mode", default="hybrid", choices=["dense", "lexical", "hybrid"])
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the cached indexes")
+    parser.add_argument("--backend", default=Settings().backend, help="Encoder backend of the server and the indexes")
+    parser.add_argument("--batching", default="on,off", help="Serve with micro-batching on, off, or both (on,off)")
+    parser.add_argument("--only", choices=["seeds", "scifact"], help="Run one index only")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = Embedder()
+    embedder = Embedder.from_settings(Settings(backend=args.backend))
     print(f"machine: {os.cpu_count()} CPU cores; model {embedder.name}; client and server on the same machine")
 
-    seeds = Settings(index_dir=args.cache / "seeds")
+    family = "-int8" if args.backend.endswith("int8") else ""  # int8 vectors need their own index
+    seeds = Settings(index_dir=args.cache / f"seeds{family}", backend=args.backend)
     ensure_index("seeds", [seeds.seeds_dir], seeds, embedder, args.rebuild)
-    big = Settings(index_dir=args.cache / f"scifact-p{args.passage_tokens}", passage_tokens=args.passage_tokens)
+    if args.only == "seeds":
+        print()
+        bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+        return
+    big = Settings(index_dir=args.cache / f"scifact-p{args.passage_tokens}{family}", passage_tokens=args.passage_tokens,
+                   backend=args.backend)
     ensure_index("scifact", [args.corpus / "corpus.jsonl"], big, embedder, args.rebuild)
     _, passages = index_size(big.index_dir)
     if passages < MIN_PASSAGES:
@@ -191,8 +215,9 @@ def main() -> None:
 
     with open(args.corpus / "queries.jsonl", encoding="utf-8") as queries:
         scifact_questions = [json.loads(line)["text"] for line in queries if line.strip()][:100]
-    print()
-    bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+    if args.only != "scifact":
+        print()
+        bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
     print()
     bench("scifact", big, embedder, scifact_questions, args)
 

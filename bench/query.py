@@ -241,7 +241,6 @@ def main() -> None:
     parser.add_argument("--memory", type=int, default=0, help="Also measure memory at this size (0: skip)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
 
     embedder = Embedder.from_settings(Settings(backend=args.backend))
     print(f"machine: {os.cpu_count()} CPU cores; model {embedder.name}, backend {embedder.backend}")

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ModelUnavailable
-from index.settings import DEFAULT_MODEL
+from index.settings import DEFAULT_BACKEND, DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Embedder:
     """A loaded sentence-transformers model with the few operations indexing and search need."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32,
-                 offline: bool = True, backend: str = "torch", cache_dir: Path | None = None) -> None:
+                 offline: bool = True, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
         if backend not in BACKENDS:
             raise ModelUnavailable(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
         self.name = model

@@ -213,6 +213,9 @@ class IndexStore:
         except RuntimeError as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
         vector_index.set_search_knobs(self.vectors, ef_search, ivf_probe)
+        # One question is too small to split across cores (FAISS's threads then mostly wait
+        # on each other, and on a busy machine far worse); concurrent searches use the rest.
+        vector_index.use_threads(1)
         self.dead = _dead_ids(self.db)
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
@@ -413,8 +416,8 @@ class IndexWriter:
             self.abort()
             raise IndexIncompatible(
                 f"index at {self.index_dir} was built with model {old.model!r} "
-                f"({old.passage_tokens}-token passages); this build uses {manifest.model!r} "
-                f"({manifest.passage_tokens}-token passages): run `newsdex index --rebuild`"
+                f"({old.backend} backend, {old.passage_tokens}-token passages); this build uses {manifest.model!r} "
+                f"({manifest.backend} backend, {manifest.passage_tokens}-token passages): run `newsdex index --rebuild`"
             )
         self.manifest = manifest
         if self.previous is not None:

@@ -199,13 +199,28 @@ def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int
     ids, vectors = live_vectors(index, dead)
     rebuilt = _new_structure(target, index.d)
     if not rebuilt.is_trained:
-        rebuilt.train(_training_sample(vectors))
+        before = use_threads(os.cpu_count() or 1)
+        try:
+            rebuilt.train(_training_sample(vectors))
+        finally:
+            use_threads(before)
     set_search_knobs(rebuilt, target.ef_search, target.ivf_probe)
-    for start in range(0, len(ids), 65_536):  # chunks keep HNSW's insert progress visible in logs
-        rebuilt.add_with_ids(vectors[start:start + 65_536], ids[start:start + 65_536])
-        if progress:
-            log.info("vectors: %d / %d into %s", min(start + 65_536, len(ids)), len(ids), describe(rebuilt))
+    before = use_threads(os.cpu_count() or 1)  # building a graph is work worth every core
+    try:
+        for start in range(0, len(ids), 65_536):  # chunks keep HNSW's insert progress visible in logs
+            rebuilt.add_with_ids(vectors[start:start + 65_536], ids[start:start + 65_536])
+            if progress:
+                log.info("vectors: %d / %d into %s", min(start + 65_536, len(ids)), len(ids), describe(rebuilt))
+    finally:
+        use_threads(before)
     return rebuilt, target, True
+
+
+def use_threads(n: int) -> int:
+    """Set FAISS's (process-wide) thread count; returns the previous one."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(max(1, n))
+    return before
 
 
 def _training_sample(vectors: np.ndarray, limit: int = 200_000) -> np.ndarray:

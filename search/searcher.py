@@ -128,8 +128,8 @@ class Searcher:
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
         rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed)
                     for i, q in enumerate(cleaned)]
-        rows = self.store.passages(sorted({pid for _, hits in rankings for hit in hits for pid in [hit.passage_id]}))
-        responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits) in zip(cleaned, rankings)]
+        rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
+        responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits, _) in zip(cleaned, rankings)]
         if highlight:
             self._highlight(cleaned, vectors, responses)
         return responses
@@ -137,8 +137,13 @@ class Searcher:
     # -- ranking ---------------------------------------------------------------------------
 
     def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
-              allowed: list[int] | None) -> tuple[_Ranking, list[Hit]]:
-        """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping."""
+              allowed: list[int] | None) -> tuple[_Ranking, list[Hit], dict]:
+        """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
+
+        Each retriever hands `candidates` passages to the fusion, but only the head of the
+        fused list is read from SQLite and grouped: grouping looks at most 2k passages to
+        keep k, and reading a hundred rows to show ten was most of a search's own cost.
+        """
         total = self.store.passage_count() if allowed is None else len(allowed)
         terms = query_terms(query)
         # Grouping by article thins the list, so start deeper rather than search twice.
@@ -158,13 +163,19 @@ class Searcher:
                                     weights=[self.settings.dense_weight, self.settings.lexical_weight])
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
-            texts = self.store.passages([i for i, _ in ranking.fused])
-            hits = group_hits([Hit(i, texts[i].article_id, texts[i].text) for i, _ in ranking.fused if i in texts],
-                              per_article=per_article, limit=k)
+            fused = [i for i, _ in ranking.fused]
+            window = min(len(fused), 2 * k + 10 if per_article is None else 8 * k + 10)
+            while True:
+                texts = self.store.passages(fused[:window])
+                hits = group_hits([Hit(i, texts[i].article_id, texts[i].text) for i in fused[:window] if i in texts],
+                                  per_article=per_article, limit=k)
+                if len(hits) >= k or window >= len(fused):
+                    break
+                window = min(len(fused), window * 4)
             used = {"dense": [ranking.dense], "lexical": [ranking.lexical]}.get(mode, [ranking.dense, ranking.lexical])
             exhausted = depth >= total or all(len(found) < depth for found in used)
             if len(hits) >= k or exhausted:
-                return ranking, hits
+                return ranking, hits, texts
             depth *= 4
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows, explain: bool) -> SearchResponse:

@@ -28,6 +28,11 @@ def model_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    return Embedder(backend="torch")
+
+
+@pytest.fixture(scope="session")
 def onnx_embedder(model_cache) -> Embedder:
     return Embedder(backend="onnx", cache_dir=model_cache)
 
@@ -37,15 +42,15 @@ def int8_embedder(model_cache, onnx_embedder) -> Embedder:
     return Embedder(backend="onnx-int8", cache_dir=model_cache)
 
 
-def test_onnx_computes_the_same_vectors_as_torch(embedder, onnx_embedder):
-    torch_vectors = embedder.encode(TEXTS)
+def test_onnx_computes_the_same_vectors_as_torch(torch_embedder, onnx_embedder):
+    torch_vectors = torch_embedder.encode(TEXTS)
     onnx_vectors = onnx_embedder.encode(TEXTS)
     assert onnx_vectors.shape == torch_vectors.shape
     assert np.min(np.sum(torch_vectors * onnx_vectors, axis=1)) > 0.9999
 
 
-def test_int8_vectors_stay_close_to_torch(embedder, int8_embedder):
-    cosines = np.sum(embedder.encode(TEXTS) * int8_embedder.encode(TEXTS), axis=1)
+def test_int8_vectors_stay_close_to_torch(torch_embedder, int8_embedder):
+    cosines = np.sum(torch_embedder.encode(TEXTS) * int8_embedder.encode(TEXTS), axis=1)
     assert np.min(cosines) > 0.95
     assert np.allclose(np.linalg.norm(int8_embedder.encode(TEXTS), axis=1), 1.0, atol=1e-4)
 
@@ -63,9 +68,9 @@ def test_export_is_cached_and_reused(model_cache, onnx_embedder, int8_embedder):
     assert np.allclose(again.encode(["Kursk"]), int8_embedder.encode(["Kursk"]))
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
-def test_each_backend_answers_the_seed_questions(tmp_path, backend, onnx_embedder, int8_embedder):
-    chosen = {"onnx": onnx_embedder, "onnx-int8": int8_embedder}[backend]
+@pytest.mark.parametrize("backend", ["torch", "onnx", "onnx-int8"])
+def test_each_backend_answers_the_seed_questions(tmp_path, backend, torch_embedder, onnx_embedder, int8_embedder):
+    chosen = {"torch": torch_embedder, "onnx": onnx_embedder, "onnx-int8": int8_embedder}[backend]
     settings = Settings(index_dir=tmp_path / "index", backend=backend)
     build_index([SEEDS], settings, chosen)
     searcher = Searcher.open(settings, embedder=chosen)
@@ -77,12 +82,13 @@ def test_each_backend_answers_the_seed_questions(tmp_path, backend, onnx_embedde
     assert found >= len(SEED_QUESTIONS) - 1
 
 
-def test_torch_and_onnx_share_an_index_but_int8_needs_a_rebuild(tmp_path, embedder, onnx_embedder, int8_embedder):
-    settings = Settings(index_dir=tmp_path / "index")
-    build_index([SEEDS], settings, embedder)
+def test_torch_and_onnx_share_an_index_but_int8_needs_a_rebuild(tmp_path, torch_embedder, onnx_embedder,
+                                                                int8_embedder):
+    settings = Settings(index_dir=tmp_path / "index", backend="torch")
+    build_index([SEEDS], settings, torch_embedder)
     report = build_index([SEEDS], settings.model_copy(update={"backend": "onnx"}), onnx_embedder)
     assert (report.unchanged, report.passages_embedded) == (2, 0)
-    with pytest.raises(IndexIncompatible, match="rebuild"):
+    with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*rebuild"):
         build_index([SEEDS], settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder)
     report = build_index([SEEDS], settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder, rebuild=True)
     assert report.added == 2

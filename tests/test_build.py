@@ -150,7 +150,7 @@ def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embed
 def test_index_built_with_another_model_is_refused_with_advice(tmp_path, seed_copy, embedder):
     other_path = tmp_path / "other-model"
     shutil.copytree(resolve_model("all-MiniLM-L6-v2"), other_path)
-    other = Embedder(str(other_path))
+    other = Embedder(str(other_path), backend="torch")  # torch: no ONNX export of the copy needed
     settings = Settings(index_dir=tmp_path / "index", model=str(other_path))
     build_index([seed_copy], settings, other)
 
