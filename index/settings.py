@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     bm25_title_weight: float = Field(1.0, ge=0, description="BM25 weight of the article title column (FTS5 bm25()).")
     bm25_text_weight: float = Field(1.0, ge=0, description="BM25 weight of the passage text column (FTS5 bm25()).")
+    bm25_max_rows: int = Field(
+        10_000, ge=0, description="BM25 leaves out question words found in more passages than this when a rarer one "
+                                  "is present (their cost grows with the index, their weight does not); 0: never.")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, ivfpq.")
@@ -59,8 +62,8 @@ class Settings(BaseSettings):
         "float32", description="How flat and HNSW indexes store vectors: float32, float16 or 8-bit scalar-quantized.")
     hnsw_threshold: int = Field(50_000, ge=0, description="Passages from which `auto` switches from flat to HNSW.")
     hnsw_m: int = Field(32, ge=4, le=256, description="HNSW neighbours per node (M).")
-    hnsw_ef_construction: int = Field(80, ge=8, le=4096, description="HNSW beam width while building.")
-    hnsw_ef_search: int = Field(64, ge=8, le=4096, description="HNSW beam width while searching.")
+    hnsw_ef_construction: int = Field(200, ge=8, le=4096, description="HNSW beam width while building.")
+    hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW beam width while searching.")
     hnsw_max_tombstones: float = Field(
         0.1, ge=0, le=0.9, description="Share of deleted vectors an HNSW graph keeps (skipped in searches) before it is rebuilt.")
     ivf_lists: int = Field(0, ge=0, description="IVF-PQ inverted lists (0: about 4 * sqrt(passages)).")

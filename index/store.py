@@ -217,6 +217,7 @@ class IndexStore:
         # on each other, and on a busy machine far worse); concurrent searches use the rest.
         vector_index.use_threads(1)
         self.dead = _dead_ids(self.db)
+        self._row_counts: dict[str, int] = {}
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
             raise IndexIncompatible(
@@ -273,17 +274,26 @@ class IndexStore:
         return self._dead_sel
 
     def lexical_search(self, terms: Sequence[str], k: int, passage_ids: Sequence[int] | None = None, *,
-                       title_weight: float = 1.0, text_weight: float = 1.0) -> list[tuple[int, float]]:
+                       title_weight: float = 1.0, text_weight: float = 1.0,
+                       max_rows: int = 0) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the k best passages matching any of `terms`, best first.
 
         Terms are plain words, never FTS5 syntax: each is quoted here, so a user's `NEAR`,
         `*` or `"` cannot change the query. Scores are FTS5's bm25() with the given column
         weights, negated so that higher is better. `passage_ids` restricts the candidates
         before the k best are cut.
+
+        FTS5 scores every passage that holds any of the words, so one common word makes a
+        search on a large index slow while adding little to its ranking (a low IDF). With
+        `max_rows`, words found in more passages than that are left out when the question
+        has a rarer one; 0 keeps every word.
         """
         quoted = ['"' + term.replace('"', '""') + '"' for term in terms if term.strip()]
         if not quoted or k < 1:
             return []
+        if max_rows and len(quoted) > 1 and self.passage_count() > max_rows:
+            rows = {term: self._rows_matching(term) for term in quoted}
+            quoted = [t for t in quoted if rows[t] <= max_rows] or [min(quoted, key=rows.__getitem__)]
         match = " OR ".join(quoted)
         sql = "SELECT rowid, -bm25(passages_fts, ?, ?) AS score FROM passages_fts WHERE passages_fts MATCH ?"
         params: list = [float(title_weight), float(text_weight), match]
@@ -300,6 +310,19 @@ class IndexStore:
             if "fts5" in str(exc):
                 return []
             raise
+
+    def _rows_matching(self, quoted_term: str) -> int:
+        """Passages holding a word; cached, since a build never changes."""
+        cache = self._row_counts
+        if quoted_term not in cache:
+            try:
+                cache[quoted_term] = self.db.execute(
+                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (quoted_term,)).fetchone()[0]
+            except sqlite3.OperationalError:
+                cache[quoted_term] = 0
+            if len(cache) > 100_000:
+                cache.clear()
+        return cache[quoted_term]
 
     def filtered_passage_ids(self, *, source: str | None = None, since: str | None = None,
                              until: str | None = None, article: str | None = None) -> list[int] | None:

@@ -8,6 +8,7 @@ keeps at most N passages per article, and marks what answers the question.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,10 @@ from search.query import check_k, clean_query
 from search.results import Explain, Result, SearchResponse
 
 MODES = ("dense", "lexical", "hybrid")
+
+# Runs BM25 beside the model (see search_many); threads are cheap and a server has many
+# requests in flight, so the pool is shared and sized for them.
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
 
 
 def check_mode(mode: str) -> str:
@@ -125,8 +130,16 @@ class Searcher:
         if not cleaned:
             return []
         allowed = self.store.filtered_passage_ids(source=source, since=since, until=until, article=article)
+        # Grouping by article thins the list, so start deeper rather than search twice.
+        depth = max(self.settings.candidates, k if per_article is None else 4 * k)
+        # BM25 needs no vector: it runs on another core while the model embeds the questions
+        # (SQLite and the model both release the GIL), so a hybrid search costs the slower
+        # of the two, not their sum.
+        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
+                   if mode != "dense" else None)
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
-        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed)
+        first = lexical.result() if lexical is not None else [None] * len(cleaned)
+        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed, depth, first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
         responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits, _) in zip(cleaned, rankings)]
@@ -136,8 +149,15 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
+    def _lexical(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
+        return self.store.lexical_search(
+            query_terms(query), depth, allowed,
+            title_weight=self.settings.bm25_title_weight, text_weight=self.settings.bm25_text_weight,
+            max_rows=self.settings.bm25_max_rows)
+
     def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
-              allowed: list[int] | None) -> tuple[_Ranking, list[Hit], dict]:
+              allowed: list[int] | None, depth: int, lexical: list[tuple[int, float]] | None
+              ) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
         Each retriever hands `candidates` passages to the fusion, but only the head of the
@@ -145,18 +165,14 @@ class Searcher:
         keep k, and reading a hundred rows to show ten was most of a search's own cost.
         """
         total = self.store.passage_count() if allowed is None else len(allowed)
-        terms = query_terms(query)
-        # Grouping by article thins the list, so start deeper rather than search twice.
-        depth = max(self.settings.candidates, k if per_article is None else 4 * k)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):
                 scores, ids = self.store.search_vectors(vector[None, :], depth, allowed)
                 ranking.dense = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
             if mode in ("lexical", "hybrid"):
-                ranking.lexical = self.store.lexical_search(
-                    terms, depth, allowed,
-                    title_weight=self.settings.bm25_title_weight, text_weight=self.settings.bm25_text_weight)
+                ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
+                lexical = None  # a deeper pass asks again
             if mode == "hybrid":
                 ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
                                     k=self.settings.rrf_k,

@@ -231,3 +231,17 @@ def test_ask_explain_prints_ranks_in_the_terminal(seed_settings):
     done = _ask(["Kursk troops", "--explain", "--k", "1"], seed_settings.index_dir)
     assert done.returncode == 0, done.stderr
     assert "dense #" in done.stdout and "lexical #" in done.stdout and "fused" in done.stdout
+
+
+def test_bm25_leaves_out_words_common_past_max_rows_when_a_rarer_one_is_asked(searcher):
+    store = searcher.store
+    everywhere = [t for t in ("japan", "korea", "said") if store._rows_matching(f'"{t}"') == store.passage_count()]
+    assert everywhere, "expected a word found in every seed passage"
+    common, rare = everywhere[0], "kursk"
+    assert 0 < store._rows_matching('"kursk"') < store.passage_count()
+    pruned = store.lexical_search([common, rare], 10, max_rows=store.passage_count() - 1)
+    assert pruned == store.lexical_search([rare], 10)
+    exact = store.lexical_search([common, rare], 10, max_rows=0)
+    assert len(exact) == store.passage_count() > len(pruned)
+    # Only common words asked: the rarest of them is kept, so the search still answers.
+    assert store.lexical_search([common], 10, max_rows=1) == store.lexical_search([common], 10)

@@ -55,7 +55,7 @@ def test_every_structure_answers_like_the_exact_index(tmp_path, embedder, flat_a
     assert store.manifest.faiss_index == name
     assert store.manifest.vectors["kind"] == kind and store.manifest.vectors["storage"] == storage
     if kind == "hnsw":
-        assert store.manifest.vectors["hnsw_m"] == 32 and store.manifest.vectors["ef_construction"] == 80
+        assert store.manifest.vectors["hnsw_m"] == 32 and store.manifest.vectors["ef_construction"] == 200
     store.close()
     answers = _top_articles(settings, embedder)
     same_first = sum(a[0] == b[0] for a, b in zip(answers, flat_answers))
