@@ -53,8 +53,8 @@ class Settings(BaseSettings):
     bm25_title_weight: float = Field(1.0, ge=0, description="BM25 weight of the article title column (FTS5 bm25()).")
     bm25_text_weight: float = Field(1.0, ge=0, description="BM25 weight of the passage text column (FTS5 bm25()).")
     bm25_max_rows: int = Field(
-        10_000, ge=0, description="BM25 leaves out question words found in more passages than this when a rarer one "
-                                  "is present (their cost grows with the index, their weight does not); 0: never.")
+        0, ge=0, description="BM25 leaves out question words found in more passages than this when a rarer one is "
+                             "present: faster on large indexes, at a cost in quality (docs/performance.md); 0: never.")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, ivfpq.")
