@@ -6,6 +6,8 @@ model, once for all sentences of all results.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
@@ -66,19 +68,54 @@ def highlights_for(text: str, spans: Sequence[tuple[int, int]], chosen: Sequence
     return sorted(out, key=lambda h: (h.start, h.kind != "sentence"))
 
 
+class SentenceCache:
+    """A passage's sentence spans and sentence vectors, kept for the passages asked about most.
+
+    Splitting and embedding a result's sentences is most of what a search costs; a build
+    never changes a passage, and the same passages answer many questions, so they are
+    worth keeping (bounded: about 2 MB per 100 passages with a 384-dimension model).
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str):
+        with self._lock:
+            item = self._items.get(text)
+            if item is not None:
+                self._items.move_to_end(text)
+            return item
+
+    def put(self, text: str, spans: list[tuple[int, int]], vectors: np.ndarray) -> None:
+        with self._lock:
+            self._items[text] = (spans, vectors)
+            self._items.move_to_end(text)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 def highlight_passages(query_vectors: np.ndarray, texts: Sequence[str], terms: Sequence[list[str]],
-                       embedder) -> list[list[Highlight]]:
+                       embedder, cache: SentenceCache | None = None) -> list[list[Highlight]]:
     """Highlights for each passage, given its question's vector and terms (one row / list per passage).
 
-    Every sentence of every passage is embedded in one call.
+    The sentences of every passage not in `cache` are embedded in one call.
     """
-    all_spans = [sentence_spans(text) for text in texts]
-    flat = [text[s:e] for text, spans in zip(texts, all_spans) for s, e in spans]
+    known = {text: cache.get(text) for text in set(texts)} if cache is not None else {}
+    missing = [text for text in dict.fromkeys(texts) if known.get(text) is None]
+    missing_spans = [sentence_spans(text) for text in missing]
+    flat = [text[s:e] for text, spans in zip(missing, missing_spans) for s, e in spans]
     vectors = embedder.encode(flat)
-    out = []
     offset = 0
-    for text, spans, query_vector, words in zip(texts, all_spans, query_vectors, terms):
-        mine = vectors[offset:offset + len(spans)] @ np.asarray(query_vector, dtype=np.float32)
+    for text, spans in zip(missing, missing_spans):
+        known[text] = (spans, vectors[offset:offset + len(spans)])
         offset += len(spans)
+        if cache is not None:
+            cache.put(text, *known[text])
+    out = []
+    for text, query_vector, words in zip(texts, query_vectors, terms):
+        spans, sentence_vectors = known[text]
+        mine = sentence_vectors @ np.asarray(query_vector, dtype=np.float32)
         out.append(highlights_for(text, spans, best_sentences([float(x) for x in mine]), words))
     return out

@@ -22,7 +22,7 @@ from index.settings import Settings
 from index.store import IndexStore
 from search.fusion import rrf
 from search.grouping import Hit, group_hits
-from search.highlight import highlight_passages
+from search.highlight import SentenceCache, highlight_passages
 from search.lexical import query_terms
 from search.query import check_k, clean_query
 from search.results import Explain, Result, SearchResponse
@@ -82,6 +82,7 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.sentences = SentenceCache()
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
@@ -221,7 +222,8 @@ class Searcher:
         owners = [i for i, response in enumerate(responses) for _ in response.results]
         if not texts:
             return
-        marks = highlight_passages(vectors[owners], texts, [query_terms(queries[i]) for i in owners], self.embedder)
+        marks = highlight_passages(vectors[owners], texts, [query_terms(queries[i]) for i in owners], self.embedder,
+                                   self.sentences)
         flat = [r for response in responses for r in response.results]
         for result, highlights in zip(flat, marks):
             result.highlights = highlights

@@ -1,7 +1,8 @@
-"""Pure steps of lexical search and highlighting: query terms, sentence and term offsets."""
+"""Lexical search and highlighting: query terms, sentence and term offsets, the sentence cache."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, strategies as st
 
 from search.grouping import Hit, group_hits
@@ -83,3 +84,33 @@ def test_per_article_keeps_at_most_n_passages_of_one_article():
     hits = [Hit(i, "a" if i < 5 else "b", f"passage number {i} of a story") for i in range(8)]
     kept = group_hits(hits, per_article=2, limit=3)
     assert [(h.article_id, h.passage_id) for h in kept] == [("a", 0), ("a", 1), ("b", 5)]
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to encode."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder, self.texts = embedder, 0
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.embedder.encode(texts)
+
+
+def test_sentence_cache_gives_the_same_highlights_without_the_model(embedder):
+    from search.highlight import SentenceCache, highlight_passages
+
+    texts = ["Kishida told Yoon the ties matter. The summit ended on Friday.",
+             "Troops were sent to Kursk. Pyongyang has not confirmed it."]
+    question = embedder.encode(["where were the troops sent"])[0]
+    vectors = np.vstack([question, question])
+    terms = [["troops", "sent"], ["troops", "sent"]]
+    cache = SentenceCache(size=8)
+    counting = _Counting(embedder)
+    first = highlight_passages(vectors, texts, terms, counting, cache)
+    assert counting.texts == 4
+    again = highlight_passages(vectors, texts, terms, counting, cache)
+    assert again == first and counting.texts == 4  # nothing embedded the second time
+    small = SentenceCache(size=1)
+    highlight_passages(vectors, texts, terms, counting, small)
+    assert small.get(texts[0]) is None and small.get(texts[1]) is not None
