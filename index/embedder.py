@@ -179,7 +179,17 @@ def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: b
             with tempfile.TemporaryDirectory(dir=export) as tmp:
                 quantize(Path(tmp))
     return SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
-                               model_kwargs={"file_name": file_name})
+                               model_kwargs={"file_name": file_name, "session_options": _session_options()})
+
+
+def _session_options():
+    """ONNX Runtime's worker threads spin between calls by default, which starves the rest of a
+    server (HTTP handling, SQLite, FAISS) on a small machine; they sleep instead."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 def _publish(target: Path, write) -> None:

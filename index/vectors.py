@@ -41,7 +41,7 @@ class VectorSpec:
     hnsw_threshold: int = 50_000
     hnsw_m: int = 32
     ef_construction: int = 200
-    ef_search: int = 128
+    ef_search: int = 256
     max_tombstones: float = 0.1  # HNSW is rebuilt once this share of its vectors are deleted ones
     ivf_lists: int = 0  # 0: about 4 * sqrt(n)
     ivf_probe: int = 16
