@@ -190,52 +190,58 @@ import json, resource, sys
 from index.embedder import Embedder
 from index.settings import Settings
 from search.searcher import Searcher
+
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
 settings = Settings(index_dir=sys.argv[1], backend=sys.argv[2], mmap=sys.argv[3] == "1")
 embedder = Embedder.from_settings(settings)
+embedder.encode(["warm up"])
+before = rss()
 searcher = Searcher.open(settings, embedder=embedder)
 for q in json.loads(sys.argv[4]):
-    searcher.search(q, k=10)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    searcher.search(q, k=10, highlight=False)
+print(before, rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def peak_rss_kb(index_dir: Path, backend: str, questions: list[str], mmap: bool = False) -> int:
+def rss_kb(index_dir: Path, backend: str, questions: list[str], mmap: bool = False) -> tuple[int, int, int]:
+    """(resident before opening the index, after opening it and searching, peak) in KiB."""
     out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(index_dir), backend, "1" if mmap else "0",
                           json.dumps(questions[:20])], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
     if out.returncode != 0:
         raise SystemExit(out.stderr[-2000:])
-    return int(out.stdout.strip().splitlines()[-1])
+    before, after, peak = (int(x) for x in out.stdout.split())
+    return before, after, peak
 
 
 def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[str], size: int) -> None:
-    print(f"\npeak resident memory of a searcher process (model + index), {size} passages, "
-          f"backend {embedder.backend}; per million = (peak - empty index) * 1e6 / {size}")
-    empty = Settings(index_dir=cache / "memory-empty", backend=embedder.backend)
-    if not (empty.index_dir / "current").exists():
-        with IndexWriter(empty.index_dir, manifest_for(embedder, empty)) as writer:
-            writer.put_article(Article(id="one", title="One", paragraphs=("A single passage.",)),
-                               ["A single passage."], embedder.encode(["One\nA single passage."]))
-            writer.commit()
-    base = peak_rss_kb(empty.index_dir, embedder.backend, questions)
-    print(f"  {'structure':<22}{'peak MiB':>10}{'index MiB':>11}{'MiB per 1M':>12}")
-    print(f"  {'(empty index)':<22}{base / 1024:>10.0f}")
+    print(f"\nresident memory of a searcher process, {size} passages, backend {embedder.backend}: the model "
+          f"loaded, then the index opened and 20 searches run (no highlights); per million passages = "
+          f"(after - before) * 1e6 / {size}")
+    print(f"  {'structure':<22}{'vectors MiB':>12}{'before MiB':>11}{'after MiB':>10}{'index MiB':>10}"
+          f"{'MiB per 1M':>11}{'peak MiB':>9}")
     for kind in ("flat", "hnsw"):
         for storage in ("float32", "float16", "int8"):
             target = cache / f"memory-{size}-{kind}-{storage}"
             if not (target / "current").exists():
                 shutil.copytree(settings.index_dir, target, symlinks=True)
-                spec = VectorSpec(kind=kind, storage=storage)
-                store = IndexStore.open(target)
-                manifest = store.manifest
-                store.close()
-                with IndexWriter(target, manifest, spec=spec) as writer:
-                    writer.commit()  # re-arranges the vectors into the wanted structure
+            store = IndexStore.open(target)
+            manifest = store.manifest
+            store.close()
+            with IndexWriter(target, manifest, spec=VectorSpec(kind=kind, storage=storage)) as writer:
+                writer.commit()  # re-arranges the vectors into the wanted structure, when they are not yet
+            store = IndexStore.open(target)
+            name, vectors_mib = store.manifest.faiss_index, (store.build_dir / "vectors.faiss").stat().st_size / 2**20
+            store.close()
             for mmap in ((False, True) if kind == "flat" else (False,)):
-                peak = peak_rss_kb(target, embedder.backend, questions, mmap=mmap)
-                label = f"{kind} {storage}" + (" mmap" if mmap else "")
-                print(f"  {label:<22}{peak / 1024:>10.0f}{(peak - base) / 1024:>11.0f}"
-                      f"{(peak - base) / 1024 * 1e6 / size:>12.0f}", flush=True)
+                before, after, peak = rss_kb(target, embedder.backend, questions, mmap=mmap)
+                label = f"{name}" + (" mmap" if mmap else "")
+                print(f"  {label:<22}{vectors_mib:>12.0f}{before / 1024:>11.0f}{after / 1024:>10.0f}"
+                      f"{(after - before) / 1024:>10.0f}{(after - before) / 1024 * 1e6 / size:>11.0f}"
+                      f"{peak / 1024:>9.0f}", flush=True)
 
 
 def main() -> None:
@@ -256,7 +262,7 @@ def main() -> None:
         questions = [json.loads(line)["text"] for line in lines if line.strip()][:args.queries]
     query_vectors = embedder.encode(questions)
     results = {}
-    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+    for size in [int(n) for n in args.sizes.split(",") if n.strip()]:
         settings = synthetic_index(args.cache, size, pool, pool_vectors, embedder)
         store = IndexStore.open(settings.index_dir)
         faiss_part = faiss_rows(store, query_vectors, VectorSpec.from_settings(settings))

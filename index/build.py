@@ -8,12 +8,10 @@ build that replaces the live one atomically (see index.store).
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 from tqdm import tqdm
 
@@ -27,9 +25,8 @@ from index.vectors import VectorSpec
 
 API_ORIGIN = "api"
 
-# Passages are embedded in chunks of about this many: memory stays flat on large corpora,
-# and splitting the next chunk overlaps embedding this one (see write_articles).
-_CHUNK = 128
+# Passages are embedded in chunks of this many so memory stays flat on large corpora.
+_CHUNK = 1024
 
 
 @dataclass
@@ -120,86 +117,29 @@ def api_articles(index_dir: Path) -> list[Article]:
 
 def write_articles(writer: IndexWriter, articles: Sequence[Article], embedder: Embedder, settings: Settings,
                    *, progress: bool = False) -> int:
-    """Split, embed and store `articles` in the writer's build; returns passages embedded.
-
-    Splitting (sentence rules and token counts, pure Python on one core) runs in a thread
-    a chunk ahead of the model, which releases the GIL while it computes: on a small
-    machine the two would otherwise take turns and leave a core idle.
-    """
-    total = 0
-    bar = tqdm(total=len(articles), desc="embedding", unit="article", disable=not progress)
+    """Split, embed and store `articles` in the writer's build; returns passages embedded."""
+    planned = [(a, passages_for(a, embedder, settings)) for a in tqdm(
+        articles, desc="splitting", unit="article", disable=not progress or len(articles) < 50, leave=False)]
+    total = sum(len(p) for _, p in planned)
+    bar = tqdm(total=total, desc="embedding", unit="passage", disable=not progress)
     try:
-        for chunk in _ahead(_chunks(articles, embedder, settings)):
-            vectors = embedder.encode([text for _, _, inputs in chunk for text in inputs])
+        start = 0
+        while start < len(planned):
+            chunk, size = [], 0
+            while start < len(planned) and (size < _CHUNK or not chunk):
+                chunk.append(planned[start])
+                size += len(planned[start][1])
+                start += 1
+            inputs = [text for a, p in chunk for text in embedding_inputs(a, p, embedder, settings)]
+            vectors = embedder.encode(inputs)
             offset = 0
-            for article, passages, _ in chunk:
+            for article, passages in chunk:
                 writer.put_article(article, passages, vectors[offset:offset + len(passages)])
                 offset += len(passages)
-            total += offset
-            bar.update(len(chunk))
+            bar.update(size)
     finally:
         bar.close()
     return total
-
-
-def _chunks(articles: Sequence[Article], embedder: Embedder, settings: Settings
-            ) -> Iterator[list[tuple[Article, list[str], list[str]]]]:
-    """(article, passages, model inputs) in chunks of about _CHUNK passages."""
-    chunk: list[tuple[Article, list[str], list[str]]] = []
-    size = 0
-    for article in articles:
-        passages = passages_for(article, embedder, settings)
-        chunk.append((article, passages, embedding_inputs(article, passages, embedder, settings)))
-        size += len(passages)
-        if size >= _CHUNK:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def _ahead(items: Iterator, depth: int = 2) -> Iterator:
-    """`items`, computed in a background thread at most `depth` ahead of the consumer.
-
-    An error in the thread is raised in the consumer; a consumer that stops early (an
-    error while embedding, Ctrl-C) stops the thread too.
-    """
-    done = object()
-    slots: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-        except BaseException as exc:  # handed to the consumer, which raises it
-            put((None, exc))
-            return
-        put((done, None))
-
-    worker = threading.Thread(target=produce, name="newsdex-split", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = slots.get()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
 
 
 def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder, *, rebuild: bool = False,

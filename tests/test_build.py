@@ -216,31 +216,3 @@ def test_rebuild_keeps_articles_posted_over_the_api(tmp_path, seed_copy, embedde
     # An ordinary update leaves API articles alone: no file holds them, and none is missing.
     again = build_index([seed_copy], settings, embedder)
     assert (again.removed, again.unchanged, again.articles) == (0, 2, 3)
-
-
-def test_splitting_ahead_hands_over_items_errors_and_stops_early():
-    import threading
-
-    from index.build import _ahead
-
-    assert list(_ahead(iter(range(10)))) == list(range(10))
-
-    def broken():
-        yield 1
-        raise ValueError("bad article")
-
-    with pytest.raises(ValueError, match="bad article"):
-        list(_ahead(broken()))
-
-    produced = []
-
-    def endless():
-        for n in range(10_000):
-            produced.append(n)
-            yield n
-
-    before = threading.active_count()
-    items = _ahead(endless(), depth=2)
-    assert next(items) == 0
-    items.close()  # the consumer stops: the thread must stop too, not run on
-    assert len(produced) < 10 and threading.active_count() == before
