@@ -348,7 +348,6 @@ def _print_eval(data: dict, k: int) -> None:
         cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
         out.print(f"{mode:<8}" + cells)
 
-    guarded(body)
 
 ask_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 ask_app.command()(ask_command)

@@ -79,3 +79,24 @@ def test_newsdex_eval_of_a_missing_folder_is_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_newsdex_eval_tables_per_backend_and_json_with_several():
+    from typer.testing import CliRunner
+
+    from search.cli import app
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["eval", str(COLLECTION), "--modes", "dense,hybrid", "-q"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].startswith("seed_eval (test, onnx): ")
+    assert lines[1].split()[:2] == ["mode", "ndcg@10"]
+    assert [line.split()[0] for line in lines[2:4]] == ["dense", "hybrid"]
+
+    both = runner.invoke(app, ["eval", str(COLLECTION), "--modes", "dense", "--backend", "torch,onnx", "--json"])
+    assert both.exit_code == 0, both.output
+    data = json.loads(both.output)
+    assert set(data["backends"]) == {"torch", "onnx"}
+    torch_ndcg = data["backends"]["torch"]["modes"]["dense"]["ndcg@10"]
+    assert data["backends"]["onnx"]["modes"]["dense"]["ndcg@10"] == pytest.approx(torch_ndcg, abs=1e-4)
