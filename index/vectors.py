@@ -192,7 +192,13 @@ def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int
     their share. Otherwise returns the same index with its search knobs updated.
     """
     live = index.ntotal - len(dead)
-    target = layout(spec, live, index.d)
+    if spec.kind == current.kind == "ivfpq" and not spec.ivf_lists:
+        # Lists sized "about 4 sqrt(n)" when it was trained keep serving as n drifts;
+        # retraining on every update for a slightly different count would cost more than it gains.
+        target = Layout("ivfpq", "pq", ivf_lists=current.ivf_lists, ivf_probe=spec.ivf_probe,
+                        pq_bytes=_pq_m(spec.pq_bytes, index.d))
+    else:
+        target = layout(spec, live, index.d)
     if target.same_structure(current) and len(dead) <= spec.max_tombstones * max(index.ntotal, 1):
         set_search_knobs(index, target.ef_search, target.ivf_probe)
         return index, target, False

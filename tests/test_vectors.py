@@ -144,6 +144,13 @@ def test_ivfpq_trains_keys_by_id_and_removes(embedder):
     arranged.remove_ids(ids[:10])
     _, found = arranged.search(vectors[:10], 10)
     assert not set(found.ravel().tolist()) & set(ids[:10].tolist())
+    # More vectors later: the trained lists keep serving, no retraining on every update.
+    arranged.add_with_ids(_noisy_copies(embedder, 100), np.arange(9000, 9100, dtype=np.int64))
+    auto = VectorSpec(kind="ivfpq", ivf_lists=0, ivf_probe=8, pq_bytes=48)
+    trained = Layout("ivfpq", "pq", ivf_lists=8, ivf_probe=8, pq_bytes=48)
+    same, layout_after, rebuilt_again = vector_index.arrange(arranged, trained, auto, set())
+    assert same is arranged and not rebuilt_again and layout_after.ivf_lists == 8
+    same.remove_ids(np.arange(9000, 9100, dtype=np.int64))
     # Back to exact (the spec changed): every remaining id comes back, with its vector.
     back, layout, rebuilt = vector_index.arrange(arranged, layout, VectorSpec(kind="flat"), set())
     assert rebuilt and layout.kind == "flat" and back.ntotal == 2990
