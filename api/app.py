@@ -279,7 +279,8 @@ def ready(live: Live) -> Ready:
         stats = searcher.store.stats()
     m = stats.manifest
     return Ready(index=stats.path, build=stats.build, built_at=m.built_at, articles=stats.articles,
-                 passages=stats.passages, model=m.model, dimension=m.dimension)
+                 passages=stats.passages, model=m.model, dimension=m.dimension, backend=m.backend,
+                 faiss_index=m.faiss_index)
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response,

@@ -160,6 +160,8 @@ class Ready(BaseModel):
     passages: int
     model: str
     dimension: int
+    backend: str  # the encoder backend that embedded the passages
+    faiss_index: str  # the vector structure, e.g. "IDMap2,Flat" or "IDMap2,HNSW32,Flat"
 
 
 class ErrorOut(BaseModel):

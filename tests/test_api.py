@@ -66,6 +66,7 @@ def test_ready_describes_the_loaded_index(client, seed_settings):
     assert data["model"] == "all-MiniLM-L6-v2" and data["dimension"] == 384
     assert data["build"] and data["built_at"].startswith("20")
     assert data["index"] == str(seed_settings.index_dir)
+    assert data["backend"] == "onnx" and data["faiss_index"] == "IDMap2,Flat"
 
 
 def test_without_an_index_searches_answer_503_and_health_stays_ok(embedder, tmp_path):
