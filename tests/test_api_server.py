@@ -86,7 +86,8 @@ def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
             page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
             page.set_default_timeout(30_000)
             page.goto(base + "/")
-            page.keyboard.type("Where were North Korean troops deployed?")  # the box has focus on load
+            expect(page.locator("#q")).to_be_focused()  # the box has focus on load (autofocus lands after load)
+            page.keyboard.type("Where were North Korean troops deployed?")
             page.keyboard.press("Enter")
             first = page.locator("#results .result").first
             expect(first).to_be_visible()
