@@ -26,13 +26,23 @@ def _segmenter() -> pysbd.Segmenter:
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
+# Characters after which a sentence may end, and those that may close one ("...said.”).
+_ENDS = re.compile(r"[.!?…;:]")
+_CLOSERS = "\"'”’)]» \t"
+
+
 def sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph, in order, stripped; abbreviations like "Nov. 15" stay whole.
 
-    pysbd silently drops characters outside the scripts its rules know (seen with
-    Latin Extended-B letters); when its pieces do not add up to the paragraph, a plain
-    punctuation rule is used instead so that no word is ever lost.
+    A paragraph with no end punctuation before its last word is one sentence, and is
+    returned as such without asking pysbd (7 ms a paragraph, the largest cost of splitting
+    and of highlighting). pysbd silently drops characters outside the scripts its rules
+    know (seen with Latin Extended-B letters); when its pieces do not add up to the
+    paragraph, a plain punctuation rule is used instead so that no word is ever lost.
     """
+    body = paragraph.rstrip(_CLOSERS).rstrip(".!?…").rstrip(_CLOSERS)
+    if not _ENDS.search(body):
+        return [paragraph.strip()] if paragraph.strip() else []
     pieces = _segmenter().segment(paragraph)
     if "".join(pieces) != paragraph:
         pieces = _BOUNDARY.split(paragraph)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from index.articles import Article
@@ -88,3 +90,19 @@ def test_split_invariants_hold_for_any_text(embedder, paragraphs, budget):
     for paragraph in paragraphs:
         for word in paragraph.split():
             assert word.rstrip(".") in text
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Kishida told Yoon the ties matter.",
+    "“In light of the current situation, it is highly significant,” Kishida told Yoon.",
+    'He added that Tokyo is “seriously concerned.”',
+    "Read the statement (in full)",
+    "They met in Lima, Peru, Nov. 15, 2024. Mr. Biden left.",
+    "Is it over? Not yet!",
+    "A headline without an end",
+])
+def test_one_sentence_shortcut_agrees_with_pysbd(paragraph):
+    from index.passages import _segmenter
+
+    expected = [piece.strip() for piece in _segmenter().segment(paragraph) if piece.strip()]
+    assert sentences(paragraph) == expected
