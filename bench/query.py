@@ -38,6 +38,7 @@ import resource  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
@@ -139,10 +140,7 @@ def faiss_rows(store: IndexStore, query_vectors: np.ndarray, spec: VectorSpec) -
         hnsw, build_s = store.vectors, None
     else:
         began = time.perf_counter()
-        hnsw, _, _ = vector_index.arrange(flat, Layout("flat", "float32"),
-                                          VectorSpec(kind="hnsw", hnsw_m=spec.hnsw_m,
-                                                     ef_construction=spec.ef_construction,
-                                                     ef_search=spec.ef_search), set())
+        hnsw, _, _ = vector_index.arrange(flat, Layout("flat", "float32"), replace(spec, kind="hnsw"), set())
         build_s = time.perf_counter() - began
     vector_index.use_threads(1)  # as a searcher does: one question, one core
     rows = {}

@@ -76,6 +76,12 @@ def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
     )
 
 
+def _writer(settings: Settings, embedder: Embedder, *, rebuild: bool = False) -> IndexWriter:
+    """A new build of the index the settings name, made the way they say."""
+    return IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild,
+                       spec=VectorSpec.from_settings(settings))
+
+
 def passages_for(article: Article, embedder: Embedder, settings: Settings) -> list[str]:
     """The article's passages as users will read them: its own words, within budget."""
     budget = passage_budget(embedder, settings)
@@ -162,8 +168,7 @@ def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder,
         report.api_articles_kept = len(carried)
         loaded.extend(carried)
 
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild,
-                     spec=VectorSpec.from_settings(settings)) as writer:
+    with _writer(settings, embedder, rebuild=rebuild) as writer:
         known = writer.known_articles()
         fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
         seen = {a.id for a in loaded}
@@ -202,7 +207,7 @@ def upsert_articles(articles: Sequence[Article], settings: Settings, embedder: E
     """Add or replace articles given directly (the HTTP API), in one new build."""
     began = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), spec=VectorSpec.from_settings(settings)) as writer:
+    with _writer(settings, embedder) as writer:
         known = writer.known_articles()
         todo = []
         for article in articles:
@@ -222,7 +227,7 @@ def upsert_articles(articles: Sequence[Article], settings: Settings, embedder: E
 def delete_articles(article_ids: Sequence[str], settings: Settings, embedder: Embedder) -> BuildReport:
     """Remove articles by id in one new build; an unknown id is an error and changes nothing."""
     report = BuildReport(index_dir=str(settings.index_dir))
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), spec=VectorSpec.from_settings(settings)) as writer:
+    with _writer(settings, embedder) as writer:
         for article_id in article_ids:
             writer.remove_article(article_id)
             report.removed += 1

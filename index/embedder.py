@@ -141,7 +141,6 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
         return cls(settings.model, device=settings.device, batch_size=settings.batch_size,
@@ -171,13 +170,10 @@ def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: b
             log.info("quantizing %s for %s (once)", export, config)
             fp32 = SentenceTransformer(str(export), backend="onnx", local_files_only=True,
                                        model_kwargs={"file_name": _ONNX_FILE})
-
-            def quantize(tmp: Path) -> None:
-                export_dynamic_quantized_onnx_model(fp32, config, str(tmp))
-                shutil.move(str(tmp / file_name), str(export / file_name))
-
+            # Quantized beside the export, then moved in whole: a reader never sees half a file.
             with tempfile.TemporaryDirectory(dir=export) as tmp:
-                quantize(Path(tmp))
+                export_dynamic_quantized_onnx_model(fp32, config, tmp)
+                shutil.move(str(Path(tmp) / file_name), str(export / file_name))
     return SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
                                model_kwargs={"file_name": file_name, "session_options": _session_options()})
 

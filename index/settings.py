@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically quantized).")
     model_cache: Path | None = Field(
-        None, description="Where ONNX exports of the model are kept (default: INDEX_DIR/models).")
+        None, description="Where ONNX exports of the model are kept (default: ~/.cache/newsdex/models).")
     batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch.")
     passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's tokenizer.")
     title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")

@@ -221,6 +221,9 @@ class IndexStore:
         # on each other, and on a busy machine far worse); concurrent searches use the rest.
         vector_index.use_threads(1)
         self.dead = _dead_ids(self.db)
+        # HNSW tombstones: every unfiltered search excludes them.
+        self._live = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64)))
+                      if self.dead else None)
         self._row_counts: dict[str, int] = {}
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
@@ -253,8 +256,7 @@ class IndexStore:
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if passage_ids is None:
             k = max(1, min(k, self.vectors.ntotal - len(self.dead) or 1))
-            selector = faiss.IDSelectorNot(self._dead_selector) if self.dead else None
-            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, selector))
+            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, self._live))
         if len(passage_ids) == 0:
             return (np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64))
         k = max(1, min(k, len(passage_ids)))
@@ -270,12 +272,6 @@ class IndexStore:
         scores = queries @ vectors.T
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
-
-    @property
-    def _dead_selector(self) -> faiss.IDSelector:
-        if getattr(self, "_dead_sel", None) is None:
-            self._dead_sel = faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64))
-        return self._dead_sel
 
     def lexical_search(self, terms: Sequence[str], k: int, passage_ids: Sequence[int] | None = None, *,
                        title_weight: float = 1.0, text_weight: float = 1.0,
@@ -450,7 +446,7 @@ class IndexWriter:
         if self.previous is not None:
             shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
-            self.vectors = vector_index.read(self.previous.build_dir / VECTORS_FILE)
+            self.vectors = self.previous.vectors  # read once, by the store; this build changes it
             self.layout = self.previous.manifest.layout
             self.previous.close()
         else:
@@ -460,7 +456,6 @@ class IndexWriter:
             self.layout = Layout("flat", "float32")
         self.db.execute(DEAD_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.rebuilt_vectors = False  # set by commit when the vector structure was rebuilt
 
     def __enter__(self) -> "IndexWriter":
         return self
@@ -550,9 +545,8 @@ class IndexWriter:
 
     def commit(self) -> Path:
         """Write everything, make it durable, then point `current` at it in one rename."""
-        self.vectors, layout, self.rebuilt_vectors = vector_index.arrange(
-            self.vectors, self.layout, self.spec, _dead_ids(self.db))
-        if self.rebuilt_vectors:
+        self.vectors, layout, rebuilt = vector_index.arrange(self.vectors, self.layout, self.spec, _dead_ids(self.db))
+        if rebuilt:
             self.db.execute("DELETE FROM dead_vectors")
         manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(), "vectors": layout.to_dict(),
                                "faiss_index": vector_index.describe(self.vectors)})

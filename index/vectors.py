@@ -184,8 +184,8 @@ def live_vectors(index: faiss.Index, dead: set[int] | None = None) -> tuple[np.n
     return ids, np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int],
-            *, progress: bool = False) -> tuple[faiss.Index, Layout, bool]:
+def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int]
+            ) -> tuple[faiss.Index, Layout, bool]:
     """The index in the structure `spec` wants for its live vectors: (index, layout, rebuilt).
 
     Rebuilds only when it must: the wanted structure differs, or HNSW tombstones passed
@@ -213,10 +213,7 @@ def arrange(index: faiss.Index, current: Layout, spec: VectorSpec, dead: set[int
     set_search_knobs(rebuilt, target.ef_search, target.ivf_probe)
     before = use_threads(os.cpu_count() or 1)  # building a graph is work worth every core
     try:
-        for start in range(0, len(ids), 65_536):  # chunks keep HNSW's insert progress visible in logs
-            rebuilt.add_with_ids(vectors[start:start + 65_536], ids[start:start + 65_536])
-            if progress:
-                log.info("vectors: %d / %d into %s", min(start + 65_536, len(ids)), len(ids), describe(rebuilt))
+        rebuilt.add_with_ids(vectors, ids)
     finally:
         use_threads(before)
     return rebuilt, target, True

@@ -34,7 +34,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors s
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
-BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; default: torch]")
+BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; default: onnx]")
 
 
 def make_settings(**overrides) -> Settings:
