@@ -50,11 +50,6 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
-    bm25_title_weight: float = Field(1.0, ge=0, description="BM25 weight of the article title column (FTS5 bm25()).")
-    bm25_text_weight: float = Field(1.0, ge=0, description="BM25 weight of the passage text column (FTS5 bm25()).")
-    bm25_max_rows: int = Field(
-        0, ge=0, description="BM25 leaves out question words found in more passages than this when a rarer one is "
-                             "present: faster on large indexes, at a cost in quality (docs/performance.md); 0: never.")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, ivfpq.")

@@ -3,8 +3,9 @@
 An index directory holds immutable builds and a `current` symlink naming the live one:
 
     INDEX_DIR/current -> builds/20261123T101500-3f2a
-    INDEX_DIR/builds/<build>/newsdex.db      SQLite: manifest, articles, passages, passages_fts
+    INDEX_DIR/builds/<build>/newsdex.db      SQLite: manifest, articles, passages
     INDEX_DIR/builds/<build>/vectors.faiss   FAISS inner-product index keyed by passage id
+    INDEX_DIR/builds/<build>/bm25/           tantivy index of the passages, for BM25 (index.bm25)
 
 A writer copies the live build into `builds/<new>.partial`, changes the copy, and swaps
 `current` to it with one atomic rename. Readers never see a half-written build, a crash
@@ -30,13 +31,16 @@ import faiss
 import numpy as np
 
 from index import vectors as vector_index
+from index.bm25 import LexicalIndex, LexicalWriter
 from index.articles import Article
 from index.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
 from index.vectors import Layout, VectorSpec
 
-FORMAT_VERSION = 1
+# 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
+FORMAT_VERSION = 2
 DB_FILE = "newsdex.db"
 VECTORS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
 CURRENT = "current"
 BUILDS = "builds"
 PARTIAL = ".partial"
@@ -65,9 +69,6 @@ CREATE TABLE passages (
     text TEXT NOT NULL
 );
 CREATE INDEX passages_article ON passages(article_id, position);
-CREATE VIRTUAL TABLE passages_fts USING fts5(
-    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
-);
 """
 # Added after format 1 shipped: created when missing, so older builds stay readable.
 DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
@@ -200,8 +201,8 @@ class IndexStore:
             # Builds never change once live, so readers can skip SQLite's locking.
             self.db = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
-            # Searches read scattered rows of passages and FTS5 postings: a larger page cache
-            # and memory-mapped reads keep them off the read() syscall path.
+            # Searches read scattered rows of passages: a larger page cache and
+            # memory-mapped reads keep them off the read() syscall path.
             self.db.execute("PRAGMA cache_size = -65536")
             self.db.execute("PRAGMA mmap_size = 1073741824")
             self.manifest = Manifest.from_rows(self.db.execute("SELECT key, value FROM manifest"))
@@ -224,11 +225,20 @@ class IndexStore:
         # HNSW tombstones: every unfiltered search excludes them.
         self._live = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64)))
                       if self.dead else None)
-        self._row_counts: dict[str, int] = {}
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
             raise IndexIncompatible(
                 f"index at {self.index_dir} is damaged ({self.vectors.ntotal} vectors for {passages} passages): "
+                "run `newsdex index --rebuild`"
+            )
+        try:
+            self.bm25 = LexicalIndex(self.build_dir / BM25_DIR)
+        except (OSError, ValueError) as exc:
+            raise IndexIncompatible(f"index at {self.index_dir} is damaged (BM25 index unreadable: {exc}): "
+                                    "run `newsdex index --rebuild`") from exc
+        if self.bm25.count != passages:
+            raise IndexIncompatible(
+                f"index at {self.index_dir} is damaged ({self.bm25.count} BM25 documents for {passages} passages): "
                 "run `newsdex index --rebuild`"
             )
 
@@ -273,56 +283,14 @@ class IndexStore:
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
 
-    def lexical_search(self, terms: Sequence[str], k: int, passage_ids: Sequence[int] | None = None, *,
-                       title_weight: float = 1.0, text_weight: float = 1.0,
-                       max_rows: int = 0) -> list[tuple[int, float]]:
+    def lexical_search(self, terms: Sequence[str], k: int,
+                       passage_ids: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the k best passages matching any of `terms`, best first.
 
-        Terms are plain words, never FTS5 syntax: each is quoted here, so a user's `NEAR`,
-        `*` or `"` cannot change the query. Scores are FTS5's bm25() with the given column
-        weights, negated so that higher is better. `passage_ids` restricts the candidates
-        before the k best are cut.
-
-        FTS5 scores every passage that holds any of the words, so one common word makes a
-        search on a large index slow while adding little to its ranking (a low IDF). With
-        `max_rows`, words found in more passages than that are left out when the question
-        has a rarer one; 0 keeps every word.
+        Terms are plain words, never query syntax; a passage is its article's title and its
+        text. `passage_ids` restricts the candidates before the k best are cut.
         """
-        quoted = ['"' + term.replace('"', '""') + '"' for term in terms if term.strip()]
-        if not quoted or k < 1:
-            return []
-        if max_rows and len(quoted) > 1 and self.passage_count() > max_rows:
-            rows = {term: self._rows_matching(term) for term in quoted}
-            quoted = [t for t in quoted if rows[t] <= max_rows] or [min(quoted, key=rows.__getitem__)]
-        match = " OR ".join(quoted)
-        sql = "SELECT rowid, -bm25(passages_fts, ?, ?) AS score FROM passages_fts WHERE passages_fts MATCH ?"
-        params: list = [float(title_weight), float(text_weight), match]
-        if passage_ids is not None:
-            if len(passage_ids) == 0:
-                return []
-            sql += " AND rowid IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps([int(i) for i in passage_ids]))
-        sql += " ORDER BY bm25(passages_fts, ?, ?) LIMIT ?"
-        params += [float(title_weight), float(text_weight), int(k)]
-        try:
-            return [(int(row[0]), float(row[1])) for row in self.db.execute(sql, params)]
-        except sqlite3.OperationalError as exc:  # a term the tokenizer turns into nothing, e.g. only punctuation
-            if "fts5" in str(exc):
-                return []
-            raise
-
-    def _rows_matching(self, quoted_term: str) -> int:
-        """Passages holding a word; cached, since a build never changes."""
-        cache = self._row_counts
-        if quoted_term not in cache:
-            try:
-                cache[quoted_term] = self.db.execute(
-                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (quoted_term,)).fetchone()[0]
-            except sqlite3.OperationalError:
-                cache[quoted_term] = 0
-            if len(cache) > 100_000:
-                cache.clear()
-        return cache[quoted_term]
+        return self.bm25.search(terms, k, passage_ids)
 
     def filtered_passage_ids(self, *, source: str | None = None, since: str | None = None,
                              until: str | None = None, article: str | None = None) -> list[int] | None:
@@ -448,12 +416,14 @@ class IndexWriter:
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
             self.vectors = self.previous.vectors  # read once, by the store; this build changes it
             self.layout = self.previous.manifest.layout
+            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR, previous=self.previous.build_dir / BM25_DIR)
             self.previous.close()
         else:
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
             self.db.executescript(SCHEMA)
             self.vectors = vector_index.empty_index(manifest.dimension)
             self.layout = Layout("flat", "float32")
+            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
         self.db.execute(DEAD_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
 
@@ -519,9 +489,7 @@ class IndexWriter:
                 "INSERT INTO passages (article_id, position, text) VALUES (?, ?, ?)", (article.id, position, text)
             )
             ids.append(cursor.lastrowid)
-            self.db.execute(
-                "INSERT INTO passages_fts (rowid, title, text) VALUES (?, ?, ?)", (cursor.lastrowid, article.title, text)
-            )
+            self.bm25.add(cursor.lastrowid, article.title, text)
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
@@ -537,7 +505,7 @@ class IndexWriter:
                 self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
             else:
                 self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
-            self.db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+            self.bm25.remove(ids)
         self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
@@ -556,6 +524,7 @@ class IndexWriter:
         self.db.execute("PRAGMA journal_mode = DELETE")
         self.db.close()
         faiss.write_index(self.vectors, str(self.build_dir / VECTORS_FILE))
+        self.bm25.commit()
         for name in (DB_FILE, VECTORS_FILE):
             _fsync(self.build_dir / name)
         os.rename(self.build_dir, self.final_dir)
@@ -572,6 +541,8 @@ class IndexWriter:
             self.db.close()
         except Exception:
             pass
+        if getattr(self, "bm25", None) is not None:
+            self.bm25.abort()
         shutil.rmtree(self.build_dir, ignore_errors=True)
         self._unlock()
 

@@ -33,11 +33,11 @@ class Hit:
     also_in: list[str] = field(default_factory=list)
 
 
-def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < n:
+def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    """The word 3-grams of a passage (lower-cased words); fewer words make one gram."""
+    if len(words) < 3:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return frozenset(zip(words, words[1:], words[2:]))
 
 
 def are_copies(a: frozenset, b: frozenset, a_words: int, b_words: int) -> bool:
@@ -60,6 +60,8 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
     kept: list[Hit] = []
     sizes: list[tuple[int, int]] = []  # (shingles, words) of each kept hit
     postings: dict[tuple, list[int]] = {}  # shingle -> kept hits holding it, so a check costs one pass
+    seen: set[tuple] = set()  # every kept hit's shingles: most hits share too few to be anyone's copy
+    smallest = 0  # fewest shingles of a kept hit long enough to have copies
     per_article_count: dict[str, int] = {}
     looked_past_limit = 0
     for hit in hits:
@@ -67,10 +69,10 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
             looked_past_limit += 1
             if looked_past_limit > limit:
                 break
-        grams = shingles(hit.text)
-        words = len(_WORD.findall(hit.text))
+        tokens = _WORD.findall(hit.text.lower())
+        grams, words = shingles(tokens), len(tokens)
         shared: dict[int, int] = {}
-        if words >= MIN_COPY_WORDS:
+        if words >= MIN_COPY_WORDS and smallest and len(grams & seen) >= COPY_THRESHOLD * min(len(grams), smallest):
             for gram in grams:
                 for index in postings.get(gram, ()):
                     shared[index] = shared.get(index, 0) + 1
@@ -91,6 +93,9 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
         per_article_count[hit.article_id] = per_article_count.get(hit.article_id, 0) + 1
         for gram in grams:
             postings.setdefault(gram, []).append(len(kept))
+        if words >= MIN_COPY_WORDS:
+            seen |= grams
+            smallest = min(smallest or len(grams), len(grams))
         kept.append(Hit(hit.passage_id, hit.article_id, hit.text, list(hit.also_in)))
         sizes.append((len(grams), words))
     return kept

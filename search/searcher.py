@@ -1,7 +1,7 @@
 """Answering questions from an index: the one object the CLI and the API both call.
 
 A search runs up to two retrievers over the same passages, dense (cosine between the
-question's vector and each passage's, in FAISS) and lexical (BM25 over SQLite FTS5),
+question's vector and each passage's, in FAISS) and lexical (BM25, in tantivy),
 fuses their rankings by reciprocal rank fusion, folds copies of one story together,
 keeps at most N passages per article, and marks what answers the question.
 """
@@ -134,7 +134,7 @@ class Searcher:
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(self.settings.candidates, k if per_article is None else 4 * k)
         # BM25 needs no vector: it runs on another core while the model embeds the questions
-        # (SQLite and the model both release the GIL), so a hybrid search costs the slower
+        # (tantivy and the model both release the GIL), so a hybrid search costs the slower
         # of the two, not their sum.
         lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
                    if mode != "dense" else None)
@@ -151,10 +151,7 @@ class Searcher:
     # -- ranking ---------------------------------------------------------------------------
 
     def _lexical(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
-        return self.store.lexical_search(
-            query_terms(query), depth, allowed,
-            title_weight=self.settings.bm25_title_weight, text_weight=self.settings.bm25_text_weight,
-            max_rows=self.settings.bm25_max_rows)
+        return self.store.lexical_search(query_terms(query), depth, allowed)
 
     def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
               allowed: list[int] | None, depth: int, lexical: list[tuple[int, float]] | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -39,6 +40,16 @@ def _passage_ids(settings: Settings, article_id: str) -> list[int]:
         store.close()
 
 
+def _lexical(settings: Settings, *words: str) -> set[str]:
+    """Articles whose passages BM25 finds for the words."""
+    store = IndexStore.open(settings.index_dir)
+    try:
+        ids = [pid for pid, _ in store.lexical_search(words, 50)]
+        return {row.article_id for row in store.passages(ids).values()}
+    finally:
+        store.close()
+
+
 def test_first_build_adds_every_seed(seed_settings):
     store = IndexStore.open(seed_settings.index_dir)
     stats = store.stats()
@@ -59,9 +70,14 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedde
     assert again.passages_embedded == 0
 
     kept_ids = _passage_ids(settings, "000_bbe9b56f2341fe48")
+    before = IndexStore.open(settings.index_dir)  # a reader of the old build, as a server holds one
     (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
     added = build_index([seed_copy], settings, embedder)
     assert (added.added, added.unchanged) == (1, 2)
+    assert _lexical(settings, "forty", "schools") == {"extra"}
+    assert before.lexical_search(["schools"], 10) == []  # the new build shares no change with the old
+    assert before.lexical_search(["kursk"], 10)
+    before.close()
     assert added.passages_embedded == len(_passage_ids(settings, "extra"))
     assert _passage_ids(settings, "000_bbe9b56f2341fe48") == kept_ids  # not re-embedded
 
@@ -69,11 +85,14 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedde
     changed = build_index([seed_copy], settings, embedder)
     assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
     assert changed.passages_embedded == len(_passage_ids(settings, "extra"))
+    assert _lexical(settings, "forty") == set() and _lexical(settings, "fifty") == {"extra"}
 
     (seed_copy / "extra.txt").unlink()
     removed = build_index([seed_copy], settings, embedder)
     assert (removed.removed, removed.unchanged, removed.passages_embedded) == (1, 2, 0)
     assert _passage_ids(settings, "extra") == []
+    assert _lexical(settings, "schools", "flooded") == set()
+    assert _lexical(settings, "kursk")
     searcher = Searcher.open(settings, embedder=embedder)
     hits = searcher.search("schools closed by floods", k=10).results
     searcher.close()
@@ -186,6 +205,13 @@ def test_missing_damaged_and_foreign_indexes_give_clear_errors(tmp_path, seed_co
     assert report.added == 2
     IndexStore.open(settings.index_dir).close()
 
+    bm25 = Path(os.path.realpath(settings.index_dir / "current")) / "bm25"
+    shutil.rmtree(bm25)
+    with pytest.raises(IndexIncompatible, match="damaged"):
+        IndexStore.open(settings.index_dir)
+    assert build_index([seed_copy], settings, embedder).added == 2
+    assert _lexical(settings, "kursk")
+
 
 def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedder):
     (seed_copy / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00")
@@ -216,3 +242,17 @@ def test_rebuild_keeps_articles_posted_over_the_api(tmp_path, seed_copy, embedde
     # An ordinary update leaves API articles alone: no file holds them, and none is missing.
     again = build_index([seed_copy], settings, embedder)
     assert (again.removed, again.unchanged, again.articles) == (0, 2, 3)
+
+
+def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_the_next_build(tmp_path, seed_copy, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([seed_copy], settings, embedder)
+    db = sqlite3.connect(Path(os.path.realpath(settings.index_dir / "current")) / "newsdex.db")
+    db.execute("UPDATE manifest SET value = '1' WHERE key = 'format_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(IndexIncompatible, match="format 1.*--rebuild"):
+        IndexStore.open(settings.index_dir)
+    report = build_index([seed_copy], settings, embedder)
+    assert (report.added, report.unchanged) == (2, 0)
+    assert _lexical(settings, "kursk")

@@ -101,8 +101,24 @@ def test_split_invariants_hold_for_any_text(embedder, paragraphs, budget):
     "Is it over? Not yet!",
     "A headline without an end",
 ])
-def test_one_sentence_shortcut_agrees_with_pysbd(paragraph):
-    from index.passages import _segmenter
+def test_one_sentence_shortcut_agrees_with_the_splitter(paragraph):
+    import sentencex
 
-    expected = [piece.strip() for piece in _segmenter().segment(paragraph) if piece.strip()]
+    expected = [piece.strip() for piece in sentencex.segment("en", paragraph) if piece.strip()]
+    assert sentences(paragraph) == expected
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    ("“We will act,” the minister said.” Officials declined to comment.",
+     ["“We will act,” the minister said.”", "Officials declined to comment."]),
+    ("The museum is in Washington, D.C. It opened last year.",
+     ["The museum is in Washington, D.C.", "It opened last year."]),
+    ("Rates would stay high. Mr. Kovacs disagreed at 5 p.m. on Friday.",
+     ["Rates would stay high.", "Mr. Kovacs disagreed at 5 p.m. on Friday."]),
+    ("Growth was 3.5 per cent, Dr. Lee et al. found. The report ran on.",
+     ["Growth was 3.5 per cent, Dr. Lee et al. found.", "The report ran on."]),
+    ("Prices rose for the\nthird year. Wages did not.", ["Prices rose for the\nthird year.", "Wages did not."]),
+    ("ƀǝ letters stay. So does this ǝ.", ["ƀǝ letters stay.", "So does this ǝ."]),
+])
+def test_sentences_split_news_the_way_a_reader_would(paragraph, expected):
     assert sentences(paragraph) == expected

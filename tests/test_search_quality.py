@@ -10,6 +10,7 @@ import pytest
 from index.errors import ArticleNotFound, InvalidQuery
 from index.settings import Settings
 from search import Searcher
+from search.lexical import query_terms
 
 from conftest import DATA, SEED_QUESTIONS
 
@@ -88,7 +89,7 @@ def test_search_many_matches_search_one_by_one(searcher):
         assert [r.passage_id for r in response.results] == [r.passage_id for r in single.results]
 
 
-def test_fts_syntax_in_a_question_is_only_words(searcher):
+def test_query_syntax_in_a_question_is_only_words(searcher):
     for question in ['"Kursk', "Kursk NEAR troops", "Kursk*", "title:Kursk", "-Kursk", "(Kursk OR", "AND"]:
         response = searcher.search(question, k=2, mode="lexical")
         assert all("Kursk" in r.text for r in response.results[:1]) or question == "AND"
@@ -233,15 +234,21 @@ def test_ask_explain_prints_ranks_in_the_terminal(seed_settings):
     assert "dense #" in done.stdout and "lexical #" in done.stdout and "fused" in done.stdout
 
 
-def test_bm25_leaves_out_words_common_past_max_rows_when_a_rarer_one_is_asked(searcher):
+def test_bm25_ranks_matching_passages_and_honours_a_restriction(searcher):
     store = searcher.store
-    everywhere = [t for t in ("japan", "korea", "said") if store._rows_matching(f'"{t}"') == store.passage_count()]
-    assert everywhere, "expected a word found in every seed passage"
-    common, rare = everywhere[0], "kursk"
-    assert 0 < store._rows_matching('"kursk"') < store.passage_count()
-    pruned = store.lexical_search([common, rare], 10, max_rows=store.passage_count() - 1)
-    assert pruned == store.lexical_search([rare], 10)
-    exact = store.lexical_search([common, rare], 10, max_rows=0)
-    assert len(exact) == store.passage_count() > len(pruned)
-    # Only common words asked: the rarest of them is kept, so the search still answers.
-    assert store.lexical_search([common], 10, max_rows=1) == store.lexical_search([common], 10)
+    kursk = store.lexical_search(["kursk"], 50)
+    assert kursk and all("kursk" in store.passages([pid])[pid].text.lower() for pid, _ in kursk)
+    assert [s for _, s in kursk] == sorted((s for _, s in kursk), reverse=True)
+    # Stemmed: the plural and the singular find the same passages.
+    assert {pid for pid, _ in store.lexical_search(["summits"], 50)} == {pid for pid, _ in store.lexical_search(["summit"], 50)} != set()
+    every = [pid for pid, _ in store.lexical_search(["japan", "korea", "said", "kursk"], 50)]
+    subset = every[len(every) // 2:]
+    restricted = store.lexical_search(["japan", "korea", "said", "kursk"], 50, subset)
+    assert restricted and {pid for pid, _ in restricted} <= set(subset)
+    assert store.lexical_search(["kursk"], 50, []) == []
+    # Every passage carries its article's title: a word of one title finds all that article's passages.
+    first, second = store.articles(limit=2)
+    word = sorted(set(query_terms(first.title)) - set(query_terms(second.text)), key=len)[-1]
+    found = {pid for pid, _ in store.lexical_search([word], 50)}
+    assert found == {p.id for p in store.article_passages(first.id)}
+
