@@ -145,7 +145,8 @@ def faiss_rows(store: IndexStore, query_vectors: np.ndarray, spec: VectorSpec) -
     vector_index.use_threads(1)  # as a searcher does: one question, one core
     rows = {}
     answers = {}
-    efs = (spec.ef_search // 2, spec.ef_search, spec.ef_search * 2)
+    default_ef = spec.ef_search or vector_index.auto_ef_search(len(ids))
+    efs = (64, 128, 256, 512)
     for name, index, ef in [("flat", flat, None)] + [(f"hnsw ef={ef}", hnsw, ef) for ef in efs]:
         found = []
         if ef is not None:
@@ -160,8 +161,8 @@ def faiss_rows(store: IndexStore, query_vectors: np.ndarray, spec: VectorSpec) -
         if ef is not None:
             rows[name]["recall@10"] = float(np.mean([len(set(a) & set(b)) / 10
                                                       for a, b in zip(answers["flat"], found)]))
-    vector_index.set_search_knobs(hnsw, spec.ef_search, None)
-    hnsw_row = rows[f"hnsw ef={spec.ef_search}"]
+    vector_index.set_search_knobs(hnsw, default_ef, None)
+    hnsw_row = rows[f"hnsw ef={default_ef}"]
     if build_s is not None:
         hnsw_row["build_s"] = build_s
     return rows

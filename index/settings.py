@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     hnsw_threshold: int = Field(50_000, ge=0, description="Passages from which `auto` switches from flat to HNSW.")
     hnsw_m: int = Field(32, ge=4, le=256, description="HNSW neighbours per node (M).")
     hnsw_ef_construction: int = Field(200, ge=8, le=4096, description="HNSW beam width while building.")
-    hnsw_ef_search: int = Field(256, ge=8, le=4096, description="HNSW beam width while searching.")
+    hnsw_ef_search: int | None = Field(
+        None, ge=8, le=4096, description="HNSW beam width while searching; unset: 128 below 250,000 passages, 256 from there.")
     hnsw_max_tombstones: float = Field(
         0.1, ge=0, le=0.9, description="Share of deleted vectors an HNSW graph keeps (skipped in searches) before it is rebuilt.")
     ivf_lists: int = Field(0, ge=0, description="IVF-PQ inverted lists (0: about 4 * sqrt(passages)).")

@@ -217,11 +217,12 @@ class IndexStore:
             self.vectors = vector_index.read(vectors_path, mmap=mmap)
         except RuntimeError as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
-        vector_index.set_search_knobs(self.vectors, ef_search, ivf_probe)
+        self.dead = _dead_ids(self.db)
+        live = self.vectors.ntotal - len(self.dead)
+        vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(live), ivf_probe)
         # One question is too small to split across cores (FAISS's threads then mostly wait
         # on each other, and on a busy machine far worse); concurrent searches use the rest.
         vector_index.use_threads(1)
-        self.dead = _dead_ids(self.db)
         # HNSW tombstones: every unfiltered search excludes them.
         self._live = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64)))
                       if self.dead else None)

@@ -46,7 +46,10 @@ def rrf(rankings: Sequence[Sequence[Item]], k: int = DEFAULT_K,
             best_rank[item] = min(best_rank.get(item, rank), rank)
     # fsum is exactly rounded, so the sum cannot depend on the order of its terms.
     fused = {item: math.fsum(p) for item, p in parts.items()}
-    return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], _order_key(pair[0])))
+    try:
+        return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], pair[0]))
+    except TypeError:  # tied items of types that do not compare (an int and a str)
+        return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], _order_key(pair[0])))
 
 
 def _order_key(item) -> tuple:

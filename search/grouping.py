@@ -58,8 +58,7 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
     if per_article is not None and per_article < 1:
         raise ValueError("per_article must be at least 1")
     kept: list[Hit] = []
-    sizes: list[tuple[int, int]] = []  # (shingles, words) of each kept hit
-    postings: dict[tuple, list[int]] = {}  # shingle -> kept hits holding it, so a check costs one pass
+    kept_grams: list[tuple[frozenset, int]] = []  # (shingles, words) of each kept hit
     seen: set[tuple] = set()  # every kept hit's shingles: most hits share too few to be anyone's copy
     smallest = 0  # fewest shingles of a kept hit long enough to have copies
     per_article_count: dict[str, int] = {}
@@ -71,17 +70,11 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
                 break
         tokens = _WORD.findall(hit.text.lower())
         grams, words = shingles(tokens), len(tokens)
-        shared: dict[int, int] = {}
+        original = None
         if words >= MIN_COPY_WORDS and smallest and len(grams & seen) >= COPY_THRESHOLD * min(len(grams), smallest):
-            for gram in grams:
-                for index in postings.get(gram, ()):
-                    shared[index] = shared.get(index, 0) + 1
-        original = next(
-            (kept[i] for i in sorted(shared)
-             if kept[i].article_id != hit.article_id and sizes[i][1] >= MIN_COPY_WORDS
-             and shared[i] / min(len(grams), sizes[i][0]) >= COPY_THRESHOLD),
-            None,
-        )
+            original = next((kept[i] for i, (other, other_words) in enumerate(kept_grams)
+                             if kept[i].article_id != hit.article_id and are_copies(grams, other, words, other_words)),
+                            None)
         if original is not None:
             if hit.article_id not in original.also_in and hit.article_id != original.article_id:
                 original.also_in.append(hit.article_id)
@@ -91,11 +84,9 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
         if limit is not None and len(kept) >= limit:
             continue
         per_article_count[hit.article_id] = per_article_count.get(hit.article_id, 0) + 1
-        for gram in grams:
-            postings.setdefault(gram, []).append(len(kept))
         if words >= MIN_COPY_WORDS:
             seen |= grams
             smallest = min(smallest or len(grams), len(grams))
         kept.append(Hit(hit.passage_id, hit.article_id, hit.text, list(hit.also_in)))
-        sizes.append((len(grams), words))
+        kept_grams.append((grams, words))
     return kept

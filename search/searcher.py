@@ -8,7 +8,6 @@ keeps at most N passages per article, and marks what answers the question.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,11 +27,6 @@ from search.query import check_k, clean_query
 from search.results import Explain, Result, SearchResponse
 
 MODES = ("dense", "lexical", "hybrid")
-
-# Runs BM25 beside the model (see search_many); threads are cheap and a server has many
-# requests in flight, so the pool is shared and sized for them.
-_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
-
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
@@ -133,13 +127,11 @@ class Searcher:
         allowed = self.store.filtered_passage_ids(source=source, since=since, until=until, article=article)
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(self.settings.candidates, k if per_article is None else 4 * k)
-        # BM25 needs no vector: it runs on another core while the model embeds the questions
-        # (tantivy and the model both release the GIL), so a hybrid search costs the slower
-        # of the two, not their sum.
-        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
-                   if mode != "dense" else None)
+        # BM25 runs after the model, not beside it: it costs a fraction of a millisecond at
+        # 100k passages (tantivy), and on another thread it took a core from the model, which
+        # uses both, for no gain (docs/performance.md).
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
-        first = lexical.result() if lexical is not None else [None] * len(cleaned)
+        first = [self._lexical(q, depth, allowed) if mode != "dense" else None for q in cleaned]
         rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed, depth, first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}

@@ -74,6 +74,19 @@ def test_auto_switches_to_hnsw_when_the_index_grows(tmp_path, embedder):
     store.close()
 
 
+def test_hnsw_search_beam_grows_with_the_index_unless_set(tmp_path, embedder):
+    assert vector_index.auto_ef_search(100_000) == 128 and vector_index.auto_ef_search(1_000_000) == 256
+    settings = Settings(index_dir=tmp_path / "index", vector_index="hnsw")
+    build_index([SEEDS], settings, embedder)
+    store = _open(settings)
+    assert store.manifest.vectors["ef_search"] == 128
+    assert faiss.downcast_index(store.vectors.index).hnsw.efSearch == 128
+    store.close()
+    store = IndexStore.open(settings.index_dir, ef_search=300)
+    assert faiss.downcast_index(store.vectors.index).hnsw.efSearch == 300
+    store.close()
+
+
 def test_hnsw_updates_and_deletes_leave_tombstones_then_rebuild(tmp_path, embedder, seed_copy):
     shutil.copytree(DATA / "articles", seed_copy / "more")
     settings = Settings(index_dir=tmp_path / "index", vector_index="hnsw", hnsw_max_tombstones=0.5)
