@@ -126,15 +126,12 @@ class LexicalWriter:
             self.writer.delete_documents_by_term("id", int(passage_id))
 
     def commit(self) -> None:
-        """Publish the changes, wait for merges, drop files no segment uses, fsync the rest."""
+        """Publish the changes, wait for merges and drop files no segment uses (the store fsyncs)."""
         if self._writer is not None:
             self._writer.commit()
             self._writer.garbage_collect_files()
             self._writer.wait_merging_threads()
             self._writer = None
-        for name in os.listdir(self.path):
-            if not name.endswith(".lock"):
-                _fsync(self.path / name)
 
 
     def abort(self) -> None:
@@ -148,11 +145,3 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:  # another file system, or one without hard links
         shutil.copy2(source, target)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

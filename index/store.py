@@ -526,8 +526,9 @@ class IndexWriter:
         self.db.close()
         faiss.write_index(self.vectors, str(self.build_dir / VECTORS_FILE))
         self.bm25.commit()
-        for name in (DB_FILE, VECTORS_FILE):
-            _fsync(self.build_dir / name)
+        bm25 = self.build_dir / BM25_DIR
+        for path in [self.build_dir / DB_FILE, self.build_dir / VECTORS_FILE, *bm25.iterdir(), bm25]:
+            _fsync(path)
         os.rename(self.build_dir, self.final_dir)
         link_tmp = self.index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
         os.symlink(Path(BUILDS) / self.final_dir.name, link_tmp)
