@@ -9,6 +9,7 @@ keeps at most N passages per article, and marks what answers the question.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -27,6 +28,10 @@ from search.query import check_k, clean_query
 from search.results import Explain, Result, SearchResponse
 
 MODES = ("dense", "lexical", "hybrid")
+
+# Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
+# pool is shared and sized for them.
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
@@ -127,12 +132,16 @@ class Searcher:
         allowed = self.store.filtered_passage_ids(source=source, since=since, until=until, article=article)
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(self.settings.candidates, k if per_article is None else 4 * k)
-        # BM25 runs after the model, not beside it: it costs a fraction of a millisecond at
-        # 100k passages (tantivy), and on another thread it took a core from the model, which
-        # uses both, for no gain (docs/performance.md).
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
-        first = [self._lexical(q, depth, allowed) if mode != "dense" else None for q in cleaned]
-        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed, depth, first[i])
+        # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
+        # by side, after the model: beside the model, which uses both cores, BM25 only slowed
+        # it down (docs/performance.md).
+        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
+                   if mode != "dense" else None)
+        dense = (self._dense(vectors, depth, allowed) if mode != "lexical" else [None] * len(cleaned))
+        first = lexical.result() if lexical is not None else [None] * len(cleaned)
+        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed, depth,
+                               dense[i], first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
         responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits, _) in zip(cleaned, rankings)]
@@ -145,24 +154,30 @@ class Searcher:
     def _lexical(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
         return self.store.lexical_search(query_terms(query), depth, allowed)
 
+    def _dense(self, vectors: np.ndarray, depth: int, allowed: list[int] | None) -> list[list[tuple[int, float]]]:
+        scores, ids = self.store.search_vectors(vectors, depth, allowed)
+        return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
+                for row_scores, row_ids in zip(scores, ids)]
+
     def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
-              allowed: list[int] | None, depth: int, lexical: list[tuple[int, float]] | None
-              ) -> tuple[_Ranking, list[Hit], dict]:
+              allowed: list[int] | None, depth: int, dense: list[tuple[int, float]] | None,
+              lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
         Each retriever hands `candidates` passages to the fusion, but only the head of the
         fused list is read from SQLite and grouped: grouping looks at most 2k passages to
         keep k, and reading a hundred rows to show ten was most of a search's own cost.
+        `dense` and `lexical` are the first pass's candidates, found before; a deeper pass
+        searches again.
         """
         total = self.store.passage_count() if allowed is None else len(allowed)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):
-                scores, ids = self.store.search_vectors(vector[None, :], depth, allowed)
-                ranking.dense = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+                ranking.dense = dense if dense is not None else self._dense(vector[None, :], depth, allowed)[0]
             if mode in ("lexical", "hybrid"):
                 ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
-                lexical = None  # a deeper pass asks again
+            dense = lexical = None
             if mode == "hybrid":
                 ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
                                     k=self.settings.rrf_k,
