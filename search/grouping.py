@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -33,11 +33,17 @@ class Hit:
     also_in: list[str] = field(default_factory=list)
 
 
-def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
-    """The word 3-grams of a passage (lower-cased words); fewer words make one gram."""
+def shingles(words: Sequence[str]) -> frozenset[int]:
+    """The word 3-grams of a passage (lower-cased words), hashed; fewer words make one gram."""
     if len(words) < 3:
-        return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(zip(words, words[1:], words[2:]))
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(map(hash, zip(words, words[1:], words[2:])))
+
+
+def passage_grams(text: str) -> tuple[frozenset[int], int]:
+    """(shingles, word count) of a passage: what copy detection compares."""
+    words = _WORD.findall(text.lower())
+    return shingles(words), len(words)
 
 
 def are_copies(a: frozenset, b: frozenset, a_words: int, b_words: int) -> bool:
@@ -47,19 +53,22 @@ def are_copies(a: frozenset, b: frozenset, a_words: int, b_words: int) -> bool:
     return len(a & b) / min(len(a), len(b)) >= COPY_THRESHOLD
 
 
-def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: int | None = None) -> list[Hit]:
+def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: int | None = None,
+               grams_of: Callable[[Hit], tuple[frozenset[int], int]] | None = None) -> list[Hit]:
     """The hits, best first, with copies folded into `also_in` and at most `per_article` per article.
 
     A copy is folded into the earlier (better-ranked) hit of another article; the
     copy's own article is listed once in that hit's `also_in`. Stops admitting new hits
     after `limit`, but still looks at up to `limit` more hits for copies of the ones kept
-    (copies score alike, so they sit close together in a ranking).
+    (copies score alike, so they sit close together in a ranking). `grams_of` gives a
+    hit's `passage_grams`, from a cache where the caller keeps one.
     """
     if per_article is not None and per_article < 1:
         raise ValueError("per_article must be at least 1")
     kept: list[Hit] = []
+    grams_of = grams_of or (lambda hit: passage_grams(hit.text))
     kept_grams: list[tuple[frozenset, int]] = []  # (shingles, words) of each kept hit
-    seen: set[tuple] = set()  # every kept hit's shingles: most hits share too few to be anyone's copy
+    seen: set[int] = set()  # every kept hit's shingles: most hits share too few to be anyone's copy
     smallest = 0  # fewest shingles of a kept hit long enough to have copies
     per_article_count: dict[str, int] = {}
     looked_past_limit = 0
@@ -68,8 +77,7 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
             looked_past_limit += 1
             if looked_past_limit > limit:
                 break
-        tokens = _WORD.findall(hit.text.lower())
-        grams, words = shingles(tokens), len(tokens)
+        grams, words = grams_of(hit)
         original = None
         if words >= MIN_COPY_WORDS and smallest and len(grams & seen) >= COPY_THRESHOLD * min(len(grams), smallest):
             original = next((kept[i] for i, (other, other_words) in enumerate(kept_grams)

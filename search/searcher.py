@@ -21,7 +21,7 @@ from index.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
 from index.settings import Settings
 from index.store import IndexStore
 from search.fusion import rrf
-from search.grouping import Hit, group_hits
+from search.grouping import Hit, group_hits, passage_grams
 from search.highlight import SentenceCache, highlight_passages
 from search.lexical import query_terms
 from search.query import check_k, clean_query
@@ -32,6 +32,8 @@ MODES = ("dense", "lexical", "hybrid")
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
 # pool is shared and sized for them.
 _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
+# Passages whose shingles a searcher keeps (about 10 KB each); ids are never reused.
+GRAM_CACHE_SIZE = 4096
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
@@ -82,6 +84,7 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings
         self.sentences = SentenceCache()
+        self._gram_cache: dict[int, tuple[frozenset[int], int]] = {}  # passage id -> passage_grams
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
@@ -189,7 +192,7 @@ class Searcher:
             while True:
                 texts = self.store.passages(fused[:window])
                 hits = group_hits([Hit(i, texts[i].article_id, texts[i].text) for i in fused[:window] if i in texts],
-                                  per_article=per_article, limit=k)
+                                  per_article=per_article, limit=k, grams_of=self._grams)
                 if len(hits) >= k or window >= len(fused):
                     break
                 window = min(len(fused), window * 4)
@@ -198,6 +201,15 @@ class Searcher:
             if len(hits) >= k or exhausted:
                 return ranking, hits, texts
             depth *= 4
+
+    def _grams(self, hit: Hit) -> tuple[frozenset[int], int]:
+        """A passage's shingles, cached: a server shows the same passages again and again."""
+        found = self._gram_cache.get(hit.passage_id)
+        if found is None:
+            if len(self._gram_cache) >= GRAM_CACHE_SIZE:
+                self._gram_cache.clear()
+            found = self._gram_cache[hit.passage_id] = passage_grams(hit.text)
+        return found
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows, explain: bool) -> SearchResponse:
         fused = dict(ranking.fused)
