@@ -85,7 +85,8 @@ def _writer(settings: Settings, embedder: Embedder, *, rebuild: bool = False) ->
 def passages_for(article: Article, embedder: Embedder, settings: Settings) -> list[str]:
     """The article's passages as users will read them: its own words, within budget."""
     budget = passage_budget(embedder, settings)
-    passages = split_passages(article.paragraphs, embedder.count_tokens, budget, settings.overlap_sentences)
+    passages = split_passages(article.paragraphs, embedder.count_tokens, budget, settings.overlap_sentences,
+                              additive=embedder.tokens_add_up)
     return dedupe_passages(passages)
 
 

@@ -115,6 +115,12 @@ class Embedder:
         if self._rust is not None:
             self._rust.no_truncation()
             self._rust.no_padding()
+        # Whether texts joined at white space have the sum of their tokens (WordPiece splits
+        # at white space before anything else); the passage splitter then counts each
+        # sentence once rather than every passage it grows.
+        probes = ["Kishida said: “Yes.”", "U.S. troops (75th) left;", "naïve café-owners", "2024-11-15"]
+        self.tokens_add_up = all(self.count_tokens(a + gap + b) == self.count_tokens(a) + self.count_tokens(b)
+                                 for a in probes for b in probes for gap in (" ", "\n"))
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text` without the special tokens the model adds around it."""

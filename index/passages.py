@@ -88,22 +88,30 @@ def _join(blocks: list[list[str]]) -> str:
 
 
 def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget: int,
-                   overlap: int = 1) -> list[str]:
+                   overlap: int = 1, *, additive: bool = False) -> list[str]:
     """Passages of at most `budget` tokens that break at paragraph ends where they can.
 
     Whole paragraphs are packed together while they fit; a paragraph that does not fit
     starts a new passage, and one longer than the budget is split between sentences.
     Each passage after the first repeats the last `overlap` sentences of the one before
     (when they leave room), so a fact spanning a boundary is still found whole.
+
+    `additive`: the tokenizer splits at white space first (WordPiece does), so a joined
+    text has the sum of its sentences' tokens, and each sentence is counted once instead
+    of every growing passage again (which was most of the splitting's cost).
     """
     if budget < 1:
         raise ValueError("budget must be positive")
+    if additive:
+        count_tokens = _remembering(count_tokens)
     passages: list[str] = []
     blocks: list[list[str]] = []  # the passage being built: sentences grouped by paragraph
     tail: list[str] = []  # sentences of the passage just closed, for the overlap
 
-    def tokens_with(extra: list[list[str]]) -> int:
-        return count_tokens(_join(blocks + extra))
+    def size(parts: list[list[str]]) -> int:
+        if additive:
+            return sum(count_tokens(sentence) for block in parts for sentence in block)
+        return count_tokens(_join(parts))
 
     def close() -> None:
         nonlocal blocks, tail
@@ -117,30 +125,42 @@ def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget
         nonlocal blocks
         carried = list(tail)
         # The overlap may take at most half the budget, so every passage says something new.
-        while carried and count_tokens(" ".join(carried)) > budget // 2:
+        while carried and size([carried]) > budget // 2:
             carried.pop(0)
-        while carried and count_tokens(" ".join(carried + [first])) > budget:
+        while carried and size([carried + [first]]) > budget:
             carried.pop(0)
         blocks = [carried] if carried else []
 
     for units in _units(paragraphs, count_tokens, budget):
-        if blocks and tokens_with([units]) <= budget:
+        if blocks and size(blocks + [units]) <= budget:
             blocks.append(units)
             continue
-        if blocks and count_tokens(_join(blocks)) >= budget // 2:
+        if blocks and size(blocks) >= budget // 2:
             close()
         if not blocks:
             open_with_overlap(units[0])
         blocks.append([])
         for unit in units:
             blocks[-1].append(unit)
-            if count_tokens(_join(blocks)) > budget:
+            if size(blocks) > budget:
                 blocks[-1].pop()
                 close()
                 open_with_overlap(unit)
                 blocks.append([unit])
     close()
     return passages
+
+
+def _remembering(count_tokens: TokenCounter) -> TokenCounter:
+    """count_tokens with each text counted once (a sentence is measured in every passage it may join)."""
+    counted: dict[str, int] = {}
+
+    def count(text: str) -> int:
+        if text not in counted:
+            counted[text] = count_tokens(text)
+        return counted[text]
+
+    return count
 
 
 def _words(text: str) -> frozenset[str]:

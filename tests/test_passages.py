@@ -13,6 +13,8 @@ from index.build import passage_budget, passages_for
 from index.passages import dedupe_passages, sentences, split_passages
 from index.settings import Settings
 
+from conftest import DATA, SEEDS
+
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
@@ -85,6 +87,7 @@ _sentence = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd
        st.integers(min_value=16, max_value=120))
 def test_split_invariants_hold_for_any_text(embedder, paragraphs, budget):
     passages = split_passages(paragraphs, embedder.count_tokens, budget, overlap=1)
+    assert split_passages(paragraphs, embedder.count_tokens, budget, overlap=1, additive=True) == passages
     assert all(embedder.count_tokens(p) <= budget for p in passages)
     text = _norm(" ".join(passages))
     for paragraph in paragraphs:
@@ -122,3 +125,13 @@ def test_one_sentence_shortcut_agrees_with_the_splitter(paragraph):
 ])
 def test_sentences_split_news_the_way_a_reader_would(paragraph, expected):
     assert sentences(paragraph) == expected
+
+
+def test_counting_sentences_once_gives_the_same_passages(embedder):
+    assert embedder.tokens_add_up  # WordPiece: joined at white space, tokens add up
+    for path in sorted(SEEDS.glob("*.txt")) + sorted((DATA / "articles").rglob("*.txt")):
+        paragraphs = [p for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        for budget in (40, 120, 200):
+            exact = split_passages(paragraphs, embedder.count_tokens, budget, overlap=1)
+            assert split_passages(paragraphs, embedder.count_tokens, budget, overlap=1, additive=True) == exact
+            assert all(embedder.count_tokens(p) <= budget for p in exact)
