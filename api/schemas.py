@@ -31,6 +31,8 @@ class SearchOptions(BaseModel):
     until: str | None = Field(None, max_length=10, description="Only articles published on or before YYYY-MM-DD.")
     article: str | None = Field(None, max_length=500, description="Only passages of the article with this id.")
     explain: bool = Field(False, description="Add each result's dense, lexical and fused rank and score.")
+    highlight: bool = Field(True, description="Mark the best-answering sentences and the query terms; false "
+                                              "answers several times faster (the model reads no sentences).")
 
     def search_kwargs(self) -> dict:
         return self.model_dump(exclude={"q", "queries"})

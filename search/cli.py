@@ -225,6 +225,8 @@ def ask_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {query, results}"),
     mode: str = typer.Option("hybrid", "--mode", help="dense (meaning), lexical (BM25 words) or hybrid (both, fused)"),
     explain: bool = typer.Option(False, "--explain", help="Show each result's dense, lexical and fused rank and score"),
+    highlight: bool = typer.Option(True, "--highlight/--no-highlight",
+                                   help="Mark the best-answering sentences and the query terms (off: faster)"),
     per_article: Optional[int] = typer.Option(None, "--per-article", help="At most N passages of one article"),
     source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source"),
     since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
@@ -250,7 +252,8 @@ def ask_command(
         searcher = _open_searcher(settings, quiet)
         try:
             response = searcher.search(question, k=k, mode=mode, per_article=per_article, source=source,
-                                       since=since, until=until, article=article, explain=explain)
+                                       since=since, until=until, article=article, explain=explain,
+                                       highlight=highlight)
         finally:
             searcher.close()
         if as_json:

@@ -132,6 +132,11 @@ def test_search_marks_the_best_sentence_and_explains_on_request(client):
     assert all(r["explain"] is not None for r in data["results"])
     plain = client.get("/search", params={"q": "Where were North Korean troops deployed?"}).json()
     assert all(r["explain"] is None for r in plain["results"])
+    bare = client.get("/search", params={"q": "Where were North Korean troops deployed?", "highlight": "false"}).json()
+    assert [r["passage_id"] for r in bare["results"]] == [r["passage_id"] for r in plain["results"]]
+    assert all(r["highlights"] == [] for r in bare["results"])
+    posted = client.post("/search", json={"q": "Kursk", "highlight": False}).json()
+    assert posted["results"] and all(r["highlights"] == [] for r in posted["results"])
 
 
 def test_search_options_reach_the_searcher(client):

@@ -216,6 +216,15 @@ def test_bad_ask_options_fail_in_one_line(args, message, tmp_path):
     assert not (tmp_path / "never-built").exists()  # refused before any index is built
 
 
+def test_ask_without_highlights_returns_the_same_passages_unmarked(seed_settings):
+    marked = json.loads(_ask(["Kursk troops", "--json"], seed_settings.index_dir).stdout)["results"]
+    done = _ask(["Kursk troops", "--json", "--no-highlight"], seed_settings.index_dir)
+    assert done.returncode == 0, done.stderr
+    bare = json.loads(done.stdout)["results"]
+    assert [r["passage_id"] for r in bare] == [r["passage_id"] for r in marked]
+    assert any(r["highlights"] for r in marked) and all(r["highlights"] == [] for r in bare)
+
+
 def test_ask_json_carries_explain_highlights_and_also_in(seed_settings):
     done = _ask(["Kursk troops", "--json", "--explain", "--k", "2", "--mode", "hybrid", "--per-article", "1"],
                 seed_settings.index_dir)
