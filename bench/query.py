@@ -9,7 +9,7 @@ every synthetic passage is three sentences drawn at random, its text their conca
 and its vector the normalized sum of theirs. (Embedding a million passages would take this
 machine days; the sum keeps the vectors' real distribution, which is what the index
 structures and their recall depend on.) Articles of four passages go through the real
-IndexWriter, so each size is a real newsdex index: SQLite with FTS5, and the FAISS
+IndexWriter, so each size is a real newsdex index: SQLite, tantivy for BM25, and the FAISS
 structure the default settings choose (flat below 50,000 passages, HNSW above).
 
 For each size it prints, for one question at a time:

@@ -1,7 +1,7 @@
 """Turning a question into the plain words a BM25 search looks for.
 
-Pure functions. The words go to the index store, which quotes each one for SQLite FTS5,
-so nothing a user types is ever read as FTS5 query syntax.
+Pure functions. The words go to the index store, which turns each into a term query for
+tantivy (index.bm25), never into parsed query syntax, so nothing a user types is an operator.
 """
 
 from __future__ import annotations

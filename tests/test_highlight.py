@@ -15,7 +15,7 @@ def test_query_terms_drop_stop_words_and_keep_numbers():
         "kishida", "75th", "nato", "summit", "say", "about", "2", "koreas"]
 
 
-def test_query_terms_never_carry_fts_syntax():
+def test_query_terms_never_carry_query_syntax():
     terms = query_terms('Kursk" OR NEAR(a b) * -troops ^title:x')
     assert all(t.replace("_", "").isalnum() for t in terms)
     assert "kursk" in terms and "troops" in terms
