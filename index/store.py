@@ -1,4 +1,5 @@
-"""The index-files boundary: the only module that reads or writes an index directory.
+"""The index-files boundary: the only module that reads or writes an index directory
+(its BM25 part through index.bm25, which only this module calls).
 
 An index directory holds immutable builds and a `current` symlink naming the live one:
 
