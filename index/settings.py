@@ -15,9 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # ONNX Runtime computes the same vectors as torch (SciFact nDCG@10 equal to four places) in
-# less time. onnx-int8 is faster still and within 0.004, but dynamic quantization scales
-# each batch as a whole, so a text's vector shifts with the texts batched beside it: the
-# same question could rank differently under load. See docs/performance.md.
+# less time. onnx-int8 is faster still and within 0.005 in every mode, but its vectors are
+# another family (an index must be rebuilt to switch) and it encodes one text per model call
+# (see Embedder), so onnx stays the default. See docs/performance.md.
 DEFAULT_BACKEND = "onnx"
 
 # seeds/ sits beside the packages in a checkout (and in an editable install); a plain
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically quantized).")
     model_cache: Path | None = Field(
         None, description="Where ONNX exports of the model are kept (default: ~/.cache/newsdex/models).")
-    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch.")
+    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch (onnx-int8 encodes one at a time).")
     passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's tokenizer.")
     title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring passages.")

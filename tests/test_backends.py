@@ -55,6 +55,12 @@ def test_int8_vectors_stay_close_to_torch(torch_embedder, int8_embedder):
     assert np.allclose(np.linalg.norm(int8_embedder.encode(TEXTS), axis=1), 1.0, atol=1e-4)
 
 
+def test_int8_vector_of_a_text_does_not_depend_on_its_batch_mates(int8_embedder):
+    together = int8_embedder.encode(TEXTS)
+    alone = np.vstack([int8_embedder.encode([text]) for text in TEXTS])
+    assert np.allclose(together, alone, atol=1e-6)
+
+
 def test_export_is_cached_and_reused(model_cache, onnx_embedder, int8_embedder):
     exports = [p for p in model_cache.iterdir() if p.is_dir()]
     assert len(exports) == 1 and exports[0].name.startswith("all-MiniLM-L6-v2-")
