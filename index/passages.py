@@ -6,6 +6,7 @@ practice), so the budget is measured in the units the model truncates by.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Sequence
 
@@ -103,7 +104,7 @@ def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget
     if budget < 1:
         raise ValueError("budget must be positive")
     if additive:
-        count_tokens = _remembering(count_tokens)
+        count_tokens = functools.cache(count_tokens)  # a sentence is measured in every passage it may join
     passages: list[str] = []
     blocks: list[list[str]] = []  # the passage being built: sentences grouped by paragraph
     tail: list[str] = []  # sentences of the passage just closed, for the overlap
@@ -149,18 +150,6 @@ def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget
                 blocks.append([unit])
     close()
     return passages
-
-
-def _remembering(count_tokens: TokenCounter) -> TokenCounter:
-    """count_tokens with each text counted once (a sentence is measured in every passage it may join)."""
-    counted: dict[str, int] = {}
-
-    def count(text: str) -> int:
-        if text not in counted:
-            counted[text] = count_tokens(text)
-        return counted[text]
-
-    return count
 
 
 def _words(text: str) -> frozenset[str]:

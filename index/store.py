@@ -219,8 +219,8 @@ class IndexStore:
         except RuntimeError as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
         self.dead = _dead_ids(self.db)
-        live = self.vectors.ntotal - len(self.dead)
-        vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(live), ivf_probe)
+        vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
+                                      ivf_probe)
         # One question is too small to split across cores (FAISS's threads then mostly wait
         # on each other, and on a busy machine far worse); concurrent searches use the rest.
         vector_index.use_threads(1)

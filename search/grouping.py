@@ -54,19 +54,18 @@ def are_copies(a: frozenset, b: frozenset, a_words: int, b_words: int) -> bool:
 
 
 def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: int | None = None,
-               grams_of: Callable[[Hit], tuple[frozenset[int], int]] | None = None) -> list[Hit]:
+               grams_of: Callable[[str], tuple[frozenset[int], int]] = passage_grams) -> list[Hit]:
     """The hits, best first, with copies folded into `also_in` and at most `per_article` per article.
 
     A copy is folded into the earlier (better-ranked) hit of another article; the
     copy's own article is listed once in that hit's `also_in`. Stops admitting new hits
     after `limit`, but still looks at up to `limit` more hits for copies of the ones kept
-    (copies score alike, so they sit close together in a ranking). `grams_of` gives a
-    hit's `passage_grams`, from a cache where the caller keeps one.
+    (copies score alike, so they sit close together in a ranking). `grams_of` is
+    `passage_grams`, or a cached one where the caller keeps it.
     """
     if per_article is not None and per_article < 1:
         raise ValueError("per_article must be at least 1")
     kept: list[Hit] = []
-    grams_of = grams_of or (lambda hit: passage_grams(hit.text))
     kept_grams: list[tuple[frozenset, int]] = []  # (shingles, words) of each kept hit
     seen: set[int] = set()  # every kept hit's shingles: most hits share too few to be anyone's copy
     smallest = 0  # fewest shingles of a kept hit long enough to have copies
@@ -77,7 +76,7 @@ def group_hits(hits: Sequence[Hit], *, per_article: int | None = None, limit: in
             looked_past_limit += 1
             if looked_past_limit > limit:
                 break
-        grams, words = grams_of(hit)
+        grams, words = grams_of(hit.text)
         original = None
         if words >= MIN_COPY_WORDS and smallest and len(grams & seen) >= COPY_THRESHOLD * min(len(grams), smallest):
             original = next((kept[i] for i, (other, other_words) in enumerate(kept_grams)

@@ -8,8 +8,9 @@ keeps at most N passages per article, and marks what answers the question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -32,7 +33,7 @@ MODES = ("dense", "lexical", "hybrid")
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
 # pool is shared and sized for them.
 _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
-# Passages whose shingles a searcher keeps (about 10 KB each); ids are never reused.
+# Passages whose shingles a searcher keeps (about 10 KB each).
 GRAM_CACHE_SIZE = 4096
 
 def check_mode(mode: str) -> str:
@@ -84,7 +85,8 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings
         self.sentences = SentenceCache()
-        self._gram_cache: dict[int, tuple[frozenset[int], int]] = {}  # passage id -> passage_grams
+        # A passage's shingles, for copy detection: a server shows the same passages again and again.
+        self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
@@ -201,15 +203,6 @@ class Searcher:
             if len(hits) >= k or exhausted:
                 return ranking, hits, texts
             depth *= 4
-
-    def _grams(self, hit: Hit) -> tuple[frozenset[int], int]:
-        """A passage's shingles, cached: a server shows the same passages again and again."""
-        found = self._gram_cache.get(hit.passage_id)
-        if found is None:
-            if len(self._gram_cache) >= GRAM_CACHE_SIZE:
-                self._gram_cache.clear()
-            found = self._gram_cache[hit.passage_id] = passage_grams(hit.text)
-        return found
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows, explain: bool) -> SearchResponse:
         fused = dict(ranking.fused)
