@@ -36,6 +36,7 @@ from index.errors import (
     ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
 )
 from index.settings import Settings
+from index.store import recorded_int8_config
 from search.results import SearchResponse
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 50
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
-        embedder = Embedder.from_settings(settings)
+        embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))
     batcher = None
     if settings.batch_window_ms > 0:
         # Requests run on pool threads; their model calls meet here and go out as one batch.
@@ -280,6 +281,7 @@ def ready(live: Live) -> Ready:
     m = stats.manifest
     return Ready(index=stats.path, build=stats.build, built_at=m.built_at, articles=stats.articles,
                  passages=stats.passages, model=m.model, dimension=m.dimension, backend=m.backend,
+                 int8_config=m.int8_config,
                  faiss_index=m.faiss_index)
 
 

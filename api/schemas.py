@@ -163,6 +163,7 @@ class Ready(BaseModel):
     model: str
     dimension: int
     backend: str  # the encoder backend that embedded the passages
+    int8_config: str | None = None  # onnx-int8's quantization configuration (avx512_vnni, avx512, avx2, arm64)
     faiss_index: str  # the vector structure, e.g. "IDMap2,Flat" or "IDMap2,HNSW32,Flat"
 
 

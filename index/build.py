@@ -73,6 +73,7 @@ def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
         title_tokens=settings.title_tokens,
         overlap_sentences=settings.overlap_sentences,
         backend=embedder.backend,
+        int8_config=embedder.int8_config,
     )
 
 

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
+# The CPU families sentence-transformers (through optimum) quantizes for. Each has its own
+# weight type (avx2 takes unsigned int8, the others signed), so each is its own vector family.
+INT8_CONFIGS = ("avx512_vnni", "avx512", "avx2", "arm64")
 _ONNX_FILE = "onnx/model.onnx"
 
 
@@ -39,19 +42,41 @@ def default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdex" / "models"
 
 
-def _quantization_config() -> str:
-    """sentence-transformers' name for the quantization that suits this CPU."""
+def cpu_int8_config() -> str:
+    """The quantization configuration that suits this CPU (one of INT8_CONFIGS).
+
+    ONNX Runtime runs every configuration's model on any CPU; the choice only picks the
+    kernels that are fastest here. An index keeps the configuration it was built with
+    (`resolve_int8_config`), because each gives slightly different vectors."""
+    if os.uname().machine in ("aarch64", "arm64"):
+        return "arm64"
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        flags = set(Path("/proc/cpuinfo").read_text().split())
     except OSError:
-        flags = ""
+        flags = set()
     if "avx512_vnni" in flags:
         return "avx512_vnni"
     if "avx512f" in flags:
         return "avx512"
-    if "avx2" in flags:
-        return "avx2"
-    return "arm64" if os.uname().machine in ("aarch64", "arm64") else "avx2"
+    return "avx2"
+
+
+def resolve_int8_config(setting: str, recorded: str | None = None) -> str:
+    """The configuration to quantize with: a forced setting first, then the one an existing
+    index was built with (its vectors must not change family), then this CPU's."""
+    if setting != "auto":
+        if setting not in INT8_CONFIGS:
+            raise ModelUnavailable(f"unknown int8 configuration {setting!r}: choose auto or one of {', '.join(INT8_CONFIGS)}")
+        return setting
+    return recorded or cpu_int8_config()
+
+
+def vector_family(backend: str, int8_config: str | None = None) -> str:
+    """Backends whose vectors can share an index have one family: torch and onnx compute the
+    same numbers; int8 quantization does not, and each configuration quantizes differently."""
+    if not backend.endswith("int8"):
+        return "float"
+    return f"int8-{int8_config}" if int8_config else "int8"
 
 
 def resolve_model(name: str) -> str:
@@ -73,11 +98,15 @@ class Embedder:
     """A loaded sentence-transformers model with the few operations indexing and search need."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32,
-                 offline: bool = True, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+                 offline: bool = True, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None,
+                 int8_config: str = "auto") -> None:
         if backend not in BACKENDS:
             raise ModelUnavailable(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
         self.name = model
         self.backend = backend
+        # The quantization configuration of onnx-int8 (None for the float backends).
+        self.int8_config = resolve_int8_config(int8_config) if backend == "onnx-int8" else None
+        self.vector_family = vector_family(backend, self.int8_config)
         # Dynamic quantization scales each model call's activations as a whole, so with
         # onnx-int8 a text's vector depended on the texts encoded beside it (cosine down to
         # 0.9885 on the seed questions) and SciFact dense nDCG@10 fell 0.008 below torch's.
@@ -102,7 +131,7 @@ class Embedder:
                 if backend == "torch":
                     self._model = SentenceTransformer(source, device=device, local_files_only=offline)
                 else:
-                    self._model = _load_onnx(model, source, backend, Path(cache_dir or default_cache()), offline)
+                    self._model = _load_onnx(model, source, self.int8_config, Path(cache_dir or default_cache()), offline)
                 _set_torch_threads(backend)
         except Exception as exc:  # the library raises many types (OSError, ValueError, HF errors)
             hint = " (offline: give a local path or a model already in the Hugging Face cache)" if offline else ""
@@ -154,13 +183,18 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     @classmethod
-    def from_settings(cls, settings) -> "Embedder":
+    def from_settings(cls, settings, recorded_int8_config: str | None = None) -> "Embedder":
+        """The embedder `settings` ask for; `recorded_int8_config` is the configuration of the
+        index it will serve, kept unless NEWSDEX_INT8_CONFIG forces another."""
+        config = resolve_int8_config(settings.int8_config, recorded_int8_config)
         return cls(settings.model, device=settings.device, batch_size=settings.batch_size,
-                   offline=settings.offline, backend=settings.backend, cache_dir=settings.model_cache)
+                   offline=settings.offline, backend=settings.backend, cache_dir=settings.model_cache,
+                   int8_config=config)
 
 
-def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: bool):
-    """The model under ONNX Runtime, exported (and quantized) on first use into `cache_dir`."""
+def _load_onnx(name: str, source: str, int8_config: str | None, cache_dir: Path, offline: bool):
+    """The model under ONNX Runtime, exported (and quantized for `int8_config`, when given)
+    on first use into `cache_dir`."""
     from sentence_transformers import SentenceTransformer
 
     # Its export notices ("No 'model.onnx' found", "Saving ... is heavily recommended")
@@ -173,21 +207,32 @@ def _load_onnx(name: str, source: str, backend: str, cache_dir: Path, offline: b
         model = SentenceTransformer(source, backend="onnx", device="cpu", local_files_only=offline)
         _publish(export, lambda tmp: model.save_pretrained(str(tmp)))
     file_name = _ONNX_FILE
-    if backend == "onnx-int8":
-        config = _quantization_config()
-        file_name = f"onnx/model_qint8_{config}.onnx"
+    if int8_config is not None:
+        # Our own name, one per configuration: the library names its file by the
+        # configuration's weight type (qint8 or quint8), which must not be guessed here.
+        file_name = f"onnx/model_int8_{int8_config}.onnx"
         if not (export / file_name).is_file():
-            from sentence_transformers import export_dynamic_quantized_onnx_model
-
-            log.info("quantizing %s for %s (once)", export, config)
-            fp32 = SentenceTransformer(str(export), backend="onnx", local_files_only=True,
-                                       model_kwargs={"file_name": _ONNX_FILE})
-            # Quantized beside the export, then moved in whole: a reader never sees half a file.
-            with tempfile.TemporaryDirectory(dir=export) as tmp:
-                export_dynamic_quantized_onnx_model(fp32, config, tmp)
-                shutil.move(str(Path(tmp) / file_name), str(export / file_name))
+            log.info("quantizing %s for %s (once)", export, int8_config)
+            _quantize(export, int8_config, export / file_name)
     return SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
                                model_kwargs={"file_name": file_name, "session_options": _session_options()})
+
+
+def _quantize(export: Path, config: str, target: Path) -> None:
+    """Quantize the export's float model for `config` into `target`.
+
+    The quantized file is written beside the export and moved in whole, so a reader never
+    sees half a file; which file that is comes from what the export wrote."""
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    fp32 = SentenceTransformer(str(export), backend="onnx", local_files_only=True,
+                               model_kwargs={"file_name": _ONNX_FILE})
+    with tempfile.TemporaryDirectory(dir=export) as tmp:
+        export_dynamic_quantized_onnx_model(fp32, config, tmp)
+        written = sorted(Path(tmp).rglob("*.onnx"))
+        if len(written) != 1:
+            raise ModelUnavailable(f"quantizing for {config} wrote {len(written)} ONNX files, expected one")
+        shutil.move(str(written[0]), str(target))
 
 
 def _set_torch_threads(backend: str) -> None:

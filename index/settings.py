@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     device: str = Field("cpu", description="Torch device for the model.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically quantized).")
+    int8_config: Literal["auto", "avx512_vnni", "avx512", "avx2", "arm64"] = Field(
+        "auto", description="onnx-int8 quantization: auto (the index's own, else this CPU's) or a CPU family, forced.")
     model_cache: Path | None = Field(
         None, description="Where ONNX exports of the model are kept (default: ~/.cache/newsdex/models).")
     batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch (onnx-int8 encodes one at a time).")

@@ -34,7 +34,8 @@ import numpy as np
 from index import vectors as vector_index
 from index.bm25 import LexicalIndex, LexicalWriter
 from index.articles import Article
-from index.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
+from index.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError
+from index.embedder import vector_family
 from index.vectors import Layout, VectorSpec
 
 # 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
@@ -90,6 +91,7 @@ class Manifest:
     faiss_index: str = "IDMap2,Flat"
     vectors: dict = field(default_factory=dict)  # index.vectors.Layout: structure and its parameters
     backend: str = "torch"  # the encoder backend that embedded the passages (index.embedder)
+    int8_config: str | None = None  # onnx-int8's quantization configuration (index.embedder.INT8_CONFIGS)
     format_version: int = FORMAT_VERSION
     built_at: str = ""
     extra: dict = field(default_factory=dict)
@@ -103,21 +105,44 @@ class Manifest:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in values.items() if k in known})
 
-    def same_pipeline(self, other: "Manifest") -> bool:
-        """True when passages and vectors of one are valid in the other (incremental builds)."""
-        keys = ("model", "dimension", "passage_tokens", "title_tokens", "overlap_sentences", "normalized")
-        return (all(getattr(self, k) == getattr(other, k) for k in keys)
-                and vector_family(self.backend) == vector_family(other.backend))
+    @property
+    def vector_family(self) -> str:
+        return vector_family(self.backend, self.int8_config)
 
     @property
     def layout(self) -> Layout:
         return Layout.from_dict(self.vectors)
 
 
-def vector_family(backend: str) -> str:
-    """Backends whose vectors can share an index: torch and onnx compute the same numbers,
-    int8 quantization does not, so moving to or from it re-embeds everything."""
-    return "int8" if backend.endswith("int8") else "float"
+def incompatibility(index: Manifest, model: str, dimension: int, family: str,
+                    passages: Manifest | None = None) -> str | None:
+    """Why vectors made by (`model`, `dimension`, `family`) cannot be used with an index built
+    as `index` says, or None when they can. The one rule for reading and writing: a searcher
+    asks it of its embedder, a writer also passes its own manifest as `passages`, because
+    passages cut another way cannot share a build either. The message says what to do."""
+    problems = []
+    if index.model != model or index.dimension != dimension:
+        problems.append(f"model {index.model!r} ({index.dimension} dimensions), not {model!r} ({dimension})")
+    if index.vector_family != family:
+        problems.append(f"vectors of the {_family_words(index.vector_family)}, not the {_family_words(family)}")
+    if passages is not None:
+        keys = ("passage_tokens", "title_tokens", "overlap_sentences", "normalized")
+        changed = [k for k in keys if getattr(index, k) != getattr(passages, k)]
+        if changed:
+            problems.append("passages cut with other " + ", ".join(
+                f"{k.replace('_', ' ')} ({getattr(index, k)}, not {getattr(passages, k)})" for k in changed))
+    if not problems:
+        return None
+    hint = "run `newsdex index --rebuild`, or set newsdex to match the index"
+    if index.int8_config and family.startswith("int8") and index.vector_family != family:
+        hint = f"unset NEWSDEX_INT8_CONFIG (or set it to {index.int8_config}), or run `newsdex index --rebuild`"
+    return f"the index was built with {'; '.join(problems)}: {hint}"
+
+
+def _family_words(family: str) -> str:
+    if family == "float":
+        return "torch/onnx backend"
+    return "onnx-int8 backend" + (f" ({family.removeprefix('int8-')})" if family != "int8" else "")
 
 
 @dataclass(frozen=True)
@@ -177,6 +202,20 @@ def current_build(index_dir: Path) -> Path:
     if not target.is_dir():
         raise IndexIncompatible(f"index at {index_dir} is damaged (its live build is missing): run `newsdex index --rebuild`")
     return target
+
+
+def recorded_int8_config(index_dir: Path) -> str | None:
+    """The onnx-int8 configuration the live build's vectors were made with, if any, read
+    before the model loads so that the model is quantized the same way."""
+    try:
+        db = sqlite3.connect(f"file:{current_build(index_dir) / DB_FILE}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM manifest WHERE key = 'int8_config'").fetchone()
+        finally:
+            db.close()
+    except (NewsdexError, sqlite3.Error, OSError):
+        return None
+    return json.loads(row[0]) if row else None
 
 
 def build_id(index_dir: Path) -> str | None:
@@ -404,14 +443,12 @@ class IndexWriter:
                 self.previous = IndexStore.open(self.index_dir)
             except IndexIncompatible:
                 self.previous = None  # a damaged live build is replaced, never patched
-        if self.previous is not None and not self.previous.manifest.same_pipeline(manifest):
+        if self.previous is not None:
             old = self.previous.manifest
-            self.abort()
-            raise IndexIncompatible(
-                f"index at {self.index_dir} was built with model {old.model!r} "
-                f"({old.backend} backend, {old.passage_tokens}-token passages); this build uses {manifest.model!r} "
-                f"({manifest.backend} backend, {manifest.passage_tokens}-token passages): run `newsdex index --rebuild`"
-            )
+            problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family, passages=manifest)
+            if problem:
+                self.abort()
+                raise IndexIncompatible(f"index at {self.index_dir}: {problem}")
         self.manifest = manifest
         if self.previous is not None:
             shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)

@@ -62,24 +62,30 @@ def _progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def _load_embedder(settings: Settings):
+def _load_embedder(settings: Settings, *, rebuild: bool = False):
+    """The model for settings.index_dir: an onnx-int8 index keeps the quantization it was
+    built with (unless NEWSDEX_INT8_CONFIG forces one, or the index is being rebuilt)."""
+    from index.store import recorded_int8_config
+
+    recorded = None if rebuild or settings.backend != "onnx-int8" else recorded_int8_config(settings.index_dir)
     return _embedder(settings.model, settings.device, settings.batch_size, settings.offline,
-                     settings.backend, settings.model_cache)
+                     settings.backend, settings.model_cache, settings.int8_config, recorded)
 
 
 @lru_cache(maxsize=2)
-def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: str, cache_dir):
+def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: str, cache_dir,
+              int8_config: str, recorded_int8_config: str | None):
     """One model per process: commands run in-process (tests, a shell) need not reload it."""
-    from index.embedder import Embedder
+    from index.embedder import Embedder, resolve_int8_config
 
     return Embedder(model, device=device, batch_size=batch_size, offline=offline, backend=backend,
-                    cache_dir=cache_dir)
+                    cache_dir=cache_dir, int8_config=resolve_int8_config(int8_config, recorded_int8_config))
 
 
 def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
     from index.build import build_index
 
-    embedder = embedder or _load_embedder(settings)
+    embedder = embedder or _load_embedder(settings, rebuild=rebuild)
 
     def warn(skipped) -> None:
         err.print(f"[yellow]warning:[/yellow] skipped {escape(skipped.path)}: {escape(skipped.reason)}")
@@ -130,13 +136,14 @@ def stats_command(
         m = stats.manifest
         data = {
             "index": stats.path, "build": stats.build, "articles": stats.articles, "passages": stats.passages,
-            "model": m.model, "backend": m.backend, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
+            "model": m.model, "backend": m.backend, "int8_config": m.int8_config, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
             "faiss_index": m.faiss_index, "vectors": m.vectors or {"kind": "flat", "storage": "float32"},
             "size_bytes": stats.size_bytes, "built_at": m.built_at,
         }
         if as_json:
             print(json.dumps(data))
             return
+        data = {k: v for k, v in data.items() if v is not None}  # int8_config only where there is one
         width = max(len(k) for k in data)
         for key, value in data.items():
             shown = _human_size(value) if key == "size_bytes" else value

@@ -20,7 +20,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
 from index.settings import Settings
-from index.store import IndexStore
+from index.store import IndexStore, incompatibility
 from search.fusion import rrf
 from search.grouping import Hit, group_hits, passage_grams
 from search.highlight import SentenceCache, highlight_passages
@@ -75,12 +75,9 @@ class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
     def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
-        if store.manifest.model != embedder.name or store.manifest.dimension != embedder.dimension:
-            raise IndexIncompatible(
-                f"index at {store.index_dir} was built with model {store.manifest.model!r}, "
-                f"but newsdex is set to use {embedder.name!r}: run `newsdex index --rebuild` to rebuild it "
-                f"with {embedder.name!r}, or set NEWSDEX_MODEL={store.manifest.model}"
-            )
+        problem = incompatibility(store.manifest, embedder.name, embedder.dimension, embedder.vector_family)
+        if problem:
+            raise IndexIncompatible(f"index at {store.index_dir}: {problem}")
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -94,7 +91,7 @@ class Searcher:
                                 ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
         try:
             if embedder is None:
-                embedder = Embedder.from_settings(settings)
+                embedder = Embedder.from_settings(settings, store.manifest.int8_config)
             return cls(store, embedder, settings)
         except Exception:
             store.close()

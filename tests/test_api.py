@@ -67,6 +67,7 @@ def test_ready_describes_the_loaded_index(client, seed_settings):
     assert data["build"] and data["built_at"].startswith("20")
     assert data["index"] == str(seed_settings.index_dir)
     assert data["backend"] == "onnx" and data["faiss_index"] == "IDMap2,Flat"
+    assert data["int8_config"] is None
 
 
 def test_without_an_index_searches_answer_503_and_health_stays_ok(embedder, tmp_path):

@@ -7,10 +7,13 @@ import time
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
+
 from index.build import build_index
-from index.embedder import Embedder
+from index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
 from index.errors import IndexIncompatible
 from index.settings import Settings
 from index.store import IndexStore
@@ -65,7 +68,7 @@ def test_export_is_cached_and_reused(model_cache, onnx_embedder, int8_embedder):
     exports = [p for p in model_cache.iterdir() if p.is_dir()]
     assert len(exports) == 1 and exports[0].name.startswith("all-MiniLM-L6-v2-")
     files = sorted(p.name for p in (exports[0] / "onnx").iterdir())
-    assert "model.onnx" in files and any(name.startswith("model_qint8_") for name in files)
+    assert "model.onnx" in files and f"model_int8_{int8_embedder.int8_config}.onnx" in files
     stamps = {p: p.stat().st_mtime_ns for p in (exports[0] / "onnx").iterdir()}
     began = time.perf_counter()
     again = Embedder(backend="onnx-int8", cache_dir=model_cache)
@@ -115,3 +118,70 @@ def test_cli_backend_flag_and_stats(tmp_path, model_cache, monkeypatch):
     bad = runner.invoke(app, ["index", str(SEEDS), "--index", index, "--backend", "tensorflow"])
     assert bad.exit_code != 0
     assert "backend" in bad.output and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("config", INT8_CONFIGS)
+def test_every_int8_configuration_exports_loads_and_runs_on_this_cpu(config, model_cache, torch_embedder):
+    """Each CPU family's quantized model is made and run here, whatever this CPU is: ONNX
+    Runtime runs them all, so a wrong file name for any family fails on every machine."""
+    embedder = Embedder(backend="onnx-int8", cache_dir=model_cache, int8_config=config)
+    assert (embedder.int8_config, embedder.vector_family) == (config, f"int8-{config}")
+    export = next(p for p in model_cache.iterdir() if p.is_dir())
+    assert (export / "onnx" / f"model_int8_{config}.onnx").is_file()
+    cosines = np.sum(torch_embedder.encode(TEXTS) * embedder.encode(TEXTS), axis=1)
+    assert np.min(cosines) > 0.95
+
+
+def test_int8_config_setting_forces_a_family_and_auto_follows_the_cpu(monkeypatch):
+    monkeypatch.setenv("NEWSDEX_INT8_CONFIG", "avx2")
+    assert Settings().int8_config == "avx2"
+    monkeypatch.setenv("NEWSDEX_INT8_CONFIG", "sse4")
+    with pytest.raises(ValueError):
+        Settings()
+    assert cpu_int8_config() in INT8_CONFIGS
+
+
+def test_int8_index_records_its_configuration_and_keeps_it(tmp_path, model_cache, monkeypatch):
+    """An index quantized for one CPU family is searched and updated with that family, on a
+    machine that would choose another, unless a different one is forced (then: one line)."""
+    other = "avx2" if cpu_int8_config() != "avx2" else "avx512"
+    monkeypatch.setenv("NEWSDEX_MODEL_CACHE", str(model_cache))
+    monkeypatch.setenv("NEWSDEX_INT8_CONFIG", other)
+    index = str(tmp_path / "index")
+    runner = CliRunner()
+    result = runner.invoke(app, ["index", str(SEEDS), "--index", index, "--backend", "onnx-int8", "-q"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(runner.invoke(app, ["stats", "--index", index, "--json"]).output)
+    assert (stats["backend"], stats["int8_config"]) == ("onnx-int8", other)
+
+    monkeypatch.delenv("NEWSDEX_INT8_CONFIG")  # auto: this CPU would choose another family
+    settings = Settings(index_dir=tmp_path / "index", backend="onnx-int8")
+    searcher = Searcher.open(settings)
+    try:
+        assert searcher.embedder.int8_config == other
+        assert searcher.search("Kursk", k=1).results
+        with TestClient(create_app(settings, embedder=searcher.embedder)) as client:
+            assert client.get("/ready").json()["int8_config"] == other
+    finally:
+        searcher.close()
+    result = runner.invoke(app, ["ask", "Kursk", "--index", index, "--backend", "onnx-int8", "--json"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["index", str(SEEDS), "--index", index, "--backend", "onnx-int8", "-q"])
+    assert result.exit_code == 0 and "2 unchanged" in result.output, result.output
+
+    forced = cpu_int8_config() if cpu_int8_config() != other else "arm64"
+    monkeypatch.setenv("NEWSDEX_INT8_CONFIG", forced)
+    result = runner.invoke(app, ["ask", "Kursk", "--index", index, "--backend", "onnx-int8"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"onnx-int8 backend ({other})" in result.output and "NEWSDEX_INT8_CONFIG" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_reader_refuses_vectors_of_another_family_like_the_writer(tmp_path, onnx_embedder, int8_embedder):
+    """One rule for both: an onnx reader must not search int8 vectors without a word."""
+    settings = Settings(index_dir=tmp_path / "index", backend="onnx-int8")
+    build_index([SEEDS], settings, int8_embedder)
+    with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*not the torch/onnx backend.*rebuild"):
+        Searcher.open(settings.model_copy(update={"backend": "onnx"}), embedder=onnx_embedder)
+    with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*not the torch/onnx backend.*rebuild"):
+        build_index([SEEDS], settings.model_copy(update={"backend": "onnx"}), onnx_embedder)
