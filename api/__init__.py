@@ -1,2 +1,3 @@
-"""The HTTP face of newsdex: `api.app.create_app(settings)` builds the FastAPI app that
-`newsdex serve` runs; `api.live` keeps it answering while the index changes."""
+"""The HTTP face of newsdex (installed as `newsdex.api`): `create_app(settings)` in app.py
+builds the FastAPI app that `newsdex serve` runs; live.py keeps it answering while the
+index changes."""

@@ -24,20 +24,20 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
-from api.live import LiveIndex
-from api.middleware import BodyLimit, Metrics, RecordMetrics
-from api.schemas import (
+from newsdex.api.live import LiveIndex
+from newsdex.api.middleware import BodyLimit, Metrics, RecordMetrics
+from newsdex.api.schemas import (
     MAX_PAGE, ArticleDetail, ArticlePage, ArticlesIn, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
     PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
 )
-from index.batching import BatchingEmbedder
-from index.embedder import Embedder
-from index.errors import (
+from newsdex.index.batching import BatchingEmbedder
+from newsdex.index.embedder import Embedder
+from newsdex.errors import (
     ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
 )
-from index.settings import Settings
-from index.store import recorded_int8_config
-from search.results import SearchResponse
+from newsdex.settings import Settings
+from newsdex.index.store import recorded_int8_config
+from newsdex.search.results import SearchResponse
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +208,8 @@ def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
 def post_articles(body: ArticlesIn, live: Live) -> WriteReport:
     """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
-    from index.articles import article_from_record
-    from index.build import upsert_articles
+    from newsdex.index.articles import article_from_record
+    from newsdex.index.build import upsert_articles
 
     articles, problems, seen = [], [], set()
     for number, item in enumerate(body.articles):
@@ -231,7 +231,7 @@ def post_articles(body: ArticlesIn, live: Live) -> WriteReport:
 @writes.delete("/articles/{article_id:path}", response_model=WriteReport, tags=["writes"])
 def delete_article(article_id: ArticleId, live: Live) -> WriteReport:
     """Remove one article and its passages."""
-    from index.build import delete_articles
+    from newsdex.index.build import delete_articles
 
     report = live.write(lambda: delete_articles([article_id], live.settings, live.embedder))
     return _write_report(report, live)
@@ -243,7 +243,7 @@ def rebuild_index(live: Live) -> WriteReport:
     `newsdex index --rebuild`. Articles posted over the API are in no file, so they are
     carried over and re-embedded (`api_articles_kept` says how many). Searches are answered
     from the old build until the new one is swapped in."""
-    from index.build import build_index
+    from newsdex.index.build import build_index
 
     sources = live.settings.seeds_dir
     if not sources.exists():

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from index.embedder import Embedder
-from index.errors import IndexIncompatible, NewsdexError
-from index.settings import Settings
-from index.store import build_id
-from search.searcher import Searcher
+from newsdex.index.embedder import Embedder
+from newsdex.errors import IndexIncompatible, NewsdexError
+from newsdex.settings import Settings
+from newsdex.index.store import build_id
+from newsdex.search.searcher import Searcher
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from search.query import MAX_K
-from search.results import SearchResponse
+from newsdex.search.query import MAX_K
+from newsdex.search.results import SearchResponse
 
 MAX_BATCH = 64  # questions in one POST /search; they are embedded in one batch
 MAX_PAGE = 100  # articles in one page of GET /articles

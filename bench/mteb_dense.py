@@ -14,16 +14,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/x.py`, bench/ comes first on sys.path, where bench/http.py would
-# shadow the standard library's `http`; the repository root goes there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-import time  # noqa: E402
+import time
 
-import faiss  # noqa: E402
+import faiss
 
-from index.embedder import Embedder  # noqa: E402
-from search.eval import load_collection, read_records, score_run  # noqa: E402
+from newsdex.index.embedder import Embedder
+from newsdex.search.eval import load_collection, read_records, score_run
 
 
 def main(data_dir: str) -> None:

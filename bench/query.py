@@ -29,30 +29,29 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # see bench/index.py
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from dataclasses import replace  # noqa: E402
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import time
+from dataclasses import replace
 
-import faiss  # noqa: E402
-import numpy as np  # noqa: E402
+import faiss
+import numpy as np
 
-from index import vectors as vector_index  # noqa: E402
-from index.articles import Article, load_articles  # noqa: E402
-from index.build import manifest_for  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.errors import NewsdexError  # noqa: E402
-from index.passages import sentences  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.store import IndexStore, IndexWriter  # noqa: E402
-from index.vectors import Layout, VectorSpec  # noqa: E402
-from search.searcher import Searcher  # noqa: E402
+from newsdex.index import vectors as vector_index
+from newsdex.index.articles import Article, load_articles
+from newsdex.index.build import manifest_for
+from newsdex.index.embedder import Embedder
+from newsdex.errors import NewsdexError
+from newsdex.index.passages import sentences
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore, IndexWriter
+from newsdex.index.vectors import Layout, VectorSpec
+from newsdex.search.searcher import Searcher
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 PER_PASSAGE = 3
@@ -186,9 +185,9 @@ def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) ->
 
 MEMORY_CHILD = """
 import json, resource, sys
-from index.embedder import Embedder
-from index.settings import Settings
-from search.searcher import Searcher
+from newsdex.index.embedder import Embedder
+from newsdex.settings import Settings
+from newsdex.search.searcher import Searcher
 
 def rss():
     with open("/proc/self/status") as status:

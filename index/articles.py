@@ -19,8 +19,8 @@ from html import unescape
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from index.clean import ParsedText, parse_body, parse_plain_text, split_paragraphs
-from index.errors import BadArticle
+from newsdex.index.clean import ParsedText, parse_body, parse_plain_text, split_paragraphs
+from newsdex.errors import BadArticle
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from typing import Callable, Iterable, Sequence
 
 from tqdm import tqdm
 
-from index.articles import Article, Skipped, load_articles
-from index.embedder import Embedder
-from index.passages import dedupe_passages, split_passages
-from index.settings import Settings
-from index.errors import IndexIncompatible, IndexNotFound
-from index.store import ArticleRow, IndexStore, IndexWriter, Manifest
-from index.vectors import VectorSpec
+from newsdex.index.articles import Article, Skipped, load_articles
+from newsdex.index.embedder import Embedder
+from newsdex.index.passages import dedupe_passages, split_passages
+from newsdex.settings import Settings
+from newsdex.errors import IndexIncompatible, IndexNotFound
+from newsdex.index.store import ArticleRow, IndexStore, IndexWriter, Manifest
+from newsdex.index.vectors import VectorSpec
 
 API_ORIGIN = "api"
 

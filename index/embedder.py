@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import ModelUnavailable
-from index.settings import DEFAULT_BACKEND, DEFAULT_MODEL
+from newsdex.errors import ModelUnavailable
+from newsdex.settings import DEFAULT_BACKEND, DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

@@ -31,12 +31,12 @@ from typing import Iterable, Iterator, Sequence
 import faiss
 import numpy as np
 
-from index import vectors as vector_index
-from index.bm25 import LexicalIndex, LexicalWriter
-from index.articles import Article
-from index.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError
-from index.embedder import vector_family
-from index.vectors import Layout, VectorSpec
+from newsdex.index import vectors as vector_index
+from newsdex.index.bm25 import LexicalIndex, LexicalWriter
+from newsdex.index.articles import Article
+from newsdex.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError
+from newsdex.index.embedder import vector_family
+from newsdex.index.vectors import Layout, VectorSpec
 
 # 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
 FORMAT_VERSION = 2

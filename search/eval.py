@@ -25,9 +25,9 @@ from typing import Iterator, Sequence
 import numpy as np
 import pytrec_eval
 
-from index.errors import NewsdexError
-from index.settings import Settings
-from search.searcher import MODES, Searcher
+from newsdex.errors import NewsdexError
+from newsdex.settings import Settings
+from newsdex.search.searcher import MODES, Searcher
 
 # How deep each mode's article ranking goes; Recall@100 needs 100.
 RUN_DEPTH = 100
@@ -215,8 +215,8 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
     Corpus records the loader cannot use are reported (`on_skip`, and the count in the
     report) and count as never retrieved, as they would for a user.
     """
-    from index.build import build_index
-    from index.store import IndexStore
+    from newsdex.index.build import build_index
+    from newsdex.index.store import IndexStore
 
     for mode in modes:
         if mode not in MODES:

@@ -12,9 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from index.passages import sentences
-from search.lexical import term_spans
-from search.results import Highlight
+from newsdex.index.passages import sentences
+from newsdex.search.lexical import term_spans
+from newsdex.search.results import Highlight
 
 # Sentences whose cosine with the question is within this margin of the best one are
 # marked too: when two sentences answer equally well, both are shown.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from index.errors import InvalidQuery
+from newsdex.errors import InvalidQuery
 
 MAX_K = 100
 _SPACE = re.compile(r"\s+")

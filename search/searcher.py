@@ -17,16 +17,16 @@ from typing import Sequence
 
 import numpy as np
 
-from index.embedder import Embedder
-from index.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
-from index.settings import Settings
-from index.store import IndexStore, incompatibility
-from search.fusion import rrf
-from search.grouping import Hit, group_hits, passage_grams
-from search.highlight import SentenceCache, highlight_passages
-from search.lexical import query_terms
-from search.query import check_k, clean_query
-from search.results import Explain, Result, SearchResponse
+from newsdex.index.embedder import Embedder
+from newsdex.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore, incompatibility
+from newsdex.search.fusion import rrf
+from newsdex.search.grouping import Hit, group_hits, passage_grams
+from newsdex.search.highlight import SentenceCache, highlight_passages
+from newsdex.search.lexical import query_terms
+from newsdex.search.query import check_k, clean_query
+from newsdex.search.results import Explain, Result, SearchResponse
 
 MODES = ("dense", "lexical", "hybrid")
 

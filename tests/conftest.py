@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embedder import Embedder
-from index.settings import Settings
+from newsdex.index.embedder import Embedder
+from newsdex.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -52,7 +52,7 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory, embedder) -> Settings:
     """Settings whose index holds the two seed articles, built once."""
-    from index.build import build_index
+    from newsdex.index.build import build_index
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("seed-index") / "index", seeds_dir=SEEDS)
     build_index([SEEDS], settings, embedder)
@@ -61,7 +61,7 @@ def seed_settings(tmp_path_factory, embedder) -> Settings:
 
 @pytest.fixture(scope="session")
 def searcher(seed_settings, embedder):
-    from search.searcher import Searcher
+    from newsdex.search.searcher import Searcher
 
     searcher = Searcher.open(seed_settings, embedder=embedder)
     yield searcher

@@ -7,11 +7,11 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.live import LiveIndex
+from newsdex.api.app import create_app
+from newsdex.api.live import LiveIndex
 from conftest import SEEDS
-from index.build import build_index
-from index.settings import Settings
+from newsdex.index.build import build_index
+from newsdex.settings import Settings
 
 KEY = "write-key-for-tests"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from conftest import SEEDS
-from index.build import build_index
-from index.settings import Settings
+from newsdex.index.build import build_index
+from newsdex.settings import Settings
 
 KEY = "server-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, Skipped, article_from_record, load_articles, normalise_date
-from index.errors import BadArticle
+from newsdex.index.articles import Article, Skipped, article_from_record, load_articles, normalise_date
+from newsdex.errors import BadArticle
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -10,15 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
+from newsdex.api.app import create_app
 
-from index.build import build_index
-from index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
-from index.errors import IndexIncompatible
-from index.settings import Settings
-from index.store import IndexStore
-from search.cli import app
-from search.searcher import Searcher
+from newsdex.index.build import build_index
+from newsdex.index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
+from newsdex.errors import IndexIncompatible
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore
+from newsdex.cli import app
+from newsdex.search.searcher import Searcher
 
 from conftest import SEED_QUESTIONS, SEEDS
 

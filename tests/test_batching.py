@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from index.batching import BatchingEmbedder
+from newsdex.api.app import create_app
+from newsdex.index.batching import BatchingEmbedder
 
 from conftest import SEED_QUESTIONS
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.embedder import Embedder, resolve_model
-from index.errors import IndexIncompatible, IndexNotFound
-from index.settings import Settings
-from index.store import IndexStore, build_id
-from search.searcher import Searcher
+from newsdex.index.build import build_index
+from newsdex.index.embedder import Embedder, resolve_model
+from newsdex.errors import IndexIncompatible, IndexNotFound
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore, build_id
+from newsdex.search.searcher import Searcher
 
 from conftest import SEEDS
 
@@ -126,7 +126,7 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embe
     for i in range(400):
         (big / f"story{i}.txt").write_text(f"Story {i}\n\n" + sentence * 30, encoding="utf-8")
     env = {**os.environ, "NEWSDEX_INDEX_DIR": str(settings.index_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "search.cli", "index", str(big), "--quiet"],
+    proc = subprocess.Popen([sys.executable, "-m", "newsdex.cli", "index", str(big), "--quiet"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     builds = settings.index_dir / "builds"
     deadline = time.time() + 120
@@ -227,8 +227,8 @@ def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedde
 
 
 def test_rebuild_keeps_articles_posted_over_the_api(tmp_path, seed_copy, embedder):
-    from index.articles import article_from_record
-    from index.build import upsert_articles
+    from newsdex.index.articles import article_from_record
+    from newsdex.index.build import upsert_articles
 
     settings = Settings(index_dir=tmp_path / "index")
     build_index([seed_copy], settings, embedder)

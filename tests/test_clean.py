@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from index.clean import clean_paragraphs, parse_plain_text, split_paragraphs
+from newsdex.index.clean import clean_paragraphs, parse_plain_text, split_paragraphs
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = SEEDS / "000_bbe9b56f2341fe48.txt"

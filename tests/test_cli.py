@@ -14,7 +14,7 @@ from conftest import SEED_QUESTIONS, SEEDS
 
 from typer.testing import CliRunner
 
-from search.cli import app, ask_app
+from newsdex.cli import app, ask_app
 
 BIN = Path(sys.executable).parent
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from search.eval import BadCollection, load_collection, score_run
+from newsdex.search.eval import BadCollection, load_collection, score_run
 
 from conftest import DATA
 
@@ -84,7 +84,7 @@ def test_newsdex_eval_of_a_missing_folder_is_one_line(tmp_path):
 def test_newsdex_eval_tables_per_backend_and_json_with_several():
     from typer.testing import CliRunner
 
-    from search.cli import app
+    from newsdex.cli import app
 
     runner = CliRunner()
     table = runner.invoke(app, ["eval", str(COLLECTION), "--modes", "dense,hybrid", "-q"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from search.fusion import rrf
+from newsdex.search.fusion import rrf
 
 rankings_st = st.lists(st.lists(st.integers(0, 30), max_size=15, unique=True), min_size=1, max_size=4)
 

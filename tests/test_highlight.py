@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, strategies as st
 
-from search.grouping import Hit, group_hits
-from search.highlight import best_sentences, highlights_for, sentence_spans
-from search.lexical import query_terms, term_spans
+from newsdex.search.grouping import Hit, group_hits
+from newsdex.search.highlight import best_sentences, highlights_for, sentence_spans
+from newsdex.search.lexical import query_terms, term_spans
 
 
 def test_query_terms_drop_stop_words_and_keep_numbers():
@@ -98,7 +98,7 @@ class _Counting:
 
 
 def test_sentence_cache_gives_the_same_highlights_without_the_model(embedder):
-    from search.highlight import SentenceCache, highlight_passages
+    from newsdex.search.highlight import SentenceCache, highlight_passages
 
     texts = ["Kishida told Yoon the ties matter. The summit ended on Friday.",
              "Troops were sent to Kursk. Pyongyang has not confirmed it."]

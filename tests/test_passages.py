@@ -8,10 +8,10 @@ import pytest
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from index.articles import Article
-from index.build import passage_budget, passages_for
-from index.passages import dedupe_passages, sentences, split_passages
-from index.settings import Settings
+from newsdex.index.articles import Article
+from newsdex.index.build import passage_budget, passages_for
+from newsdex.index.passages import dedupe_passages, sentences, split_passages
+from newsdex.settings import Settings
 
 from conftest import DATA, SEEDS
 

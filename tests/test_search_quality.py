@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from index.errors import ArticleNotFound, InvalidQuery
-from index.settings import Settings
-from search import Searcher
-from search.lexical import query_terms
+from newsdex.errors import ArticleNotFound, InvalidQuery
+from newsdex.settings import Settings
+from newsdex import Searcher
+from newsdex.search.lexical import query_terms
 
 from conftest import DATA, SEED_QUESTIONS
 
@@ -126,7 +126,7 @@ WIRE = ("The Ridgeline rail tunnel will close for two weekends in April so engin
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, embedder):
-    from index.build import build_index
+    from newsdex.index.build import build_index
 
     folder = tmp_path_factory.mktemp("news")
     shutil.copy(COLLECTION / "corpus.jsonl", folder / "corpus.jsonl")

@@ -9,12 +9,12 @@ import faiss
 import numpy as np
 import pytest
 
-from index import vectors as vector_index
-from index.build import build_index
-from index.settings import Settings
-from index.store import IndexStore
-from index.vectors import Layout, VectorSpec
-from search.searcher import Searcher
+from newsdex.index import vectors as vector_index
+from newsdex.index.build import build_index
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore
+from newsdex.index.vectors import Layout, VectorSpec
+from newsdex.search.searcher import Searcher
 
 from conftest import DATA, SEED_QUESTIONS, SEEDS
 

@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from index.errors import IndexNotFound, NewsdexError
-from index.settings import Settings
+from newsdex.errors import IndexNotFound, NewsdexError
+from newsdex.settings import Settings
 
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ def _progress(quiet: bool) -> bool:
 def _load_embedder(settings: Settings, *, rebuild: bool = False):
     """The model for settings.index_dir: an onnx-int8 index keeps the quantization it was
     built with (unless NEWSDEX_INT8_CONFIG forces one, or the index is being rebuilt)."""
-    from index.store import recorded_int8_config
+    from newsdex.index.store import recorded_int8_config
 
     recorded = None if rebuild or settings.backend != "onnx-int8" else recorded_int8_config(settings.index_dir)
     return _embedder(settings.model, settings.device, settings.batch_size, settings.offline,
@@ -76,14 +76,14 @@ def _load_embedder(settings: Settings, *, rebuild: bool = False):
 def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: str, cache_dir,
               int8_config: str, recorded_int8_config: str | None):
     """One model per process: commands run in-process (tests, a shell) need not reload it."""
-    from index.embedder import Embedder, resolve_int8_config
+    from newsdex.index.embedder import Embedder, resolve_int8_config
 
     return Embedder(model, device=device, batch_size=batch_size, offline=offline, backend=backend,
                     cache_dir=cache_dir, int8_config=resolve_int8_config(int8_config, recorded_int8_config))
 
 
 def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
-    from index.build import build_index
+    from newsdex.index.build import build_index
 
     embedder = embedder or _load_embedder(settings, rebuild=rebuild)
 
@@ -126,7 +126,7 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Show what the index holds and how it was built."""
-    from index.store import IndexStore
+    from newsdex.index.store import IndexStore
 
     def body() -> None:
         settings = make_settings(index_dir=index)
@@ -164,8 +164,8 @@ def _human_size(size: int) -> str:
 
 def _open_searcher(settings: Settings, quiet: bool):
     """The searcher for settings.index_dir, building the seed index first when there is none."""
-    from index.store import current_build
-    from search.searcher import Searcher
+    from newsdex.index.store import current_build
+    from newsdex.search.searcher import Searcher
 
     try:
         current_build(settings.index_dir)  # a missing or foreign index is reported before the model loads
@@ -245,8 +245,8 @@ def ask_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Answer a question with the best passages from the index."""
-    from search.query import check_k, clean_query
-    from search.searcher import check_date, check_mode, check_per_article
+    from newsdex.search.query import check_k, clean_query
+    from newsdex.search.searcher import check_date, check_mode, check_per_article
 
     def body() -> None:
         settings = make_settings(index_dir=index, model=model, backend=backend)
@@ -285,7 +285,7 @@ def serve_command(
     def body() -> None:
         import uvicorn
 
-        from api.app import create_app  # the API is an edge over search: imported only to serve
+        from newsdex.api.app import create_app  # the API is an edge over search: imported only to serve
 
         settings = make_settings(index_dir=index, model=model, backend=backend, host=host, port=port)
         searcher = _open_searcher(settings, quiet)
@@ -316,7 +316,7 @@ def eval_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar while indexing"),
 ) -> None:
     """Score retrieval on a test collection: nDCG, Recall, MRR per mode, with speed."""
-    from search.eval import evaluate
+    from newsdex.search.eval import evaluate
 
     def body() -> None:
         settings = make_settings(model=model)

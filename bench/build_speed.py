@@ -1,6 +1,6 @@
 """Indexing throughput of a full build, next to the model's raw encoding rate, per backend.
 
-    .venv/bin/python bench/index.py [--corpus ../shared/eval/scifact/corpus.jsonl] [--limit 300]
+    .venv/bin/python bench/build_speed.py [--corpus ../shared/eval/scifact/corpus.jsonl] [--limit 300]
                                     [--backends torch,onnx,onnx-int8]
 
 For each backend it builds a fresh index of the same articles (`build_index`, as
@@ -16,20 +16,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/index.py`, bench/ comes first on sys.path, where bench/http.py would
-# shadow the standard library's `http`; the repository root goes there instead.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+import argparse
+import json
+import os
+import tempfile
+import time
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from index.build import build_index  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from newsdex.index.build import build_index
+from newsdex.index.embedder import Embedder
+from newsdex.settings import Settings
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact" / "corpus.jsonl"
 

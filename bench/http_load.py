@@ -1,6 +1,6 @@
 """HTTP latency and throughput of `newsdex serve`, next to in-process search latency.
 
-    .venv/bin/python bench/http.py [--cache .newsdex-bench] [--requests 200] [--backend torch]
+    .venv/bin/python bench/http_load.py [--cache .newsdex-bench] [--requests 200] [--backend torch]
                                    [--batching on,off] [--only seeds|scifact]
 
 For each index (the seeds, and SciFact's 5,183 abstracts split finely enough to give at
@@ -18,28 +18,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/http.py`, this file's folder comes first on sys.path, where its own
-# name would shadow the standard library's `http` package; the repository root goes there.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import time
+from urllib.parse import urlencode
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+import httpx
 
-import httpx  # noqa: E402
-
-from index.build import build_index  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.errors import NewsdexError  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.store import IndexStore  # noqa: E402
-from search.searcher import Searcher  # noqa: E402
+from newsdex.index.build import build_index
+from newsdex.index.embedder import Embedder
+from newsdex.errors import NewsdexError
+from newsdex.settings import Settings
+from newsdex.index.store import IndexStore
+from newsdex.search.searcher import Searcher
 
 SCIFACT = Path("/work/shared/eval/scifact")
 MIN_PASSAGES = 20_000

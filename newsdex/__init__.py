@@ -1,0 +1,50 @@
+"""newsdex: semantic search for news archives.
+
+The Python API, for both halves:
+
+    from newsdex import Indexer, Searcher, Settings
+
+The names are loaded on first use, so that `newsdex.cli` (and `newsdex.errors` or
+`newsdex.settings`, which every layer imports) start without FAISS or the model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# name -> the module that defines it
+_EXPORTS = {
+    "Settings": "newsdex.settings",
+    "NewsdexError": "newsdex.errors",
+    "IndexNotFound": "newsdex.errors",
+    "IndexIncompatible": "newsdex.errors",
+    "BadArticle": "newsdex.errors",
+    "ModelUnavailable": "newsdex.errors",
+    "InvalidQuery": "newsdex.errors",
+    "ArticleNotFound": "newsdex.errors",
+    "Embedder": "newsdex.index.embedder",
+    "Article": "newsdex.index.articles",
+    "Searcher": "newsdex.search.searcher",
+    "SearchResponse": "newsdex.search.results",
+    "Result": "newsdex.search.results",
+    "Highlight": "newsdex.search.results",
+    "Explain": "newsdex.search.results",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from newsdex.errors import (ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery,
+                                ModelUnavailable, NewsdexError)
+    from newsdex.index.articles import Article
+    from newsdex.index.embedder import Embedder
+    from newsdex.search.results import Explain, Highlight, Result, SearchResponse
+    from newsdex.search.searcher import Searcher
+    from newsdex.settings import Settings
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'newsdex' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
