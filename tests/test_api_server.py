@@ -19,6 +19,10 @@ from conftest import SEEDS
 from newsdex.index.build import build_index
 from newsdex.settings import Settings
 
+# Every test here runs a real `newsdex serve` process: `pytest -m server` selects them,
+# `-m "not server"` leaves them out (make test runs them all).
+pytestmark = pytest.mark.server
+
 KEY = "server-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,6 +79,7 @@ def test_real_server_answers_over_http_on_localhost(server):
     assert httpx.get(f"{base}/search", params={"q": ""}, timeout=10).status_code == 422
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
 def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
     from playwright.sync_api import expect, sync_playwright

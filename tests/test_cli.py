@@ -1,4 +1,5 @@
-"""The command line as people use it: real processes, real index, real model."""
+"""The command line as people use it: real index, real model; in this process (CliRunner),
+with one real process per console script as a smoke test (`run`)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_ask_prints_readable_passages(index_env):
     (["kishida", "--k", "101"], "k must be between 1 and 100"),
 ])
 def test_bad_questions_are_one_line_errors(index_env, args, message):
-    result = run(args, index_env, binary="ask")
+    result = invoke(args, index_env, binary="ask")
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +76,7 @@ def test_bad_questions_are_one_line_errors(index_env, args, message):
 
 def test_ask_builds_the_seed_index_when_there_is_none(tmp_path):
     env = {"NEWSDEX_INDEX_DIR": str(tmp_path / "fresh"), "NEWSDEX_SEEDS_DIR": str(SEEDS)}
-    result = run(["what did Kishida say", "--json"], env, binary="ask")
+    result = invoke(["what did Kishida say", "--json"], env, binary="ask")
     assert result.returncode == 0, result.stderr
     assert "building one from" in result.stderr
     assert any("Kishida" in r["text"] for r in json.loads(result.stdout)["results"])
@@ -124,6 +125,6 @@ def test_errors_for_missing_and_foreign_indexes(tmp_path):
 
 
 def test_unknown_model_is_a_clear_error(tmp_path):
-    result = run(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--model", "no-such/model-xyz"])
+    result = invoke(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--model", "no-such/model-xyz"])
     assert result.returncode == 1
     assert "cannot load model 'no-such/model-xyz'" in result.stderr and "Traceback" not in result.stderr

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from newsdex.cli import app
 from newsdex.search.eval import BadCollection, load_collection, score_run
 
 from conftest import DATA
@@ -57,10 +58,9 @@ def test_scores_match_hand_computed_values():
 
 
 def test_newsdex_eval_prints_scores_per_mode_and_hybrid_is_best(tmp_path):
-    env = {**os.environ, "NEWSDEX_INDEX_DIR": str(tmp_path / "unused")}
-    done = subprocess.run([str(BIN / "newsdex"), "eval", str(COLLECTION), "--json"],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
+    done = CliRunner().invoke(app, ["eval", str(COLLECTION), "--json"],
+                              env={"NEWSDEX_INDEX_DIR": str(tmp_path / "unused")})
+    assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["dataset"] == "seed_eval" and data["queries"] >= 20
     assert set(data["modes"]) == {"dense", "lexical", "hybrid"}
@@ -82,10 +82,6 @@ def test_newsdex_eval_of_a_missing_folder_is_one_line(tmp_path):
 
 
 def test_newsdex_eval_tables_per_backend_and_json_with_several():
-    from typer.testing import CliRunner
-
-    from newsdex.cli import app
-
     runner = CliRunner()
     table = runner.invoke(app, ["eval", str(COLLECTION), "--modes", "dense,hybrid", "-q"])
     assert table.exit_code == 0, table.output

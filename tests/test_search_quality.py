@@ -191,14 +191,14 @@ def test_a_republished_wire_story_appears_once_with_also_in(news):
 # -- the command line ------------------------------------------------------------------------
 
 def _ask(args, index_dir):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    """`newsdex ask` in this process (the console script's own process is smoke-tested in test_cli)."""
+    from typer.testing import CliRunner
 
-    env = {**os.environ, "NEWSDEX_INDEX_DIR": str(index_dir)}
-    return subprocess.run([str(Path(sys.executable).parent / "newsdex"), "ask", *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    from newsdex.cli import app
+
+    result = CliRunner().invoke(app, ["ask", *args], env={"NEWSDEX_INDEX_DIR": str(index_dir)})
+    result.returncode = result.exit_code
+    return result
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,0 +1,105 @@
+"""The layers of docs/architecture.md, kept true: imports point one way, and what a user can
+set (every Settings field, every CLI option) is in the README."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import click
+import pytest
+import typer
+
+from newsdex.cli import app
+from newsdex.settings import Settings
+
+from conftest import ROOT
+
+# Each layer's folder in the checkout, and the installed packages it must never import.
+LAYERS = {
+    "index": ("newsdex.search", "newsdex.api", "newsdex.cli"),
+    "search": ("newsdex.api", "newsdex.cli"),
+    "api": ("newsdex.cli",),
+}
+# The leaves every layer may import: they import nothing of the project themselves.
+LEAVES = ("newsdex/settings.py", "newsdex/errors.py")
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module a file imports, at any depth (lazy imports inside functions count too)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.level:  # a relative import: resolve against the file's installed package
+                raise AssertionError(f"{path}: use absolute newsdex.* imports, not relative ones")
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _violations(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] in ("index", "search", "api"):
+                found.append(f"{path.relative_to(ROOT)} imports {name} (import it as newsdex.{name})")
+            elif name == "newsdex" or any(name == f or name.startswith(f + ".") for f in forbidden):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize("folder", sorted(LAYERS))
+def test_imports_point_down_the_layers(folder):
+    assert _violations(folder, LAYERS[folder]) == []
+
+
+def test_settings_and_errors_are_leaves():
+    for leaf in LEAVES:
+        project = [n for n in _imports(ROOT / leaf) if n.split(".")[0] in ("newsdex", "index", "search", "api")]
+        assert project == [], f"{leaf} imports {project}"
+
+
+def test_the_checker_sees_an_upward_import(tmp_path, monkeypatch):
+    """The rule above can fail: a lazy import of the API from index/ is caught."""
+    fake_root = tmp_path
+    (fake_root / "index").mkdir()
+    (fake_root / "index" / "bad.py").write_text("def f():\n    from newsdex.api.app import create_app\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", fake_root)
+    assert _violations("index", LAYERS["index"]) == ["index/bad.py imports newsdex.api.app",
+                                                     "index/bad.py imports newsdex.api.app.create_app"]
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text()
+
+
+def test_every_setting_is_in_the_readme():
+    readme = _readme()
+    missing = [f"NEWSDEX_{name.upper()}" for name in Settings.model_fields
+               if f"NEWSDEX_{name.upper()}" not in readme]
+    assert missing == []
+
+
+def _cli_options() -> list[tuple[str, str]]:
+    """(command, option) for every option of every command, as a user types them."""
+    root = typer.main.get_command(app)
+    found = []
+    for name, command in root.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name != "help":
+                found += [(name, opt) for opt in param.opts if opt.startswith("--")]
+    return found
+
+
+def test_every_cli_option_is_in_the_readme():
+    readme = _readme()
+    missing = [f"{command} {option}" for command, option in _cli_options()
+               if not re.search(re.escape(option) + r"\b", readme)]
+    assert missing == []
+
+
+def test_the_readme_names_no_path_of_a_particular_machine():
+    assert not re.search(r"/work/|/root/|/home/\w+|/tmp/\w", _readme())
