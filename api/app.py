@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from newsdex.api.live import LiveIndex
 from newsdex.api.middleware import BodyLimit, Metrics, RecordMetrics
 from newsdex.api.schemas import (
-    MAX_PAGE, ArticleDetail, ArticlePage, ArticlesIn, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
+    ArticleDetail, ArticlePage, ArticlesIn, ArticlesQuery, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
     PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
 )
 from newsdex.index.batching import BatchingEmbedder
@@ -166,7 +166,7 @@ writes = APIRouter(dependencies=[Depends(require_write_key)], responses=ERRORS)
 def search(params: Annotated[SearchQuery, Query()], live: Live) -> SearchResponse:
     """The k passages that best answer `q`: the same JSON as `ask --json`."""
     with live.searcher() as searcher:
-        return searcher.search(params.q, **params.search_kwargs())
+        return searcher.search(params.q, params)
 
 
 @reads.post("/search", response_model=SearchAnswer, tags=["search"])
@@ -174,8 +174,8 @@ def search_post(body: SearchBody, live: Live) -> SearchResponse | BatchSearchRes
     """One question (`q`), answered like GET /search, or a batch (`queries`) embedded in one model call."""
     with live.searcher() as searcher:
         if body.queries is not None:
-            return BatchSearchResponse(responses=searcher.search_many(body.queries, **body.search_kwargs()))
-        return searcher.search(body.q, **body.search_kwargs())
+            return BatchSearchResponse(responses=searcher.search_many(body.queries, body))
+        return searcher.search(body.q, body)
 
 
 # -- articles ------------------------------------------------------------------------------
@@ -184,9 +184,9 @@ ArticleId = Annotated[str, PathParam(description="The article's id; ids from fol
 
 
 @reads.get("/articles", response_model=ArticlePage, tags=["articles"])
-def list_articles(live: Live, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-                  offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> ArticlePage:
+def list_articles(page: Annotated[ArticlesQuery, Query()], live: Live) -> ArticlePage:
     """Articles, newest first (undated last), one page at a time."""
+    limit, offset = page.limit, page.offset
     with live.searcher() as searcher:
         rows = searcher.store.articles(limit=limit, offset=offset)
         total = searcher.store.article_count()

@@ -9,50 +9,39 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from newsdex.search.query import MAX_K
+from newsdex.search.options import SearchOptions, option_error
 from newsdex.search.results import SearchResponse
 
-MAX_BATCH = 64  # questions in one POST /search; they are embedded in one batch
+# One POST /search may ask this many questions (embedded in one batch) and this many
+# results in all (k x questions): together they bound what one request costs.
+MAX_BATCH = 32
+MAX_BATCH_RESULTS = 1000
 MAX_PAGE = 100  # articles in one page of GET /articles
-
-Mode = Literal["dense", "lexical", "hybrid"]
-
-
-class SearchOptions(BaseModel):
-    """What every search accepts besides the question. Dates are YYYY-MM-DD, both inclusive."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    k: int = Field(5, ge=1, le=MAX_K, description="How many passages to return.")
-    mode: Mode = Field("hybrid", description="dense (meaning), lexical (BM25 words) or hybrid (both, fused).")
-    per_article: int | None = Field(None, ge=1, description="At most this many passages of one article.")
-    source: str | None = Field(None, max_length=200, description="Only articles from this source (any case).")
-    since: str | None = Field(None, max_length=10, description="Only articles published on or after YYYY-MM-DD.")
-    until: str | None = Field(None, max_length=10, description="Only articles published on or before YYYY-MM-DD.")
-    article: str | None = Field(None, max_length=500, description="Only passages of the article with this id.")
-    explain: bool = Field(False, description="Add each result's dense, lexical and fused rank and score.")
-    highlight: bool = Field(True, description="Mark the best-answering sentences and the query terms; false "
-                                              "answers several times faster (the model reads no sentences).")
-
-    def search_kwargs(self) -> dict:
-        return self.model_dump(exclude={"q", "queries"})
 
 
 class SearchQuery(SearchOptions):
     """GET /search: the question and its options as query parameters."""
 
+    # A query string is text: here "5" is a k and "true" a flag, as the schema says; the
+    # options' strictness is for JSON and Python, where 5 and true can be told from "5".
+    model_config = ConfigDict(strict=False)
+
     q: str = Field(..., description="The question, in plain words.", examples=["what did Kishida say"])
 
 
 class SearchBody(SearchOptions):
-    """POST /search: one question (`q`) or a batch (`queries`), with the same options."""
+    """POST /search: one question (`q`) or a batch (`queries`), with the same options.
+
+    A batch asks at most MAX_BATCH questions and MAX_BATCH_RESULTS results in all (k x questions).
+    """
 
     q: str | None = Field(None, description="One question; the answer is a search response.")
     queries: list[str] | None = Field(
         None, min_length=1, max_length=MAX_BATCH,
-        description=f"Up to {MAX_BATCH} questions, embedded in one batch; the answer lists one response each.")
+        description=f"Up to {MAX_BATCH} questions, embedded in one batch, asking at most {MAX_BATCH_RESULTS:,} "
+                    "results in all (k x questions); the answer lists one response each.")
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"q": "Where were North Korean troops deployed?", "k": 3, "explain": True},
         {"queries": ["what did Kishida say", "Who was invited to the NATO summit?"], "k": 2},
     ]})
@@ -61,6 +50,9 @@ class SearchBody(SearchOptions):
     def _one_form(self) -> "SearchBody":
         if (self.q is None) == (self.queries is None):
             raise ValueError("give either 'q' (one question) or 'queries' (a list of questions), not both")
+        if self.queries is not None and self.k * len(self.queries) > MAX_BATCH_RESULTS:
+            raise option_error(f"a batch may ask for at most {MAX_BATCH_RESULTS:,} results (k x questions): "
+                           f"{len(self.queries)} questions at k={self.k} ask for {self.k * len(self.queries):,}")
         return self
 
 
@@ -80,6 +72,15 @@ class ArticleSummary(BaseModel):
     published: str | None = None
     url: str | None = None
     indexed_at: str
+
+
+class ArticlesQuery(BaseModel):
+    """GET /articles: one page of the article list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Articles in the page.")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="Articles skipped before the page.")
 
 
 class ArticlePage(BaseModel):

@@ -26,6 +26,7 @@ _EXPORTS = {
     "Embedder": "newsdex.index.embedder",
     "Article": "newsdex.index.articles",
     "Searcher": "newsdex.search.searcher",
+    "SearchOptions": "newsdex.search.options",
     "SearchResponse": "newsdex.search.results",
     "Result": "newsdex.search.results",
     "Highlight": "newsdex.search.results",
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
                                 ModelUnavailable, NewsdexError)
     from newsdex.index.articles import Article
     from newsdex.index.embedder import Embedder
+    from newsdex.search.options import SearchOptions
     from newsdex.search.results import Explain, Highlight, Result, SearchResponse
     from newsdex.search.searcher import Searcher
     from newsdex.settings import Settings

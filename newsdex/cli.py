@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from newsdex.errors import IndexNotFound, NewsdexError
+from newsdex.errors import IndexNotFound, InvalidQuery, NewsdexError
 from newsdex.settings import Settings
 
 T = TypeVar("T")
@@ -226,6 +226,25 @@ def _print_results(response) -> None:
         out.print()
 
 
+# Where each search option comes from on the command line, for error messages.
+ASK_FLAGS = {"k": "--k", "mode": "--mode", "per_article": "--per-article", "source": "--source", "since": "--since",
+             "until": "--until", "article": "--article", "explain": "--explain", "highlight": "--highlight",
+             "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight", "rrf_k": "--rrf-k",
+             "candidates": "--candidates"}
+
+
+def search_options_from_flags(**flags):
+    """The SearchOptions the flags ask for (unset flags left out); a bad one is an error naming its flag."""
+    from pydantic import ValidationError
+
+    from newsdex.search.options import SearchOptions, describe
+
+    try:
+        return SearchOptions(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as exc:
+        raise InvalidQuery(describe(exc, names=ASK_FLAGS)) from None
+
+
 def ask_command(
     question: str = typer.Argument(..., help="The question, in plain words"),
     k: int = typer.Option(5, "--k", "-k", help="How many passages to return (1-100)"),
@@ -239,28 +258,33 @@ def ask_command(
     since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
     until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD"),
     article: Optional[str] = typer.Option(None, "--article", help="Only passages of the article with this id"),
+    dense_weight: Optional[float] = typer.Option(
+        None, "--dense-weight", help="Weight of the dense ranking in hybrid fusion [default: NEWSDEX_DENSE_WEIGHT, 1.0]"),
+    lexical_weight: Optional[float] = typer.Option(
+        None, "--lexical-weight", help="Weight of the BM25 ranking in hybrid fusion [default: NEWSDEX_LEXICAL_WEIGHT, 1.0]"),
+    rrf_k: Optional[int] = typer.Option(
+        None, "--rrf-k", help="Fusion constant: score = sum weight / (rrf_k + rank) [default: NEWSDEX_RRF_K, 60]"),
+    candidates: Optional[int] = typer.Option(
+        None, "--candidates", help="Passages each retriever hands to the fusion [default: NEWSDEX_CANDIDATES, 100]"),
     index: Optional[Path] = IndexOpt,
     model: Optional[str] = ModelOpt,
     backend: Optional[str] = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Answer a question with the best passages from the index."""
-    from newsdex.search.query import check_k, clean_query
-    from newsdex.search.searcher import check_date, check_mode, check_per_article
+    from newsdex.search.query import clean_query
 
     def body() -> None:
         settings = make_settings(index_dir=index, model=model, backend=backend)
-        clean_query(question, settings.max_query_chars)  # fail fast, before loading the model
-        check_k(k)
-        check_mode(mode)
-        check_per_article(per_article)
-        check_date(since, "--since")
-        check_date(until, "--until")
+        # Checked before the model loads (or a seed index is built), so a typo costs nothing.
+        clean_query(question, settings.max_query_chars)
+        options = search_options_from_flags(
+            k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
+            explain=explain, highlight=highlight, dense_weight=dense_weight, lexical_weight=lexical_weight,
+            rrf_k=rrf_k, candidates=candidates)
         searcher = _open_searcher(settings, quiet)
         try:
-            response = searcher.search(question, k=k, mode=mode, per_article=per_article, source=source,
-                                       since=since, until=until, article=article, explain=explain,
-                                       highlight=highlight)
+            response = searcher.search(question, options)
         finally:
             searcher.close()
         if as_json:

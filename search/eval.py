@@ -27,7 +27,8 @@ import pytrec_eval
 
 from newsdex.errors import NewsdexError
 from newsdex.settings import Settings
-from newsdex.search.searcher import MODES, Searcher
+from newsdex.search.options import MODES, SearchOptions, search_options
+from newsdex.search.searcher import Searcher
 
 # How deep each mode's article ranking goes; Recall@100 needs 100.
 RUN_DEPTH = 100
@@ -163,18 +164,25 @@ def write_corpus(collection: Collection, target: Path) -> int:
     return count
 
 
-def article_run(searcher: Searcher, queries: dict[str, str], mode: str, depth: int = RUN_DEPTH
+def run_options(mode: str, depth: int = RUN_DEPTH, options: SearchOptions | None = None) -> SearchOptions:
+    """How the eval searches in `mode`: `depth` results, an article's best passage only
+    (per_article=1), no highlights; the rest (fusion weights, filters) from `options`."""
+    return search_options(options, mode=mode, k=depth, per_article=1, highlight=False)
+
+
+def article_run(searcher: Searcher, queries: dict[str, str], options: SearchOptions
                 ) -> tuple[dict[str, dict[str, float]], list[float]]:
     """Each query's ranked articles (scored by rank, so no ties) and each query's latency in seconds.
 
-    An article's place is its best passage's (per_article=1); copies folded into a result
-    (also_in) follow it directly.
+    `options` come from `run_options`: an article's place is its best passage's; copies
+    folded into a result (also_in) follow it directly.
     """
+    depth = options.k
     run: dict[str, dict[str, float]] = {}
     latencies = []
     for qid, text in queries.items():
         began = time.perf_counter()
-        response = searcher.search(text, k=depth, mode=mode, per_article=1, highlight=False)
+        response = searcher.search(text, options)
         latencies.append(time.perf_counter() - began)
         ranked: list[str] = []
         for result in response.results:
@@ -209,20 +217,20 @@ def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
 
 def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[str] = MODES, k: int = 10,
              split: str = "test", index_dir: Path | None = None, progress: bool = False,
-             on_skip=None) -> EvalReport:
+             on_skip=None, options: SearchOptions | None = None) -> EvalReport:
     """Build (or reuse) an index of the collection's corpus, run every query in every mode, score.
 
     Corpus records the loader cannot use are reported (`on_skip`, and the count in the
-    report) and count as never retrieved, as they would for a user.
+    report) and count as never retrieved, as they would for a user. `options` carries
+    anything else every run should use, e.g. fusion weights being tuned on a train split.
     """
     from newsdex.index.build import build_index
     from newsdex.index.store import IndexStore
 
-    for mode in modes:
-        if mode not in MODES:
-            raise NewsdexError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
     if not 1 <= k <= RUN_DEPTH:
         raise NewsdexError(f"--k must be between 1 and {RUN_DEPTH}")
+    # Every mode is checked (an InvalidQuery) before the index is built.
+    runs = {mode: run_options(mode, max(RUN_DEPTH, k), options) for mode in modes}
     collection = load_collection(data_dir, split)
     with tempfile.TemporaryDirectory(prefix="newsdex-eval-") as scratch:
         target = Path(index_dir) if index_dir else Path(scratch) / "index"
@@ -245,8 +253,8 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
                                 articles=stats.articles, passages=stats.passages,
                                 index_seconds=index_seconds, passages_per_second=rate, skipped=skipped,
                                 backend=embedder.backend)
-            for mode in modes:
-                run, latencies = article_run(searcher, collection.queries, mode, max(RUN_DEPTH, k))
+            for mode, mode_options in runs.items():
+                run, latencies = article_run(searcher, collection.queries, mode_options)
                 ms = np.asarray(latencies) * 1000
                 result.modes[mode] = ModeScores(score_run(collection.qrels, run, k),
                                                 float(np.percentile(ms, 50)) if len(ms) else 0.0,

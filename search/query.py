@@ -7,7 +7,6 @@ import unicodedata
 
 from newsdex.errors import InvalidQuery
 
-MAX_K = 100
 _SPACE = re.compile(r"\s+")
 
 
@@ -24,8 +23,3 @@ def clean_query(query: str, max_chars: int) -> str:
         raise InvalidQuery(f"the question is {len(text)} characters long; the limit is {max_chars}")
     return text
 
-
-def check_k(k: int) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise InvalidQuery(f"k must be between 1 and {MAX_K}, got {k!r}")
-    return k

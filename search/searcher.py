@@ -11,56 +11,28 @@ from __future__ import annotations
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from newsdex.index.embedder import Embedder
-from newsdex.errors import ArticleNotFound, IndexIncompatible, InvalidQuery
+from newsdex.errors import IndexIncompatible
 from newsdex.settings import Settings
 from newsdex.index.store import IndexStore, incompatibility
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.lexical import query_terms
-from newsdex.search.query import check_k, clean_query
+from newsdex.search.options import SearchOptions, search_options
+from newsdex.search.query import clean_query
 from newsdex.search.results import Explain, Result, SearchResponse
-
-MODES = ("dense", "lexical", "hybrid")
 
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
 # pool is shared and sized for them.
 _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsdex-bm25")
 # Passages whose shingles a searcher keeps (about 10 KB each).
 GRAM_CACHE_SIZE = 4096
-
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise InvalidQuery(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-    return mode
-
-
-def check_date(value: str | None, name: str) -> str | None:
-    """An ISO date YYYY-MM-DD, as given; anything else is an InvalidQuery."""
-    if value is None:
-        return None
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise InvalidQuery(f"{name} must be a date written YYYY-MM-DD, got {value!r}") from None
-
-
-def check_per_article(per_article: int | None) -> int | None:
-    if per_article is None:
-        return None
-    if not isinstance(per_article, int) or isinstance(per_article, bool) or per_article < 1:
-        raise InvalidQuery(f"per_article must be a whole number of at least 1, got {per_article!r}")
-    return per_article
-
 
 @dataclass
 class _Ranking:
@@ -100,41 +72,31 @@ class Searcher:
     def close(self) -> None:
         self.store.close()
 
-    def search(self, query: str, k: int = 5, *, mode: str = "hybrid", per_article: int | None = None,
-               source: str | None = None, since: str | None = None, until: str | None = None,
-               article: str | None = None, explain: bool = False, highlight: bool = True) -> SearchResponse:
+    def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""
-        return self.search_many([query], k=k, mode=mode, per_article=per_article, source=source, since=since,
-                                until=until, article=article, explain=explain, highlight=highlight)[0]
+        return self.search_many([query], options, **values)[0]
 
-    def search_many(self, queries: Sequence[str], k: int = 5, *, mode: str = "hybrid",
-                    per_article: int | None = None, source: str | None = None, since: str | None = None,
-                    until: str | None = None, article: str | None = None, explain: bool = False,
-                    highlight: bool = True) -> list[SearchResponse]:
+    def search_many(self, queries: Sequence[str], options: SearchOptions | None = None,
+                    **values) -> list[SearchResponse]:
         """Answers for several questions; all questions are embedded in one batch.
 
-        mode: "dense", "lexical" or "hybrid" (both, fused by RRF).
-        per_article: keep at most this many passages of one article.
-        source, since, until (YYYY-MM-DD, inclusive), article: only passages of matching
-        articles are candidates, so a filtered search still returns k results when k exist.
-        explain: attach each result's rank and score in each retriever and after fusion.
-        highlight: mark the best-answering sentence(s) and the query terms in them.
+        `options` is a SearchOptions; options given by name (`k=3, mode="dense"`) build one,
+        or override those of `options`. A bad value is an InvalidQuery naming the option.
+        Filters (source, since, until, article) narrow the candidates before the top k is
+        cut, so a filtered search still returns k results when k exist.
         """
-        check_k(k)
-        check_mode(mode)
-        check_per_article(per_article)
-        since, until = check_date(since, "since"), check_date(until, "until")
-        if since and until and since > until:
-            raise InvalidQuery(f"since ({since}) is after until ({until})")
-        if article is not None:
-            self.store.article(article)  # raises ArticleNotFound for an unknown id
+        options = search_options(options, **values).with_defaults(self.settings)
+        if options.article is not None:
+            self.store.article(options.article)  # raises ArticleNotFound for an unknown id
         cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
         if not cleaned:
             return []
-        allowed = self.store.filtered_passage_ids(source=source, since=since, until=until, article=article)
+        mode, k, per_article = options.mode, options.k, options.per_article
+        allowed = self.store.filtered_passage_ids(source=options.source, since=options.since, until=options.until,
+                                                  article=options.article)
         # Grouping by article thins the list, so start deeper rather than search twice.
-        depth = max(self.settings.candidates, k if per_article is None else 4 * k)
-        vectors = self.embedder.encode(cleaned) if mode != "lexical" or highlight else None
+        depth = max(options.candidates, k if per_article is None else 4 * k)
+        vectors = self.embedder.encode(cleaned) if mode != "lexical" or options.highlight else None
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
@@ -142,12 +104,12 @@ class Searcher:
                    if mode != "dense" else None)
         dense = (self._dense(vectors, depth, allowed) if mode != "lexical" else [None] * len(cleaned))
         first = lexical.result() if lexical is not None else [None] * len(cleaned)
-        rankings = [self._rank(q, None if vectors is None else vectors[i], mode, k, per_article, allowed, depth,
-                               dense[i], first[i])
+        rankings = [self._rank(q, None if vectors is None else vectors[i], options, allowed, depth, dense[i], first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
-        responses = [self._response(q, mode, ranking, hits, rows, explain) for q, (ranking, hits, _) in zip(cleaned, rankings)]
-        if highlight:
+        responses = [self._response(q, mode, ranking, hits, rows, options.explain)
+                     for q, (ranking, hits, _) in zip(cleaned, rankings)]
+        if options.highlight:
             self._highlight(cleaned, vectors, responses)
         return responses
 
@@ -161,8 +123,8 @@ class Searcher:
         return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
                 for row_scores, row_ids in zip(scores, ids)]
 
-    def _rank(self, query: str, vector: np.ndarray | None, mode: str, k: int, per_article: int | None,
-              allowed: list[int] | None, depth: int, dense: list[tuple[int, float]] | None,
+    def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, allowed: list[int] | None,
+              depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
@@ -170,8 +132,9 @@ class Searcher:
         fused list is read from SQLite and grouped: grouping looks at most 2k passages to
         keep k, and reading a hundred rows to show ten was most of a search's own cost.
         `dense` and `lexical` are the first pass's candidates, found before; a deeper pass
-        searches again.
+        searches again. `options` has its fusion values filled in (with_defaults).
         """
+        mode, k, per_article = options.mode, options.k, options.per_article
         total = self.store.passage_count() if allowed is None else len(allowed)
         while True:
             ranking = _Ranking()
@@ -182,8 +145,7 @@ class Searcher:
             dense = lexical = None
             if mode == "hybrid":
                 ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
-                                    k=self.settings.rrf_k,
-                                    weights=[self.settings.dense_weight, self.settings.lexical_weight])
+                                    k=options.rrf_k, weights=[options.dense_weight, options.lexical_weight])
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
             fused = [i for i, _ in ranking.fused]

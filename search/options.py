@@ -1,0 +1,155 @@
+"""Search options: everything a search accepts besides the question, declared and checked once.
+
+The Searcher takes a `SearchOptions`; the CLI builds one from its flags, the HTTP API uses
+it as its schema, the eval builds one per mode. Each option has one message, naming it,
+whichever edge it came through; `describe` turns a ValidationError into one line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Mapping
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from newsdex.errors import InvalidQuery
+from newsdex.settings import Settings
+
+MODES = ("dense", "lexical", "hybrid")
+MAX_K = 100
+MAX_SOURCE_CHARS = 200
+MAX_ARTICLE_ID_CHARS = 1000
+# The same bounds as the Settings these options override per question.
+MAX_RRF_K = 10_000
+MAX_CANDIDATES = 10_000
+
+Mode = Literal["dense", "lexical", "hybrid"]
+
+# The error type of every message below, so the edges can tell ours from pydantic's own.
+OPTION_ERROR = "search_option"
+
+MESSAGES = {
+    "k": f"k must be between 1 and {MAX_K} (a whole number), got {{got}}",
+    "mode": f"unknown mode {{got}}: choose one of {', '.join(MODES)}",
+    "per_article": "per_article must be a whole number of at least 1, got {got}",
+    "source": f"source must be text of at most {MAX_SOURCE_CHARS} characters, got {{got}}",
+    "since": "since must be a date written YYYY-MM-DD, got {got}",
+    "until": "until must be a date written YYYY-MM-DD, got {got}",
+    "article": f"article must be an article id of at most {MAX_ARTICLE_ID_CHARS:,} characters, got {{got}}",
+    "explain": "explain must be true or false, got {got}",
+    "highlight": "highlight must be true or false, got {got}",
+    "dense_weight": "dense_weight must be a number of at least 0, got {got}",
+    "lexical_weight": "lexical_weight must be a number of at least 0, got {got}",
+    "rrf_k": f"rrf_k must be a whole number between 0 and {MAX_RRF_K:,}, got {{got}}",
+    "candidates": f"candidates must be a whole number between 1 and {MAX_CANDIDATES:,}, got {{got}}",
+}
+
+
+def _real_date(value: str | None) -> str | None:
+    if value is not None:
+        date.fromisoformat(value)  # the pattern lets 2024-02-30 through
+    return value
+
+
+IsoDate = Annotated[str | None, AfterValidator(_real_date)]
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class SearchOptions(BaseModel):
+    """What a search accepts besides the question. Dates are YYYY-MM-DD, both inclusive.
+
+    Strict: a number must be a number and a flag true or false (`"5"` and `true` are not a
+    k), since a lenient reading hides a caller's mistake. The fusion options left unset
+    (None) take the Settings' values (NEWSDEX_RRF_K, ...).
+    """
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    k: int = Field(5, ge=1, le=MAX_K, description="How many passages to return.")
+    mode: Mode = Field("hybrid", description="dense (meaning), lexical (BM25 words) or hybrid (both, fused).")
+    per_article: int | None = Field(None, ge=1, description="At most this many passages of one article.")
+    source: str | None = Field(None, max_length=MAX_SOURCE_CHARS, description="Only articles from this source (any case).")
+    since: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                           description="Only articles published on or after YYYY-MM-DD.")
+    until: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                           description="Only articles published on or before YYYY-MM-DD.")
+    article: str | None = Field(None, max_length=MAX_ARTICLE_ID_CHARS,
+                                description="Only passages of the article with this id.")
+    explain: bool = Field(False, description="Add each result's dense, lexical and fused rank and score.")
+    highlight: bool = Field(True, description="Mark the best-answering sentences and the query terms; false "
+                                              "answers several times faster (the model reads no sentences).")
+    dense_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                       description="Weight of the dense ranking in the fusion (default NEWSDEX_DENSE_WEIGHT).")
+    lexical_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                         description="Weight of the BM25 ranking in the fusion (default NEWSDEX_LEXICAL_WEIGHT).")
+    rrf_k: int | None = Field(None, ge=0, le=MAX_RRF_K,
+                              description="Fusion constant: score = sum weight / (rrf_k + rank) (default NEWSDEX_RRF_K).")
+    candidates: int | None = Field(None, ge=1, le=MAX_CANDIDATES,
+                                   description="Passages each retriever hands to the fusion (default NEWSDEX_CANDIDATES).")
+
+    @field_validator(*MESSAGES, mode="wrap")
+    @classmethod
+    def _one_message(cls, value, handler, info):
+        """Whatever pydantic found wrong (type, range, length, pattern), the option's own sentence."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise option_error(MESSAGES[info.field_name].format(got=_shown(value))) from None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "SearchOptions":
+        if self.since and self.until and self.since > self.until:
+            raise option_error(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+    def with_defaults(self, settings: Settings) -> "SearchOptions":
+        """These options with the fusion's unset values filled in from `settings`."""
+        defaults = {name: getattr(settings, name) for name in ("dense_weight", "lexical_weight", "rrf_k", "candidates")
+                    if getattr(self, name) is None}
+        return self.model_copy(update=defaults) if defaults else self
+
+
+def search_options(options: SearchOptions | None = None, **values) -> SearchOptions:
+    """`options` with `values` laid over it (`k=3, mode="dense"`), checked; a bad one is an InvalidQuery."""
+    if options is not None and not isinstance(options, SearchOptions):
+        raise TypeError(f"options must be a SearchOptions, not {type(options).__name__}; "
+                        "pass single options by name, e.g. search(question, k=3)")
+    if not values:
+        return options if options is not None else SearchOptions()
+    given = options.model_dump(include=set(SearchOptions.model_fields), exclude_unset=True) if options else {}
+    try:
+        return SearchOptions(**{**given, **values})
+    except ValidationError as exc:
+        raise InvalidQuery(describe(exc)) from None
+
+
+def describe(error: ValidationError, names: Mapping[str, str] | None = None) -> str:
+    """All of `error`'s problems in one line. `names` maps an option to what the user typed
+    (the CLI's `--per-article`), which then leads its message."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"]
+        if names and where in names:
+            problems.append(f"{names[where]}: {message}")
+        elif problem["type"] == OPTION_ERROR or not where:
+            problems.append(message)  # our messages name their option
+        else:
+            problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def option_error(message: str) -> PydanticCustomError:
+    """A validator's error whose message is shown as is (no "Value error, " in front)."""
+    # The message travels in the context: a template would read braces in a user's value.
+    return PydanticCustomError(OPTION_ERROR, "{message}", {"message": message})
+
+
+def _shown(value) -> str:
+    """A rejected value as a message quotes it: a megabyte of text is described, not repeated."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"a text of {len(value):,} characters"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    return f"a {type(value).__name__}"
