@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from newsdex.api.app import create_app
 from newsdex.api.live import LiveIndex
-from conftest import SEEDS
+from conftest import SEED_QUESTIONS, SEEDS
 from newsdex.index.build import build_index
 from newsdex.settings import Settings
 
@@ -201,6 +201,84 @@ def test_bad_post_search_bodies_are_422(client, body, words):
     response = client.post("/search", json=body)
     assert response.status_code == 422, response.text
     assert words in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"q": "Kishida", "k": True}, "k: k must be between 1 and 100 (a whole number), got True"),
+    ({"q": "Kishida", "k": "5"}, "k: k must be between 1 and 100 (a whole number), got '5'"),
+    ({"q": "Kishida", "k": 2.5}, "k: k must be between 1 and 100"),
+    ({"q": "Kishida", "explain": "yes"}, "explain: explain must be true or false, got 'yes'"),
+    ({"q": "Kishida", "per_article": True}, "per_article: per_article must be a whole number"),
+    ({"q": "Kishida", "dense_weight": -1}, "dense_weight: dense_weight must be a number of at least 0"),
+    ({"q": "Kishida", "rrf_k": "60"}, "rrf_k: rrf_k must be a whole number"),
+    ({"q": "Kishida", "since": "2024-02-30"}, "since: since must be a date written YYYY-MM-DD, got '2024-02-30'"),
+    ({"q": "Kishida", "colour": "blue"}, "colour: Extra inputs are not permitted"),
+    ({"queries": ["NATO"] * 33}, "queries: List should have at most 32 items"),
+    ({"queries": ["NATO"] * 11, "k": 100}, "at most 1,000 results (k x questions): 11 questions at k=100 ask for 1,100"),
+])
+def test_post_search_options_are_strict_and_bounded(client, body, words):
+    response = client.post("/search", json=body)
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"]
+
+
+def test_batch_limits_allow_what_they_document(client):
+    assert client.post("/search", json={"queries": ["Kishida"] * 32, "k": 1, "highlight": False}).status_code == 200
+    assert client.post("/search", json={"queries": ["Kishida"] * 10, "k": 100, "highlight": False}).status_code == 200
+
+
+def test_a_megabyte_article_id_is_refused_before_any_lookup(client):
+    for response in (client.post("/search", json={"q": "Kishida", "article": "x" * 1_000_000}),
+                     client.get("/search", params={"q": "Kishida", "article": "x" * 5000})):
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"]
+        assert "at most 1,000 characters" in detail and len(detail) < 200  # described, not echoed
+        assert all(len(str(e)) < 500 for e in response.json()["errors"])
+
+
+def test_get_search_reads_numbers_and_flags_from_the_query_string(client):
+    data = client.get("/search", params={"q": "Kursk", "k": "2", "explain": "true", "highlight": "false",
+                                         "rrf_k": "0", "lexical_weight": "0"}).json()
+    assert len(data["results"]) == 2
+    top = data["results"][0]
+    assert top["highlights"] == [] and top["score"] == pytest.approx(1 / top["explain"]["dense_rank"])
+
+
+def test_per_question_weights_change_the_order_over_http(client, searcher):
+    question = next(q for q, _ in SEED_QUESTIONS
+                    if searcher.search(q, k=3, mode="dense").results[0].passage_id
+                    != searcher.search(q, k=3, mode="lexical").results[0].passage_id)
+    ids = {}
+    for side, weights in (("dense", {"lexical_weight": 0}), ("lexical", {"dense_weight": 0})):
+        body = client.post("/search", json={"q": question, "k": 3, **weights}).json()
+        ids[side] = [r["passage_id"] for r in body["results"]]
+        alone = client.get("/search", params={"q": question, "k": 3, "mode": side}).json()
+        assert ids[side][0] == alone["results"][0]["passage_id"]
+    assert ids["dense"][0] != ids["lexical"][0]
+
+
+def test_unknown_article_list_parameters_are_422(client):
+    response = client.get("/articles", params={"limit": 5, "colour": "blue"})
+    assert response.status_code == 422 and "colour: Extra inputs are not permitted" in response.json()["detail"]
+    assert client.get("/articles", params={"limit": 5}).status_code == 200
+
+
+def test_openapi_describes_exactly_the_search_options(client):
+    from newsdex.api.schemas import MAX_BATCH
+    from newsdex.search.options import SearchOptions
+
+    spec = client.get("/openapi.json").json()
+    options = set(SearchOptions.model_fields)
+    get = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"] if p["in"] == "query"}
+    assert set(get) == options | {"q"}
+    assert get["k"]["schema"]["type"] == "integer" and (get["k"]["schema"]["minimum"], get["k"]["schema"]["maximum"]) == (1, 100)
+    assert {p["name"] for p in spec["paths"]["/articles"]["get"]["parameters"] if p["in"] == "query"} == {"limit", "offset"}
+    body = spec["components"]["schemas"]["SearchBody"]
+    assert set(body["properties"]) == options | {"q", "queries"}
+    assert body["additionalProperties"] is False
+    assert body["properties"]["k"]["type"] == "integer"
+    assert body["properties"]["queries"]["anyOf"][0]["maxItems"] == MAX_BATCH
+    assert body["properties"]["article"]["anyOf"][0]["maxLength"] == 1000
 
 
 def test_malformed_json_is_422(client):

@@ -74,6 +74,35 @@ def test_bad_questions_are_one_line_errors(index_env, args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("args, line", [
+    (["--since", "2024-13-01"], "error: --since: since must be a date written YYYY-MM-DD, got '2024-13-01'"),
+    (["--k", "0"], "error: --k: k must be between 1 and 100 (a whole number), got 0"),
+    (["--per-article", "0"], "error: --per-article: per_article must be a whole number of at least 1, got 0"),
+    (["--dense-weight", "-1"], "error: --dense-weight: dense_weight must be a number of at least 0, got -1.0"),
+    (["--lexical-weight", "nan"], "error: --lexical-weight: lexical_weight must be a number of at least 0, got nan"),
+    (["--rrf-k", "-1"], "error: --rrf-k: rrf_k must be a whole number between 0 and 10,000, got -1"),
+    (["--candidates", "0"], "error: --candidates: candidates must be a whole number between 1 and 10,000, got 0"),
+    (["--article", "x" * 2000], "error: --article: article must be an article id of at most 1,000 characters, "
+                                "got a text of 2,000 characters"),
+    (["--since", "2024-06-01", "--until", "2024-01-01"], "error: since (2024-06-01) is after until (2024-01-01)"),
+])
+def test_bad_search_options_name_their_flag_before_anything_loads(tmp_path, args, line):
+    result = invoke(["Kursk", *args, "--index", str(tmp_path / "never-built")], binary="ask")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [line]
+    assert not (tmp_path / "never-built").exists()  # refused before any index is built
+
+
+def test_fusion_flags_reach_the_search(index_env):
+    result = invoke(["Kursk troops", "--json", "--explain", "--k", "3", "--rrf-k", "0", "--dense-weight", "2",
+                     "--lexical-weight", "0.5", "--no-highlight"], index_env, binary="ask")
+    assert result.returncode == 0, result.stderr
+    for r in json.loads(result.stdout)["results"]:
+        e = r["explain"]
+        expected = sum(w / rank for w, rank in ((2.0, e["dense_rank"]), (0.5, e["lexical_rank"])) if rank is not None)
+        assert r["score"] == pytest.approx(expected, abs=1e-6)
+
+
 def test_ask_builds_the_seed_index_when_there_is_none(tmp_path):
     env = {"NEWSDEX_INDEX_DIR": str(tmp_path / "fresh"), "NEWSDEX_SEEDS_DIR": str(SEEDS)}
     result = invoke(["what did Kishida say", "--json"], env, binary="ask")
