@@ -7,6 +7,7 @@ whichever edge it came through; `describe` turns a ValidationError into one line
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal, Mapping
 
@@ -52,6 +53,8 @@ def _real_date(value: str | None) -> str | None:
     return value
 
 
+_NUMBER = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
+
 IsoDate = Annotated[str | None, AfterValidator(_real_date)]
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -95,7 +98,11 @@ class SearchOptions(BaseModel):
         try:
             return handler(value)
         except ValidationError:
-            raise option_error(MESSAGES[info.field_name].format(got=_shown(value))) from None
+            # Where everything arrives as text (a query string, see api.schemas), quotes
+            # around k=500 would say its type is the problem.
+            text_only = (info.config or {}).get("strict") is False
+            got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
+            raise option_error(MESSAGES[info.field_name].format(got=got)) from None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "SearchOptions":

@@ -244,6 +244,13 @@ def test_get_search_reads_numbers_and_flags_from_the_query_string(client):
     assert top["highlights"] == [] and top["score"] == pytest.approx(1 / top["explain"]["dense_rank"])
 
 
+def test_query_string_numbers_are_quoted_back_as_written(client):
+    response = client.get("/search", params={"q": "Kishida", "k": "500"})
+    assert response.json()["detail"] == "k: k must be between 1 and 100 (a whole number), got 500"
+    response = client.post("/search", json={"q": "Kishida", "k": "500"})  # in JSON, text is the problem
+    assert response.json()["detail"] == "k: k must be between 1 and 100 (a whole number), got '500'"
+
+
 def test_per_question_weights_change_the_order_over_http(client, searcher):
     question = next(q for q, _ in SEED_QUESTIONS
                     if searcher.search(q, k=3, mode="dense").results[0].passage_id
