@@ -154,6 +154,8 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """The served index, in the shape `newsdex stats --json` prints (index.store.IndexStats), plus `status`."""
+
     status: Literal["ready"] = "ready"
     index: str
     build: str
@@ -165,6 +167,9 @@ class Ready(BaseModel):
     backend: str  # the encoder backend that embedded the passages
     int8_config: str | None = None  # onnx-int8's quantization configuration (avx512_vnni, avx512, avx2, arm64)
     faiss_index: str  # the vector structure, e.g. "IDMap2,Flat" or "IDMap2,HNSW32,Flat"
+    passage_tokens: int  # the token budget passages were cut to
+    vectors: dict  # the vector layout: kind, storage and their parameters (index.vectors.Layout)
+    size_bytes: int  # newsdex.db and vectors.faiss of the build (not its bm25/ folder)
 
 
 class ErrorOut(BaseModel):

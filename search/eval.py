@@ -215,7 +215,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
     Corpus records the loader cannot use are reported (`on_skip`, and the count in the
     report) and count as never retrieved, as they would for a user.
     """
-    from newsdex.index.build import build_index
+    from newsdex.index.build import Indexer
     from newsdex.index.store import IndexStore
 
     for mode in modes:
@@ -232,13 +232,12 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
         if not (target / "current").is_symlink():
             corpus = Path(scratch) / "corpus.jsonl"
             write_corpus(collection, corpus)
-            report = build_index([corpus], eval_settings, embedder, progress=progress, on_skip=on_skip)
+            report = Indexer(eval_settings, embedder).build([corpus], progress=progress, on_skip=on_skip)
             skipped = len(report.skipped)
             index_seconds = report.seconds
             rate = report.passages_embedded / report.seconds if report.seconds else None
-        store = IndexStore.open(target)
-        stats = store.stats()
-        store.close()
+        with IndexStore.open(target) as store:
+            stats = store.stats()
         searcher = Searcher.open(eval_settings, embedder=embedder)
         try:
             result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,
