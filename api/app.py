@@ -132,7 +132,7 @@ def get_indexer(request: Request) -> Indexer:
 
 
 Live = Annotated[LiveIndex, Depends(get_live)]
-Writer = Annotated[Indexer, Depends(get_indexer)]
+Indexing = Annotated[Indexer, Depends(get_indexer)]
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -214,7 +214,7 @@ def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
 
 
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
-def post_articles(body: ArticlesIn, live: Live, indexer: Writer) -> WriteReport:
+def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteReport:
     """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
     articles, problems, seen = [], [], set()
     for number, item in enumerate(body.articles):
@@ -234,14 +234,14 @@ def post_articles(body: ArticlesIn, live: Live, indexer: Writer) -> WriteReport:
 
 
 @writes.delete("/articles/{article_id:path}", response_model=WriteReport, tags=["writes"])
-def delete_article(article_id: ArticleId, live: Live, indexer: Writer) -> WriteReport:
+def delete_article(article_id: ArticleId, live: Live, indexer: Indexing) -> WriteReport:
     """Remove one article and its passages."""
     report = live.write(lambda: indexer.delete([article_id]))
     return _write_report(report, live)
 
 
 @writes.post("/index/rebuild", response_model=WriteReport, tags=["writes"])
-def rebuild_index(live: Live, indexer: Writer) -> WriteReport:
+def rebuild_index(live: Live, indexer: Indexing) -> WriteReport:
     """Rebuild from scratch from the server's article folder (NEWSDEX_SEEDS_DIR), like
     `newsdex index --rebuild`. Articles posted over the API are in no file, so they are
     carried over and re-embedded (`api_articles_kept` says how many). Searches are answered
