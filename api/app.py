@@ -1,7 +1,7 @@
 """The HTTP API and the search page: `create_app(settings)` returns the FastAPI app.
 
 A thin edge over the Python API: routes check who may call them, hand the request to the
-Searcher or to index.build, and turn newsdex's named errors into HTTP statuses. Searching
+Searcher or to the Indexer, and turn newsdex's named errors into HTTP statuses. Searching
 and indexing block (model, FAISS, SQLite), so every route that does either is a plain
 `def`, which FastAPI runs in its thread pool, never on the event loop.
 """
@@ -30,13 +30,15 @@ from newsdex.api.schemas import (
     ArticleDetail, ArticlePage, ArticlesIn, ArticlesQuery, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
     PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
 )
+from newsdex.index.articles import article_from_record
 from newsdex.index.batching import BatchingEmbedder
+from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.errors import (
     ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
 )
 from newsdex.settings import Settings
-from newsdex.index.store import recorded_int8_config
+from newsdex.index.manifest import recorded_int8_config
 from newsdex.search.results import SearchResponse
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         # Requests run on pool threads; their model calls meet here and go out as one batch.
         embedder = batcher = BatchingEmbedder(embedder, settings.batch_window_ms, settings.max_batch)
     live = LiveIndex(settings, embedder)
+    indexer = Indexer(settings, embedder)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -92,6 +95,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.live = live
+    app.state.indexer = indexer
     app.state.metrics = metrics
     app.state.batcher = batcher
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
@@ -123,7 +127,12 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_indexer(request: Request) -> Indexer:
+    return request.app.state.indexer
+
+
 Live = Annotated[LiveIndex, Depends(get_live)]
+Indexing = Annotated[Indexer, Depends(get_indexer)]
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -188,8 +197,8 @@ def list_articles(page: Annotated[ArticlesQuery, Query()], live: Live) -> Articl
     """Articles, newest first (undated last), one page at a time."""
     limit, offset = page.limit, page.offset
     with live.searcher() as searcher:
-        rows = searcher.store.articles(limit=limit, offset=offset)
-        total = searcher.store.article_count()
+        rows = searcher.articles(limit=limit, offset=offset)
+        total = searcher.article_count()
     return ArticlePage(articles=[ArticleSummary.model_validate(row, from_attributes=True) for row in rows],
                        total=total, limit=limit, offset=offset,
                        next_offset=offset + limit if offset + limit < total else None)
@@ -199,22 +208,18 @@ def list_articles(page: Annotated[ArticlesQuery, Query()], live: Live) -> Articl
 def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
     """One article: its clean text, its metadata and the passages it was split into."""
     with live.searcher() as searcher:
-        row = searcher.store.article(article_id)
-        passages = searcher.store.article_passages(article_id)
-    return ArticleDetail(**{k: v for k, v in row.__dict__.items() if k in ArticleDetail.model_fields},
-                         passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in passages])
+        found = searcher.article(article_id)
+    return ArticleDetail(**{k: v for k, v in found.article.__dict__.items() if k in ArticleDetail.model_fields},
+                         passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in found.passages])
 
 
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
-def post_articles(body: ArticlesIn, live: Live) -> WriteReport:
+def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteReport:
     """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
-    from newsdex.index.articles import article_from_record
-    from newsdex.index.build import upsert_articles
-
     articles, problems, seen = [], [], set()
     for number, item in enumerate(body.articles):
         try:
-            article = article_from_record(item.model_dump(exclude_none=True), origin="api")
+            article = article_from_record(item.model_dump(exclude_none=True), origin=API_ORIGIN)
         except BadArticle as exc:
             problems.append(f"articles[{number}]: {exc}")
             continue
@@ -224,44 +229,41 @@ def post_articles(body: ArticlesIn, live: Live) -> WriteReport:
         articles.append(article)
     if problems:
         raise HTTPException(422, "; ".join(problems) + " (nothing was written)")
-    report = live.write(lambda: upsert_articles(articles, live.settings, live.embedder))
+    report = live.write(lambda: indexer.upsert(articles))
     return _write_report(report, live)
 
 
 @writes.delete("/articles/{article_id:path}", response_model=WriteReport, tags=["writes"])
-def delete_article(article_id: ArticleId, live: Live) -> WriteReport:
+def delete_article(article_id: ArticleId, live: Live, indexer: Indexing) -> WriteReport:
     """Remove one article and its passages."""
-    from newsdex.index.build import delete_articles
-
-    report = live.write(lambda: delete_articles([article_id], live.settings, live.embedder))
+    report = live.write(lambda: indexer.delete([article_id]))
     return _write_report(report, live)
 
 
 @writes.post("/index/rebuild", response_model=WriteReport, tags=["writes"])
-def rebuild_index(live: Live) -> WriteReport:
+def rebuild_index(live: Live, indexer: Indexing) -> WriteReport:
     """Rebuild from scratch from the server's article folder (NEWSDEX_SEEDS_DIR), like
     `newsdex index --rebuild`. Articles posted over the API are in no file, so they are
     carried over and re-embedded (`api_articles_kept` says how many). Searches are answered
     from the old build until the new one is swapped in."""
-    from newsdex.index.build import build_index
-
     sources = live.settings.seeds_dir
     if not sources.exists():
         raise HTTPException(409, f"nothing to rebuild from: {sources} does not exist; set NEWSDEX_SEEDS_DIR "
                                  "to the server's article folder")
 
-    report = live.write(lambda: build_index([sources], live.settings, live.embedder, rebuild=True))
+    report = live.write(lambda: indexer.build([sources], rebuild=True))
     return _write_report(report, live, api_articles_kept=report.api_articles_kept)
 
 
-def _write_report(report, live: LiveIndex, **extra) -> WriteReport:
+def _write_report(report: BuildReport, live: LiveIndex, **extra) -> WriteReport:
+    """What the write changed, and what the build now served holds."""
     with live.searcher() as searcher:
-        store = searcher.store
-        return WriteReport(added=report.added, updated=report.updated, unchanged=report.unchanged,
-                           removed=report.removed, passages_embedded=report.passages_embedded,
-                           seconds=round(report.seconds, 3), build=store.build_name,
-                           articles=store.article_count(), passages=store.passage_count(),
-                           skipped=[f"{s.path}: {s.reason}" for s in report.skipped], **extra)
+        stats = searcher.stats()
+    return WriteReport(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                       removed=report.removed, passages_embedded=report.passages_embedded,
+                       seconds=round(report.seconds, 3), build=stats.build,
+                       articles=stats.articles, passages=stats.passages,
+                       skipped=[f"{s.path}: {s.reason}" for s in report.skipped], **extra)
 
 
 # -- operations ----------------------------------------------------------------------------
@@ -277,12 +279,7 @@ def health() -> Health:
 def ready(live: Live) -> Ready:
     """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
     with live.searcher() as searcher:
-        stats = searcher.store.stats()
-    m = stats.manifest
-    return Ready(index=stats.path, build=stats.build, built_at=m.built_at, articles=stats.articles,
-                 passages=stats.passages, model=m.model, dimension=m.dimension, backend=m.backend,
-                 int8_config=m.int8_config,
-                 faiss_index=m.faiss_index)
+        return Ready(**searcher.stats().as_dict())
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response,
@@ -292,7 +289,7 @@ def metrics(request: Request, live: Live) -> Response:
     m: Metrics = request.app.state.metrics
     try:
         with live.searcher() as searcher:
-            stats = searcher.store.stats()
+            stats = searcher.stats()
         m.articles.set(stats.articles)
         m.passages.set(stats.passages)
         m.size.set(stats.size_bytes)

@@ -14,13 +14,12 @@ import logging
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from newsdex.index.embedder import Embedder
 from newsdex.errors import IndexIncompatible, NewsdexError
 from newsdex.settings import Settings
-from newsdex.index.store import build_id
+from newsdex.index.builds import live_build_name
 from newsdex.search.searcher import Searcher
 
 T = TypeVar("T")
@@ -98,7 +97,7 @@ class LiveIndex:
     def _refresh(self) -> None:
         """Swap in the build `current` names if it is not the one loaded: one readlink per request."""
         loaded = self._loaded
-        on_disk = _build_name(self.settings.index_dir)
+        on_disk = live_build_name(self.settings.index_dir)
         if loaded is not None and on_disk in (loaded.build, self._failed):
             return
         if loaded is None:
@@ -110,7 +109,7 @@ class LiveIndex:
         if not self._reload.acquire(blocking=False):
             return
         try:
-            if _build_name(self.settings.index_dir) != self._loaded.build:
+            if live_build_name(self.settings.index_dir) != self._loaded.build:
                 self._open_current()
         except NewsdexError as exc:
             # The old build still answers; say why the new one is not served, once per build.
@@ -122,15 +121,15 @@ class LiveIndex:
     def _open_current(self) -> None:
         """Caller holds _reload. Raises IndexNotFound/IndexIncompatible when no build can be opened."""
         for attempt in range(3):
-            before = _build_name(self.settings.index_dir)
+            before = live_build_name(self.settings.index_dir)
             try:
                 searcher = Searcher.open(self.settings, embedder=self.embedder)
                 break
             except IndexIncompatible:
                 # A writer swapped `current` and removed the build we were opening: try the new one.
-                if attempt == 2 or _build_name(self.settings.index_dir) == before:
+                if attempt == 2 or live_build_name(self.settings.index_dir) == before:
                     raise
-        fresh = _Loaded(searcher, searcher.store.build_name)
+        fresh = _Loaded(searcher, searcher.build_name)
         with self._swap:
             old, self._loaded = self._loaded, fresh
             self._failed = None
@@ -141,8 +140,3 @@ class LiveIndex:
                 idle = old.users == 0
         if idle:
             old.searcher.close()
-
-
-def _build_name(index_dir: Path) -> str | None:
-    target = build_id(index_dir)
-    return Path(target).name if target else None

@@ -155,17 +155,22 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """The served index, in the shape `newsdex stats --json` prints (index.store.IndexStats), plus `status`."""
+
     status: Literal["ready"] = "ready"
     index: str
     build: str
-    built_at: str
     articles: int
     passages: int
     model: str
-    dimension: int
     backend: str  # the encoder backend that embedded the passages
     int8_config: str | None = None  # onnx-int8's quantization configuration (avx512_vnni, avx512, avx2, arm64)
+    dimension: int
+    passage_tokens: int  # the token budget passages were cut to
     faiss_index: str  # the vector structure, e.g. "IDMap2,Flat" or "IDMap2,HNSW32,Flat"
+    vectors: dict  # the vector layout: kind, storage and their parameters (index.vectors.Layout)
+    size_bytes: int  # newsdex.db and vectors.faiss of the build (not its bm25/ folder)
+    built_at: str
 
 
 class ErrorOut(BaseModel):

@@ -3,7 +3,7 @@
     .venv/bin/python bench/build_speed.py [--corpus ../shared/eval/scifact/corpus.jsonl] [--limit 300]
                                     [--backends torch,onnx,onnx-int8]
 
-For each backend it builds a fresh index of the same articles (`build_index`, as
+For each backend it builds a fresh index of the same articles (`Indexer.build`, as
 `newsdex index --rebuild` does: reading, cleaning, splitting by the tokenizer, embedding,
 SQLite, FAISS, the atomic swap) and records exactly the texts the build handed the model.
 Then it times `model.encode` alone on those texts, with the same batch size, in the same
@@ -23,7 +23,7 @@ import os
 import tempfile
 import time
 
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.settings import Settings
 
@@ -69,7 +69,7 @@ def main() -> None:
             embedder = Embedder.from_settings(settings)
             embedder.encode(["warm up"] * 8)
             recording = Recording(embedder)
-            report = build_index([corpus], settings, recording, rebuild=True)
+            report = Indexer(settings, recording).build([corpus], rebuild=True)
             texts = recording.texts
             began = time.perf_counter()
             embedder.encode(texts)

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.errors import NewsdexError
 from newsdex.settings import Settings
@@ -58,12 +58,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def index_size(index_dir: Path) -> tuple[int, int]:
-    store = IndexStore.open(index_dir)
-    try:
+    with IndexStore.open(index_dir) as store:
         stats = store.stats()
-        return stats.articles, stats.passages
-    finally:
-        store.close()
+    return stats.articles, stats.passages
 
 
 def ensure_index(name: str, sources: list[Path], settings: Settings, embedder: Embedder, rebuild: bool) -> None:
@@ -75,7 +72,7 @@ def ensure_index(name: str, sources: list[Path], settings: Settings, embedder: E
     except NewsdexError:
         pass
     print(f"[{name}] building {settings.index_dir} (passage_tokens={settings.passage_tokens}) ...", flush=True)
-    report = build_index(sources, settings, embedder, rebuild=True)
+    report = Indexer(settings, embedder).build(sources, rebuild=True)
     print(f"[{name}] {report.summary()}", flush=True)
 
 

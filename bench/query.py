@@ -44,13 +44,14 @@ import numpy as np
 
 from newsdex.index import vectors as vector_index
 from newsdex.index.articles import Article, load_articles
-from newsdex.index.build import manifest_for
+from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.errors import NewsdexError
 from newsdex.index.passages import sentences
 from newsdex.settings import Settings
-from newsdex.index.store import IndexStore, IndexWriter
+from newsdex.index.store import IndexStore
 from newsdex.index.vectors import Layout, VectorSpec
+from newsdex.index.writer import IndexWriter
 from newsdex.search.searcher import Searcher
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
@@ -92,9 +93,8 @@ def synthetic_index(cache: Path, size: int, pool: list[str], pool_vectors: np.nd
                     embedder: Embedder) -> Settings:
     settings = Settings(index_dir=cache / f"query-{size}-{embedder.backend}", backend=embedder.backend)
     try:
-        store = IndexStore.open(settings.index_dir)
-        count = store.passage_count()
-        store.close()
+        with IndexStore.open(settings.index_dir) as store:
+            count = store.passage_count()
         if count == size:
             return settings
     except NewsdexError:
@@ -104,7 +104,7 @@ def synthetic_index(cache: Path, size: int, pool: list[str], pool_vectors: np.nd
     began = time.perf_counter()
     rng = np.random.default_rng(size)
     picks = rng.integers(0, len(pool), size=(size, PER_PASSAGE))
-    with IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=True,
+    with IndexWriter(settings.index_dir, Indexer(settings, embedder).manifest, rebuild=True,
                      spec=VectorSpec.from_settings(settings)) as writer:
         for start in range(0, size, PER_ARTICLE):
             rows = picks[start:start + PER_ARTICLE]
@@ -177,7 +177,7 @@ def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) ->
             rows[mode] = time_calls(lambda q: searcher.search(q, k=10, mode=mode, highlight=False), questions)
         rows["hybrid+highlights"] = time_calls(lambda q: searcher.search(q, k=10), questions[:100])
         rows["embed question"] = time_calls(lambda q: embedder.encode([q]), questions)
-        rows["structure"] = searcher.store.manifest.faiss_index
+        rows["structure"] = searcher.stats().faiss_index
     finally:
         searcher.close()
     return rows
@@ -226,14 +226,12 @@ def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[
             target = cache / f"memory-{size}-{kind}-{storage}"
             if not (target / "current").exists():
                 shutil.copytree(settings.index_dir, target, symlinks=True)
-            store = IndexStore.open(target)
-            manifest = store.manifest
-            store.close()
+            with IndexStore.open(target) as store:
+                manifest = store.manifest
             with IndexWriter(target, manifest, spec=VectorSpec(kind=kind, storage=storage)) as writer:
                 writer.commit()  # re-arranges the vectors into the wanted structure, when they are not yet
-            store = IndexStore.open(target)
-            name, vectors_mib = store.manifest.faiss_index, (store.build_dir / "vectors.faiss").stat().st_size / 2**20
-            store.close()
+            with IndexStore.open(target) as store:
+                name, vectors_mib = store.manifest.faiss_index, (store.build_dir / "vectors.faiss").stat().st_size / 2**20
             for mmap in ((False, True) if kind == "flat" else (False,)):
                 before, after, peak = rss_kb(target, embedder.backend, questions, mmap=mmap)
                 label = f"{name}" + (" mmap" if mmap else "")

@@ -127,7 +127,7 @@ class LexicalWriter:
             self.writer.delete_documents_by_term("id", int(passage_id))
 
     def commit(self) -> None:
-        """Publish the changes, wait for merges and drop files no segment uses (the store fsyncs)."""
+        """Publish the changes, wait for merges and drop files no segment uses (index.writer fsyncs them)."""
         if self._writer is not None:
             self._writer.commit()
             self._writer.garbage_collect_files()

@@ -1,28 +1,35 @@
 """Incremental index builds: what changed since the live build is embedded, nothing else.
 
-An article is keyed by its id and compared by content hash. New and changed articles are
-split and embedded; unchanged ones keep their vectors; articles whose file is gone (or
-whose record left a file that was read in full) are removed. Every run produces a new
-build that replaces the live one atomically (see index.store).
+`Indexer` is the indexing half of the Python API (`Searcher` is the other). An article is
+keyed by its id and compared by content hash. New and changed articles are split and
+embedded; unchanged ones keep their vectors; articles whose file is gone (or whose record
+left a file that was read in full) are removed. Every change produces a new build that
+replaces the live one atomically (index.builds), so a failed or interrupted one changes
+nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tqdm import tqdm
 
-from newsdex.index.articles import Article, Skipped, load_articles
+from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
+from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
 from newsdex.index.embedder import Embedder
+from newsdex.index.manifest import Manifest, recorded_int8_config
 from newsdex.index.passages import dedupe_passages, split_passages
-from newsdex.settings import Settings
-from newsdex.errors import IndexIncompatible, IndexNotFound
-from newsdex.index.store import ArticleRow, IndexStore, IndexWriter, Manifest
+from newsdex.index.store import ArticleRow, IndexStore
 from newsdex.index.vectors import VectorSpec
+from newsdex.index.writer import IndexWriter
+from newsdex.settings import Settings
 
+# The origin of articles given directly (over HTTP, or to Indexer.upsert) rather than read
+# from a file: no file holds them, so a rebuild carries them over.
 API_ORIGIN = "api"
 
 # Passages are embedded in chunks of this many so memory stays flat on large corpora.
@@ -42,7 +49,7 @@ class BuildReport:
     seconds: float = 0.0
     articles: int = 0
     passages: int = 0
-    api_articles_kept: int = 0  # rebuilds: articles posted over the API, re-embedded into the new build
+    api_articles_kept: int = 0  # rebuilds: articles given directly (no file holds them), re-embedded into the new build
 
     @property
     def passages_per_second(self) -> float:
@@ -58,45 +65,198 @@ class BuildReport:
         )
 
 
-def passage_budget(embedder: Embedder, settings: Settings) -> int:
+def passage_budget(max_seq_length: int, passage_tokens: int, title_tokens: int) -> int:
     """Tokens a passage may have so that title + passage fit the model's window untruncated."""
-    room = embedder.max_seq_length - 2 - settings.title_tokens - 1  # [CLS] [SEP] and the title break
-    return max(16, min(settings.passage_tokens, room))
+    room = max_seq_length - 2 - title_tokens - 1  # [CLS] [SEP] and the title break
+    return max(16, min(passage_tokens, room))
 
 
-def manifest_for(embedder: Embedder, settings: Settings) -> Manifest:
-    return Manifest(
-        model=embedder.name,
-        dimension=embedder.dimension,
-        max_seq_length=embedder.max_seq_length,
-        passage_tokens=passage_budget(embedder, settings),
-        title_tokens=settings.title_tokens,
-        overlap_sentences=settings.overlap_sentences,
-        backend=embedder.backend,
-        int8_config=embedder.int8_config,
-    )
+class Indexer:
+    """Changes to the index at settings.index_dir, each one new build swapped in whole.
 
+    Holds what every change needs: the settings, the model, and the manifest (how passages
+    are cut and embedded) that the live build must share. Without an `embedder`, the model
+    the settings name is loaded, quantized like the live build when it is onnx-int8.
+    """
 
-def _writer(settings: Settings, embedder: Embedder, *, rebuild: bool = False) -> IndexWriter:
-    """A new build of the index the settings name, made the way they say."""
-    return IndexWriter(settings.index_dir, manifest_for(embedder, settings), rebuild=rebuild,
-                       spec=VectorSpec.from_settings(settings))
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        if embedder is None:
+            embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))
+        self.settings = settings
+        self.embedder = embedder
+        self.passage_budget = passage_budget(embedder.max_seq_length, settings.passage_tokens, settings.title_tokens)
+        self.manifest = Manifest(
+            model=embedder.name,
+            dimension=embedder.dimension,
+            max_seq_length=embedder.max_seq_length,
+            passage_tokens=self.passage_budget,
+            title_tokens=settings.title_tokens,
+            overlap_sentences=settings.overlap_sentences,
+            backend=embedder.backend,
+            int8_config=embedder.int8_config,
+        )
 
+    # -- the three changes -----------------------------------------------------------------
 
-def passages_for(article: Article, embedder: Embedder, settings: Settings) -> list[str]:
-    """The article's passages as users will read them: its own words, within budget."""
-    budget = passage_budget(embedder, settings)
-    passages = split_passages(article.paragraphs, embedder.count_tokens, budget, settings.overlap_sentences,
-                              additive=embedder.tokens_add_up)
-    return dedupe_passages(passages)
+    def build(self, sources: Iterable[Path | str], *, rebuild: bool = False, progress: bool = False,
+              on_skip: Callable[[Skipped], None] | None = None) -> BuildReport:
+        """Bring the index in line with the articles in `sources` (files and folders).
 
+        With `rebuild`, start from nothing (articles given directly are carried over).
+        Unreadable files and records are skipped, reported in the report and to `on_skip`.
+        """
+        began = time.perf_counter()
+        report = BuildReport(index_dir=str(self.settings.index_dir))
+        loaded: list[Article] = []
+        for item in load_articles([Path(s) for s in sources]):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                if on_skip:
+                    on_skip(item)
+            else:
+                loaded.append(item)
 
-def embedding_inputs(article: Article, passages: Sequence[str], embedder: Embedder, settings: Settings) -> list[str]:
-    """What the model reads for each passage: the title first, so "he said" knows whose article it is."""
-    if settings.title_tokens == 0 or not article.title:
-        return list(passages)
-    title = embedder.truncate(article.title, settings.title_tokens)
-    return [f"{title}\n{passage}" for passage in passages]
+        if rebuild:
+            from_files = {a.id for a in loaded}
+            carried = [a for a in self._api_articles() if a.id not in from_files]
+            report.api_articles_kept = len(carried)
+            loaded.extend(carried)
+
+        with self._writer(rebuild=rebuild) as writer:
+            known = writer.known_articles()
+            fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
+            seen = {a.id for a in loaded}
+            for article_id, (_, origin) in known.items():
+                if article_id in seen or not origin or origin == API_ORIGIN:
+                    continue
+                if not Path(origin).exists() or origin in fully_read:
+                    writer.remove_article(article_id)
+                    report.removed += 1
+
+            todo = []
+            for article in loaded:
+                previous = known.get(article.id)
+                if previous is None:
+                    report.added += 1
+                    todo.append(article)
+                elif previous[0] != article.content_hash:
+                    report.updated += 1
+                    todo.append(article)
+                else:
+                    report.unchanged += 1
+            embed_began = time.perf_counter()
+            report.passages_embedded = self._write(writer, todo, progress=progress)
+            report.embed_seconds = time.perf_counter() - embed_began
+            self._commit(writer, report)
+        report.seconds = time.perf_counter() - began
+        return report
+
+    def upsert(self, articles: Iterable[Article | dict[str, Any]]) -> BuildReport:
+        """Add articles, or replace those whose id is indexed, in one new build; only changed
+        ones are embedded. A dict is a record like a JSON article (`id`, `text`, optional
+        `title`, `published`, `source`, `url`, `author`, `subtitle`), cleaned like one.
+        Articles given here are in no file, so `build` never removes them and a rebuild keeps them.
+        """
+        began = time.perf_counter()
+        given = [self._given(item) for item in articles]
+        ids: set[str] = set()
+        for article in given:
+            if article.id in ids:
+                raise BadArticle(f"id {article.id!r} appears twice (nothing was written)")
+            ids.add(article.id)
+        report = BuildReport(index_dir=str(self.settings.index_dir))
+        with self._writer() as writer:
+            known = writer.known_articles()
+            todo = []
+            for article in given:
+                previous = known.get(article.id)
+                if previous is not None and previous[0] == article.content_hash:
+                    report.unchanged += 1
+                    continue
+                report.added += previous is None
+                report.updated += previous is not None
+                todo.append(article)
+            report.passages_embedded = self._write(writer, todo)
+            self._commit(writer, report)
+        report.seconds = time.perf_counter() - began
+        return report
+
+    def delete(self, article_ids: Iterable[str]) -> BuildReport:
+        """Remove articles by id in one new build; an unknown id is ArticleNotFound and changes nothing."""
+        began = time.perf_counter()
+        report = BuildReport(index_dir=str(self.settings.index_dir))
+        with self._writer() as writer:
+            for article_id in article_ids:
+                writer.remove_article(article_id)
+                report.removed += 1
+            self._commit(writer, report)
+        report.seconds = time.perf_counter() - began
+        return report
+
+    # -- how an article becomes passages and vectors ---------------------------------------
+
+    def passages_for(self, article: Article) -> list[str]:
+        """The article's passages as users will read them: its own words, within budget."""
+        passages = split_passages(article.paragraphs, self.embedder.count_tokens, self.passage_budget,
+                                  self.settings.overlap_sentences, additive=self.embedder.tokens_add_up)
+        return dedupe_passages(passages)
+
+    def embedding_inputs(self, article: Article, passages: Sequence[str]) -> list[str]:
+        """What the model reads for each passage: the title first, so "he said" knows whose article it is."""
+        if self.settings.title_tokens == 0 or not article.title:
+            return list(passages)
+        title = self.embedder.truncate(article.title, self.settings.title_tokens)
+        return [f"{title}\n{passage}" for passage in passages]
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _writer(self, *, rebuild: bool = False) -> IndexWriter:
+        """A new build of the index, made the way the settings say."""
+        return IndexWriter(self.settings.index_dir, self.manifest, rebuild=rebuild,
+                           spec=VectorSpec.from_settings(self.settings))
+
+    def _commit(self, writer: IndexWriter, report: BuildReport) -> None:
+        report.articles, report.passages = writer.counts()
+        writer.commit()
+
+    def _write(self, writer: IndexWriter, articles: Sequence[Article], *, progress: bool = False) -> int:
+        """Split, embed and store `articles` in the writer's build; returns passages embedded."""
+        planned = [(a, self.passages_for(a)) for a in tqdm(
+            articles, desc="splitting", unit="article", disable=not progress or len(articles) < 50, leave=False)]
+        total = sum(len(p) for _, p in planned)
+        bar = tqdm(total=total, desc="embedding", unit="passage", disable=not progress)
+        try:
+            start = 0
+            while start < len(planned):
+                chunk, size = [], 0
+                while start < len(planned) and (size < _CHUNK or not chunk):
+                    chunk.append(planned[start])
+                    size += len(planned[start][1])
+                    start += 1
+                inputs = [text for a, p in chunk for text in self.embedding_inputs(a, p)]
+                vectors = self.embedder.encode(inputs)
+                offset = 0
+                for article, passages in chunk:
+                    writer.put_article(article, passages, vectors[offset:offset + len(passages)])
+                    offset += len(passages)
+                bar.update(size)
+        finally:
+            bar.close()
+        return total
+
+    def _api_articles(self) -> list[Article]:
+        """Articles given directly: no file holds them, so a rebuild must carry them over."""
+        try:
+            with IndexStore.open(self.settings.index_dir) as store:
+                return [_article_of(row) for row in store.articles_from(API_ORIGIN)]
+        except (IndexNotFound, IndexIncompatible):
+            return []
+
+    @staticmethod
+    def _given(item: Article | dict[str, Any]) -> Article:
+        if isinstance(item, Article):
+            return item if item.origin else dataclasses.replace(item, origin=API_ORIGIN)
+        return article_from_record(item, origin=API_ORIGIN)
 
 
 def _origin_of(skipped: Skipped) -> str:
@@ -109,129 +269,3 @@ def _article_of(row: ArticleRow) -> Article:
     return Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")), subtitle=row.subtitle,
                    author=row.author, dateline=row.dateline, source=row.source, published=row.published,
                    url=row.url, origin=row.origin)
-
-
-def api_articles(index_dir: Path) -> list[Article]:
-    """Articles posted over the HTTP API: no file holds them, so a rebuild must carry them over."""
-    try:
-        store = IndexStore.open(index_dir)
-    except (IndexNotFound, IndexIncompatible):
-        return []
-    try:
-        return [_article_of(row) for row in store.articles_from(API_ORIGIN)]
-    finally:
-        store.close()
-
-
-def write_articles(writer: IndexWriter, articles: Sequence[Article], embedder: Embedder, settings: Settings,
-                   *, progress: bool = False) -> int:
-    """Split, embed and store `articles` in the writer's build; returns passages embedded."""
-    planned = [(a, passages_for(a, embedder, settings)) for a in tqdm(
-        articles, desc="splitting", unit="article", disable=not progress or len(articles) < 50, leave=False)]
-    total = sum(len(p) for _, p in planned)
-    bar = tqdm(total=total, desc="embedding", unit="passage", disable=not progress)
-    try:
-        start = 0
-        while start < len(planned):
-            chunk, size = [], 0
-            while start < len(planned) and (size < _CHUNK or not chunk):
-                chunk.append(planned[start])
-                size += len(planned[start][1])
-                start += 1
-            inputs = [text for a, p in chunk for text in embedding_inputs(a, p, embedder, settings)]
-            vectors = embedder.encode(inputs)
-            offset = 0
-            for article, passages in chunk:
-                writer.put_article(article, passages, vectors[offset:offset + len(passages)])
-                offset += len(passages)
-            bar.update(size)
-    finally:
-        bar.close()
-    return total
-
-
-def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder, *, rebuild: bool = False,
-                progress: bool = False, on_skip: Callable[[Skipped], None] | None = None) -> BuildReport:
-    """Bring the index at settings.index_dir in line with the articles under `sources`."""
-    began = time.perf_counter()
-    report = BuildReport(index_dir=str(settings.index_dir))
-    loaded: list[Article] = []
-    for item in load_articles([Path(s) for s in sources]):
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
-            if on_skip:
-                on_skip(item)
-        else:
-            loaded.append(item)
-
-    if rebuild:
-        from_files = {a.id for a in loaded}
-        carried = [a for a in api_articles(settings.index_dir) if a.id not in from_files]
-        report.api_articles_kept = len(carried)
-        loaded.extend(carried)
-
-    with _writer(settings, embedder, rebuild=rebuild) as writer:
-        known = writer.known_articles()
-        fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
-        seen = {a.id for a in loaded}
-        for article_id, (_, origin) in known.items():
-            if article_id in seen or not origin or origin == API_ORIGIN:
-                continue
-            if not Path(origin).exists() or origin in fully_read:
-                writer.remove_article(article_id)
-                report.removed += 1
-
-        todo = []
-        for article in loaded:
-            previous = known.get(article.id)
-            if previous is None:
-                report.added += 1
-                todo.append(article)
-            elif previous[0] != article.content_hash:
-                report.updated += 1
-                todo.append(article)
-            else:
-                report.unchanged += 1
-        embed_began = time.perf_counter()
-        report.passages_embedded = write_articles(writer, todo, embedder, settings, progress=progress)
-        report.embed_seconds = time.perf_counter() - embed_began
-        writer.commit()
-
-    store = IndexStore.open(settings.index_dir)
-    stats = store.stats()
-    store.close()
-    report.articles, report.passages = stats.articles, stats.passages
-    report.seconds = time.perf_counter() - began
-    return report
-
-
-def upsert_articles(articles: Sequence[Article], settings: Settings, embedder: Embedder) -> BuildReport:
-    """Add or replace articles given directly (the HTTP API), in one new build."""
-    began = time.perf_counter()
-    report = BuildReport(index_dir=str(settings.index_dir))
-    with _writer(settings, embedder) as writer:
-        known = writer.known_articles()
-        todo = []
-        for article in articles:
-            previous = known.get(article.id)
-            if previous is not None and previous[0] == article.content_hash:
-                report.unchanged += 1
-                continue
-            report.added += previous is None
-            report.updated += previous is not None
-            todo.append(article)
-        report.passages_embedded = write_articles(writer, todo, embedder, settings)
-        writer.commit()
-    report.seconds = time.perf_counter() - began
-    return report
-
-
-def delete_articles(article_ids: Sequence[str], settings: Settings, embedder: Embedder) -> BuildReport:
-    """Remove articles by id in one new build; an unknown id is an error and changes nothing."""
-    report = BuildReport(index_dir=str(settings.index_dir))
-    with _writer(settings, embedder) as writer:
-        for article_id in article_ids:
-            writer.remove_article(article_id)
-            report.removed += 1
-        writer.commit()
-    return report

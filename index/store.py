@@ -1,148 +1,28 @@
-"""The index-files boundary: the only module that reads or writes an index directory
-(its BM25 part through index.bm25, which only this module calls).
+"""The index reader: one opened, immutable build, and the only code that reads its files
+(FAISS vectors, the SQLite rows, and BM25 through index.bm25).
 
-An index directory holds immutable builds and a `current` symlink naming the live one:
-
-    INDEX_DIR/current -> builds/20261123T101500-3f2a
-    INDEX_DIR/builds/<build>/newsdex.db      SQLite: manifest, articles, passages
-    INDEX_DIR/builds/<build>/vectors.faiss   FAISS inner-product index keyed by passage id
-    INDEX_DIR/builds/<build>/bm25/           tantivy index of the passages, for BM25 (index.bm25)
-
-A writer copies the live build into `builds/<new>.partial`, changes the copy, and swaps
-`current` to it with one atomic rename. Readers never see a half-written build, a crash
-or Ctrl-C leaves the previous build live, and a reader holding an older build keeps
-answering from it until it reopens.
+Which build is live and how builds are swapped is index.builds; what a build was made with
+is index.manifest; making a new build is index.writer.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import shutil
 import sqlite3
-import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Sequence
 
 import faiss
 import numpy as np
 
+from newsdex.errors import ArticleNotFound, IndexIncompatible
 from newsdex.index import vectors as vector_index
-from newsdex.index.bm25 import LexicalIndex, LexicalWriter
-from newsdex.index.articles import Article
-from newsdex.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError
-from newsdex.index.embedder import vector_family
-from newsdex.index.vectors import Layout, VectorSpec
+from newsdex.index.bm25 import LexicalIndex
+from newsdex.index.builds import BM25_DIR, DB_FILE, VECTORS_FILE, current_build
+from newsdex.index.manifest import Manifest, check_format
 
-# 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
-FORMAT_VERSION = 2
-DB_FILE = "newsdex.db"
-VECTORS_FILE = "vectors.faiss"
-BM25_DIR = "bm25"
-CURRENT = "current"
-BUILDS = "builds"
-PARTIAL = ".partial"
 # Filters leaving at most this many passages are searched exactly (see _exact_search).
 EXACT_FILTER_LIMIT = 20_000
-
-SCHEMA = """
-CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    subtitle TEXT, author TEXT, dateline TEXT, source TEXT,
-    published TEXT,            -- ISO 8601, sortable as text
-    url TEXT,
-    origin TEXT,               -- the file it was read from, or "api"
-    content_hash TEXT NOT NULL,
-    text TEXT NOT NULL,        -- the clean article, paragraphs separated by blank lines
-    indexed_at TEXT NOT NULL
-);
-CREATE INDEX articles_published ON articles(published);
-CREATE INDEX articles_source ON articles(source);
-CREATE TABLE passages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- also the FAISS id; never reused
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX passages_article ON passages(article_id, position);
-"""
-# Added after format 1 shipped: created when missing, so older builds stay readable.
-DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index was built with; a searcher must embed questions the same way."""
-
-    model: str
-    dimension: int
-    max_seq_length: int
-    passage_tokens: int
-    title_tokens: int
-    overlap_sentences: int
-    normalized: bool = True
-    metric: str = "inner_product"
-    faiss_index: str = "IDMap2,Flat"
-    vectors: dict = field(default_factory=dict)  # index.vectors.Layout: structure and its parameters
-    backend: str = "torch"  # the encoder backend that embedded the passages (index.embedder)
-    int8_config: str | None = None  # onnx-int8's quantization configuration (index.embedder.INT8_CONFIGS)
-    format_version: int = FORMAT_VERSION
-    built_at: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def to_rows(self) -> list[tuple[str, str]]:
-        return [(k, json.dumps(v)) for k, v in self.__dict__.items()]
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> "Manifest":
-        values = {k: json.loads(v) for k, v in rows}
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    @property
-    def vector_family(self) -> str:
-        return vector_family(self.backend, self.int8_config)
-
-    @property
-    def layout(self) -> Layout:
-        return Layout.from_dict(self.vectors)
-
-
-def incompatibility(index: Manifest, model: str, dimension: int, family: str,
-                    passages: Manifest | None = None) -> str | None:
-    """Why vectors made by (`model`, `dimension`, `family`) cannot be used with an index built
-    as `index` says, or None when they can. The one rule for reading and writing: a searcher
-    asks it of its embedder, a writer also passes its own manifest as `passages`, because
-    passages cut another way cannot share a build either. The message says what to do."""
-    problems = []
-    if index.model != model or index.dimension != dimension:
-        problems.append(f"model {index.model!r} ({index.dimension} dimensions), not {model!r} ({dimension})")
-    if index.vector_family != family:
-        problems.append(f"vectors of the {_family_words(index.vector_family)}, not the {_family_words(family)}")
-    if passages is not None:
-        keys = ("passage_tokens", "title_tokens", "overlap_sentences", "normalized")
-        changed = [k for k in keys if getattr(index, k) != getattr(passages, k)]
-        if changed:
-            problems.append("passages cut with other " + ", ".join(
-                f"{k.replace('_', ' ')} ({getattr(index, k)}, not {getattr(passages, k)})" for k in changed))
-    if not problems:
-        return None
-    hint = "run `newsdex index --rebuild`, or set newsdex to match the index"
-    if index.int8_config and family.startswith("int8") and index.vector_family != family:
-        hint = f"unset NEWSDEX_INT8_CONFIG (or set it to {index.int8_config}), or run `newsdex index --rebuild`"
-    return f"the index was built with {'; '.join(problems)}: {hint}"
-
-
-def _family_words(family: str) -> str:
-    if family == "float":
-        return "torch/onnx backend"
-    return "onnx-int8 backend" + (f" ({family.removeprefix('int8-')})" if family != "int8" else "")
 
 
 @dataclass(frozen=True)
@@ -174,60 +54,42 @@ class ArticleRow:
 
 
 @dataclass(frozen=True)
+class ArticleWithPassages:
+    """One article and the passages it was split into, in order."""
+
+    article: ArticleRow
+    passages: list[PassageRow]
+
+
+@dataclass(frozen=True)
 class IndexStats:
-    path: str
+    """What an index holds and how it was built: the one shape `newsdex stats --json`,
+    `/ready` and `/metrics` all report, so the three cannot drift apart."""
+
+    index: str
     build: str
     articles: int
     passages: int
-    manifest: Manifest
+    model: str
+    backend: str
+    int8_config: str | None
+    dimension: int
+    passage_tokens: int
+    faiss_index: str
+    vectors: dict
     size_bytes: int
+    built_at: str
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def current_build(index_dir: Path) -> Path:
-    """The live build's directory, or an error that says what to do."""
-    index_dir = Path(index_dir)
-    link = index_dir / CURRENT
-    if not link.is_symlink():
-        if not index_dir.exists() or not any(index_dir.iterdir()):
-            raise IndexNotFound(f"no index at {index_dir}: build one with `newsdex index [PATH ...]`")
-        raise IndexIncompatible(
-            f"{index_dir} is not a newsdex index (no '{CURRENT}' link): "
-            "point --index elsewhere, or remove it and run `newsdex index --rebuild`"
-        )
-    target = link.resolve()
-    if not target.is_dir():
-        raise IndexIncompatible(f"index at {index_dir} is damaged (its live build is missing): run `newsdex index --rebuild`")
-    return target
-
-
-def recorded_int8_config(index_dir: Path) -> str | None:
-    """The onnx-int8 configuration the live build's vectors were made with, if any, read
-    before the model loads so that the model is quantized the same way."""
-    try:
-        db = sqlite3.connect(f"file:{current_build(index_dir) / DB_FILE}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM manifest WHERE key = 'int8_config'").fetchone()
-        finally:
-            db.close()
-    except (NewsdexError, sqlite3.Error, OSError):
-        return None
-    return json.loads(row[0]) if row else None
-
-
-def build_id(index_dir: Path) -> str | None:
-    """Name of the live build, cheap enough to poll (a server watches it to reload)."""
-    try:
-        return os.readlink(Path(index_dir) / CURRENT)
-    except OSError:
-        return None
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
 
 
 class IndexStore:
-    """One opened, immutable build: vectors in FAISS, everything else in SQLite."""
+    """One opened, immutable build: vectors in FAISS, everything else in SQLite.
+
+    Open the live build with `with IndexStore.open(index_dir) as store:`; the block's end
+    closes it (a Searcher keeps one open for its lifetime instead).
+    """
 
     def __init__(self, build_dir: Path, index_dir: Path | None = None, *, mmap: bool = False,
                  ef_search: int | None = None, ivf_probe: int | None = None) -> None:
@@ -248,16 +110,12 @@ class IndexStore:
             self.manifest = Manifest.from_rows(self.db.execute("SELECT key, value FROM manifest"))
         except (sqlite3.Error, TypeError, ValueError) as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged or foreign ({exc}): run `newsdex index --rebuild`") from exc
-        if self.manifest.format_version != FORMAT_VERSION:
-            raise IndexIncompatible(
-                f"index at {self.index_dir} has format {self.manifest.format_version}, this newsdex reads {FORMAT_VERSION}: "
-                "run `newsdex index --rebuild`"
-            )
+        check_format(self.manifest, self.index_dir)
         try:
             self.vectors = vector_index.read(vectors_path, mmap=mmap)
         except RuntimeError as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
-        self.dead = _dead_ids(self.db)
+        self.dead = dead_ids(self.db)
         vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
                                       ivf_probe)
         # One question is too small to split across cores (FAISS's threads then mostly wait
@@ -294,6 +152,12 @@ class IndexStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> "IndexStore":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
 
     # -- vectors ---------------------------------------------------------------------------
 
@@ -411,199 +275,24 @@ class IndexStore:
             return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
         return int(self.db.execute("SELECT count(*) FROM articles WHERE origin = ?", (origin,)).fetchone()[0])
 
+    def article_with_passages(self, article_id: str) -> ArticleWithPassages:
+        return ArticleWithPassages(self.article(article_id), self.article_passages(article_id))
+
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         size = sum(p.stat().st_size for p in self.build_dir.iterdir() if p.is_file())
-        return IndexStats(str(self.index_dir), self.build_name, articles, passages, self.manifest, size)
+        m = self.manifest
+        return IndexStats(index=str(self.index_dir), build=self.build_name, articles=articles, passages=passages,
+                          model=m.model, backend=m.backend, int8_config=m.int8_config, dimension=m.dimension,
+                          passage_tokens=m.passage_tokens, faiss_index=m.faiss_index,
+                          vectors=m.vectors or {"kind": "flat", "storage": "float32"},  # builds from before layouts
+                          size_bytes=size, built_at=m.built_at)
 
 
-class IndexWriter:
-    """A new build made from the live one (or from nothing), swapped in on `commit`.
-
-    Use as a context manager: leaving the block by an exception (Ctrl-C included)
-    removes the partial build and leaves the live index as it was.
-    """
-
-    def __init__(self, index_dir: Path, manifest: Manifest, *, rebuild: bool = False,
-                 spec: VectorSpec | None = None) -> None:
-        self.index_dir = Path(index_dir)
-        self.spec = spec or VectorSpec()
-        self._lock_file = None
-        self._prepare_dir()
-        self._lock()
-        self._collect_partials()
-        name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        self.build_dir = self.index_dir / BUILDS / (name + PARTIAL)
-        self.build_dir.mkdir(parents=True)
-        self.final_dir = self.index_dir / BUILDS / name
-        self.previous: IndexStore | None = None
-        if not rebuild and (self.index_dir / CURRENT).is_symlink():
-            try:
-                self.previous = IndexStore.open(self.index_dir)
-            except IndexIncompatible:
-                self.previous = None  # a damaged live build is replaced, never patched
-        if self.previous is not None:
-            old = self.previous.manifest
-            problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family, passages=manifest)
-            if problem:
-                self.abort()
-                raise IndexIncompatible(f"index at {self.index_dir}: {problem}")
-        self.manifest = manifest
-        if self.previous is not None:
-            shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)
-            self.db = sqlite3.connect(self.build_dir / DB_FILE)
-            self.vectors = self.previous.vectors  # read once, by the store; this build changes it
-            self.layout = self.previous.manifest.layout
-            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR, previous=self.previous.build_dir / BM25_DIR)
-            self.previous.close()
-        else:
-            self.db = sqlite3.connect(self.build_dir / DB_FILE)
-            self.db.executescript(SCHEMA)
-            self.vectors = vector_index.empty_index(manifest.dimension)
-            self.layout = Layout("flat", "float32")
-            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
-        self.db.execute(DEAD_SCHEMA)
-        self.db.execute("PRAGMA foreign_keys = ON")
-
-    def __enter__(self) -> "IndexWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-
-    # -- directory housekeeping --------------------------------------------------------------
-
-    def _prepare_dir(self) -> None:
-        if self.index_dir.exists() and not (self.index_dir / CURRENT).is_symlink():
-            if not self.index_dir.is_dir():
-                raise IndexIncompatible(f"{self.index_dir} is a file, not an index directory")
-            ours = {BUILDS, ".lock"}
-            if any(p.name not in ours for p in self.index_dir.iterdir()):
-                raise IndexIncompatible(
-                    f"{self.index_dir} holds other files and is not a newsdex index: choose another --index"
-                )
-        (self.index_dir / BUILDS).mkdir(parents=True, exist_ok=True)
-
-    def _lock(self) -> None:
-        """One writer at a time per index; a second one waits rather than racing the swap."""
-        self._lock_file = open(self.index_dir / ".lock", "w")
-        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
-
-    def _unlock(self) -> None:
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
-
-    def _collect_partials(self) -> None:
-        """Remove what killed builds left behind; the lock says none of them is still running."""
-        for path in (self.index_dir / BUILDS).glob("*" + PARTIAL):
-            shutil.rmtree(path, ignore_errors=True)
-
-    # -- reads the build needs -------------------------------------------------------------
-
-    def known_articles(self) -> dict[str, tuple[str, str | None]]:
-        """id -> (content hash, origin) of every article already in this build."""
-        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, content_hash, origin FROM articles")}
-
-    # -- changes ---------------------------------------------------------------------------
-
-    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray) -> None:
-        """Insert or replace one article with its passages and their vectors."""
-        if len(passages) != len(vectors):
-            raise ValueError("one vector per passage")
-        self.remove_article(article.id, missing_ok=True)
-        self.db.execute(
-            """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url,
-                                     origin, content_hash, text, indexed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (article.id, article.title, article.subtitle, article.author, article.dateline, article.source,
-             article.published, article.url, article.origin, article.content_hash, article.text, _now()),
-        )
-        ids = []
-        for position, text in enumerate(passages):
-            cursor = self.db.execute(
-                "INSERT INTO passages (article_id, position, text) VALUES (?, ?, ?)", (article.id, position, text)
-            )
-            ids.append(cursor.lastrowid)
-            self.bm25.add(cursor.lastrowid, article.title, text)
-        if ids:
-            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
-
-    def remove_article(self, article_id: str, *, missing_ok: bool = False) -> None:
-        ids = [row[0] for row in self.db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
-        exists = self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if not exists:
-            if missing_ok:
-                return
-            raise ArticleNotFound(f"no article with id {article_id!r}")
-        if ids:
-            if vector_index.supports_remove(self.vectors):
-                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
-            else:
-                self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
-            self.bm25.remove(ids)
-        self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
-        self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-
-    # -- the swap --------------------------------------------------------------------------
-
-    def commit(self) -> Path:
-        """Write everything, make it durable, then point `current` at it in one rename."""
-        self.vectors, layout, rebuilt = vector_index.arrange(self.vectors, self.layout, self.spec, _dead_ids(self.db))
-        if rebuilt:
-            self.db.execute("DELETE FROM dead_vectors")
-        manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(), "vectors": layout.to_dict(),
-                               "faiss_index": vector_index.describe(self.vectors)})
-        self.db.execute("DELETE FROM manifest")
-        self.db.executemany("INSERT INTO manifest (key, value) VALUES (?, ?)", manifest.to_rows())
-        self.db.commit()
-        self.db.execute("PRAGMA journal_mode = DELETE")
-        self.db.close()
-        faiss.write_index(self.vectors, str(self.build_dir / VECTORS_FILE))
-        self.bm25.commit()
-        bm25 = self.build_dir / BM25_DIR
-        for path in [self.build_dir / DB_FILE, self.build_dir / VECTORS_FILE, *bm25.iterdir(), bm25]:
-            _fsync(path)
-        os.rename(self.build_dir, self.final_dir)
-        link_tmp = self.index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
-        os.symlink(Path(BUILDS) / self.final_dir.name, link_tmp)
-        os.replace(link_tmp, self.index_dir / CURRENT)
-        _fsync(self.index_dir)
-        self._collect_old_builds()
-        self._unlock()
-        return self.final_dir
-
-    def abort(self) -> None:
-        try:
-            self.db.close()
-        except Exception:
-            pass
-        if getattr(self, "bm25", None) is not None:
-            self.bm25.abort()
-        shutil.rmtree(self.build_dir, ignore_errors=True)
-        self._unlock()
-
-    def _collect_old_builds(self) -> None:
-        """Delete builds that are no longer live. Open readers keep their files until they close."""
-        live = (self.index_dir / CURRENT).resolve()
-        for path in (self.index_dir / BUILDS).iterdir():
-            if path.resolve() != live and not path.name.endswith(PARTIAL):
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _dead_ids(db: sqlite3.Connection) -> set[int]:
+def dead_ids(db: sqlite3.Connection) -> set[int]:
+    """Passage ids whose vectors are HNSW tombstones (index.vectors): kept in the graph, never returned."""
     try:
         return {row[0] for row in db.execute("SELECT id FROM dead_vectors")}
     except sqlite3.OperationalError:  # a build from before the table existed
         return set()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

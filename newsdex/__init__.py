@@ -25,6 +25,8 @@ _EXPORTS = {
     "ArticleNotFound": "newsdex.errors",
     "Embedder": "newsdex.index.embedder",
     "Article": "newsdex.index.articles",
+    "Indexer": "newsdex.index.build",
+    "BuildReport": "newsdex.index.build",
     "Searcher": "newsdex.search.searcher",
     "SearchOptions": "newsdex.search.options",
     "SearchResponse": "newsdex.search.results",
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from newsdex.errors import (ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery,
                                 ModelUnavailable, NewsdexError)
     from newsdex.index.articles import Article
+    from newsdex.index.build import BuildReport, Indexer
     from newsdex.index.embedder import Embedder
     from newsdex.search.options import SearchOptions
     from newsdex.search.results import Explain, Highlight, Result, SearchResponse

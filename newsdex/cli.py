@@ -65,7 +65,7 @@ def _progress(quiet: bool) -> bool:
 def _load_embedder(settings: Settings, *, rebuild: bool = False):
     """The model for settings.index_dir: an onnx-int8 index keeps the quantization it was
     built with (unless NEWSDEX_INT8_CONFIG forces one, or the index is being rebuilt)."""
-    from newsdex.index.store import recorded_int8_config
+    from newsdex.index.manifest import recorded_int8_config
 
     recorded = None if rebuild or settings.backend != "onnx-int8" else recorded_int8_config(settings.index_dir)
     return _embedder(settings.model, settings.device, settings.batch_size, settings.offline,
@@ -82,16 +82,14 @@ def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: 
                     cache_dir=cache_dir, int8_config=resolve_int8_config(int8_config, recorded_int8_config))
 
 
-def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, embedder=None):
-    from newsdex.index.build import build_index
-
-    embedder = embedder or _load_embedder(settings, rebuild=rebuild)
+def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool):
+    from newsdex.index.build import Indexer
 
     def warn(skipped) -> None:
         err.print(f"[yellow]warning:[/yellow] skipped {escape(skipped.path)}: {escape(skipped.reason)}")
 
-    report = build_index(paths, settings, embedder, rebuild=rebuild, progress=_progress(quiet), on_skip=warn)
-    return report, embedder
+    indexer = Indexer(settings, _load_embedder(settings, rebuild=rebuild))
+    return indexer.build(paths, rebuild=rebuild, progress=_progress(quiet), on_skip=warn)
 
 
 @app.command("index")
@@ -111,7 +109,7 @@ def index_command(
         for source in sources:
             if not source.exists():
                 raise NewsdexError(f"no such file or folder: {source}")
-        report, _ = _build(settings, sources, rebuild=rebuild, quiet=quiet)
+        report = _build(settings, sources, rebuild=rebuild, quiet=quiet)
         out.print(report.summary())
         return 1 if report.skipped and not (report.added or report.updated or report.unchanged) else 0
 
@@ -130,16 +128,8 @@ def stats_command(
 
     def body() -> None:
         settings = make_settings(index_dir=index)
-        store = IndexStore.open(settings.index_dir)
-        stats = store.stats()
-        store.close()
-        m = stats.manifest
-        data = {
-            "index": stats.path, "build": stats.build, "articles": stats.articles, "passages": stats.passages,
-            "model": m.model, "backend": m.backend, "int8_config": m.int8_config, "dimension": m.dimension, "passage_tokens": m.passage_tokens,
-            "faiss_index": m.faiss_index, "vectors": m.vectors or {"kind": "flat", "storage": "float32"},
-            "size_bytes": stats.size_bytes, "built_at": m.built_at,
-        }
+        with IndexStore.open(settings.index_dir) as store:
+            data = store.stats().as_dict()
         if as_json:
             print(json.dumps(data))
             return
@@ -162,17 +152,23 @@ def _human_size(size: int) -> str:
     return str(size)
 
 
-def _open_searcher(settings: Settings, quiet: bool):
-    """The searcher for settings.index_dir, building the seed index first when there is none."""
-    from newsdex.index.store import current_build
-    from newsdex.search.searcher import Searcher
+def _ensure_index(settings: Settings, quiet: bool) -> None:
+    """Build the seed index when settings.index_dir holds none; a foreign or damaged one is
+    reported here, before the model loads."""
+    from newsdex.index.builds import current_build
 
     try:
-        current_build(settings.index_dir)  # a missing or foreign index is reported before the model loads
+        current_build(settings.index_dir)
     except IndexNotFound:
         err.print(f"no index at {settings.index_dir}; building one from {settings.seeds_dir} first")
-        report, _ = _build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet)
-        err.print(report.summary())
+        err.print(_build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet).summary())
+
+
+def _open_searcher(settings: Settings, quiet: bool):
+    """The searcher for settings.index_dir, building the seed index first when there is none."""
+    from newsdex.search.searcher import Searcher
+
+    _ensure_index(settings, quiet)
     return Searcher.open(settings, embedder=_load_embedder(settings))
 
 
@@ -310,11 +306,13 @@ def serve_command(
         import uvicorn
 
         from newsdex.api.app import create_app  # the API is an edge over search: imported only to serve
+        from newsdex.index.manifest import check_searchable, read_manifest
 
         settings = make_settings(index_dir=index, model=model, backend=backend, host=host, port=port)
-        searcher = _open_searcher(settings, quiet)
-        embedder = searcher.embedder
-        searcher.close()
+        _ensure_index(settings, quiet)
+        embedder = _load_embedder(settings)
+        # Refuse an index this model cannot search now, rather than serve 503s.
+        check_searchable(read_manifest(settings.index_dir), embedder, settings.index_dir)
         writes = "enabled" if settings.api_key and settings.api_key.get_secret_value() else "disabled (set NEWSDEX_API_KEY)"
         err.print(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ ; writes {writes}")
         uvicorn.run(create_app(settings, embedder=embedder), host=settings.host, port=settings.port,

@@ -224,7 +224,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
     report) and count as never retrieved, as they would for a user. `options` carries
     anything else every run should use, e.g. fusion weights being tuned on a train split.
     """
-    from newsdex.index.build import build_index
+    from newsdex.index.build import Indexer
     from newsdex.index.store import IndexStore
 
     if not 1 <= k <= RUN_DEPTH:
@@ -240,13 +240,12 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
         if not (target / "current").is_symlink():
             corpus = Path(scratch) / "corpus.jsonl"
             write_corpus(collection, corpus)
-            report = build_index([corpus], eval_settings, embedder, progress=progress, on_skip=on_skip)
+            report = Indexer(eval_settings, embedder).build([corpus], progress=progress, on_skip=on_skip)
             skipped = len(report.skipped)
             index_seconds = report.seconds
             rate = report.passages_embedded / report.seconds if report.seconds else None
-        store = IndexStore.open(target)
-        stats = store.stats()
-        store.close()
+        with IndexStore.open(target) as store:
+            stats = store.stats()
         searcher = Searcher.open(eval_settings, embedder=embedder)
         try:
             result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,

@@ -17,9 +17,10 @@ from typing import Sequence
 import numpy as np
 
 from newsdex.index.embedder import Embedder
-from newsdex.errors import IndexIncompatible
+from newsdex.errors import IndexIncompatible, InvalidQuery
 from newsdex.settings import Settings
-from newsdex.index.store import IndexStore, incompatibility
+from newsdex.index.manifest import check_searchable
+from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
@@ -47,9 +48,7 @@ class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
     def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
-        problem = incompatibility(store.manifest, embedder.name, embedder.dimension, embedder.vector_family)
-        if problem:
-            raise IndexIncompatible(f"index at {store.index_dir}: {problem}")
+        check_searchable(store.manifest, embedder, store.index_dir)
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -71,6 +70,27 @@ class Searcher:
 
     def close(self) -> None:
         self.store.close()
+
+    # -- what the index holds ----------------------------------------------------------------
+
+    @property
+    def build_name(self) -> str:
+        """The build this searcher answers from (index.builds names it)."""
+        return self.store.build_name
+
+    def stats(self) -> IndexStats:
+        return self.store.stats()
+
+    def articles(self, limit: int = 20, offset: int = 0) -> list[ArticleRow]:
+        """Newest first; undated articles last, then by id for a stable order."""
+        return self.store.articles(limit=limit, offset=offset)
+
+    def article_count(self) -> int:
+        return self.store.article_count()
+
+    def article(self, article_id: str) -> ArticleWithPassages:
+        """One article and its passages; ArticleNotFound for an unknown id."""
+        return self.store.article_with_passages(article_id)
 
     def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""

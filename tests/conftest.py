@@ -52,10 +52,10 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory, embedder) -> Settings:
     """Settings whose index holds the two seed articles, built once."""
-    from newsdex.index.build import build_index
+    from newsdex.index.build import Indexer
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("seed-index") / "index", seeds_dir=SEEDS)
-    build_index([SEEDS], settings, embedder)
+    Indexer(settings, embedder).build([SEEDS])
     return settings
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from newsdex.api.app import create_app
 from newsdex.api.live import LiveIndex
 from conftest import SEED_QUESTIONS, SEEDS
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.settings import Settings
 
 KEY = "write-key-for-tests"
@@ -461,7 +461,7 @@ def test_an_index_rebuilt_on_disk_is_picked_up_on_the_next_request(writer, embed
     before = build_of(writer)
     settings = writer.app.state.settings
     (seed_copy / "bridge.txt").write_text(f"{BRIDGE['title']}\n\n{BRIDGE['text']}\n", encoding="utf-8")
-    build_index([seed_copy], settings, embedder, rebuild=True)  # what `newsdex index --rebuild` does
+    Indexer(settings, embedder).build([seed_copy], rebuild=True)  # what `newsdex index --rebuild` does
     assert build_of(writer) != before
     hits = writer.get("/search", params={"q": "Springfield bridge cost", "k": 1}).json()["results"]
     assert hits[0]["article_id"] == "bridge"
@@ -471,7 +471,7 @@ def test_a_search_in_flight_keeps_its_build_through_a_swap(seed_settings, embedd
     settings = _copy_index(seed_settings, tmp_path)
     live = LiveIndex(settings, embedder)
     with live.searcher() as old:
-        build_index([SEEDS], settings, embedder, rebuild=True)  # swaps `current` and deletes the old build
+        Indexer(settings, embedder).build([SEEDS], rebuild=True)  # swaps `current` and deletes the old build
         with live.searcher() as new:
             assert new is not old and new.store.build_name != old.store.build_name
         assert not old.store.build_dir.exists()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import SEEDS
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.settings import Settings
 
 # Every test here runs a real `newsdex serve` process: `pytest -m server` selects them,
@@ -140,7 +140,7 @@ def test_searches_all_succeed_while_the_index_is_rebuilt(server, embedder):
     try:
         rebuilt = httpx.post(f"{base}/index/rebuild", headers=AUTH, timeout=120)
         assert rebuilt.status_code == 200, rebuilt.text
-        build_index([SEEDS], settings, embedder, rebuild=True)  # `newsdex index --rebuild` beside the server
+        Indexer(settings, embedder).build([SEEDS], rebuild=True)  # `newsdex index --rebuild` beside the server
         added = httpx.post(f"{base}/articles", headers=AUTH, timeout=120, json={"articles": [{
             "id": "extra", "title": "Extra", "text": "An extra article about the Lima summit."}]})
         assert added.status_code == 200, added.text

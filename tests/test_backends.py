@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newsdex.api.app import create_app
 
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
 from newsdex.errors import IndexIncompatible
 from newsdex.settings import Settings
@@ -81,7 +81,7 @@ def test_export_is_cached_and_reused(model_cache, onnx_embedder, int8_embedder):
 def test_each_backend_answers_the_seed_questions(tmp_path, backend, torch_embedder, onnx_embedder, int8_embedder):
     chosen = {"torch": torch_embedder, "onnx": onnx_embedder, "onnx-int8": int8_embedder}[backend]
     settings = Settings(index_dir=tmp_path / "index", backend=backend)
-    build_index([SEEDS], settings, chosen)
+    Indexer(settings, chosen).build([SEEDS])
     searcher = Searcher.open(settings, embedder=chosen)
     try:
         assert searcher.store.manifest.backend == backend
@@ -94,12 +94,12 @@ def test_each_backend_answers_the_seed_questions(tmp_path, backend, torch_embedd
 def test_torch_and_onnx_share_an_index_but_int8_needs_a_rebuild(tmp_path, torch_embedder, onnx_embedder,
                                                                 int8_embedder):
     settings = Settings(index_dir=tmp_path / "index", backend="torch")
-    build_index([SEEDS], settings, torch_embedder)
-    report = build_index([SEEDS], settings.model_copy(update={"backend": "onnx"}), onnx_embedder)
+    Indexer(settings, torch_embedder).build([SEEDS])
+    report = Indexer(settings.model_copy(update={"backend": "onnx"}), onnx_embedder).build([SEEDS])
     assert (report.unchanged, report.passages_embedded) == (2, 0)
     with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*rebuild"):
-        build_index([SEEDS], settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder)
-    report = build_index([SEEDS], settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder, rebuild=True)
+        Indexer(settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder).build([SEEDS])
+    report = Indexer(settings.model_copy(update={"backend": "onnx-int8"}), int8_embedder).build([SEEDS], rebuild=True)
     assert report.added == 2
     store = IndexStore.open(settings.index_dir)
     assert store.manifest.backend == "onnx-int8"
@@ -180,8 +180,8 @@ def test_int8_index_records_its_configuration_and_keeps_it(tmp_path, model_cache
 def test_reader_refuses_vectors_of_another_family_like_the_writer(tmp_path, onnx_embedder, int8_embedder):
     """One rule for both: an onnx reader must not search int8 vectors without a word."""
     settings = Settings(index_dir=tmp_path / "index", backend="onnx-int8")
-    build_index([SEEDS], settings, int8_embedder)
+    Indexer(settings, int8_embedder).build([SEEDS])
     with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*not the torch/onnx backend.*rebuild"):
         Searcher.open(settings.model_copy(update={"backend": "onnx"}), embedder=onnx_embedder)
     with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*not the torch/onnx backend.*rebuild"):
-        build_index([SEEDS], settings.model_copy(update={"backend": "onnx"}), onnx_embedder)
+        Indexer(settings.model_copy(update={"backend": "onnx"}), onnx_embedder).build([SEEDS])

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder, resolve_model
 from newsdex.errors import IndexIncompatible, IndexNotFound
 from newsdex.settings import Settings
-from newsdex.index.store import IndexStore, build_id
+from newsdex.index.builds import live_build_name
+from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
 
 from conftest import SEEDS
@@ -33,46 +34,39 @@ The mayor said the water would recede by Friday, but warned residents to stay aw
 
 
 def _passage_ids(settings: Settings, article_id: str) -> list[int]:
-    store = IndexStore.open(settings.index_dir)
-    try:
+    with IndexStore.open(settings.index_dir) as store:
         return [p.id for p in store.article_passages(article_id)]
-    finally:
-        store.close()
 
 
 def _lexical(settings: Settings, *words: str) -> set[str]:
     """Articles whose passages BM25 finds for the words."""
-    store = IndexStore.open(settings.index_dir)
-    try:
+    with IndexStore.open(settings.index_dir) as store:
         ids = [pid for pid, _ in store.lexical_search(words, 50)]
         return {row.article_id for row in store.passages(ids).values()}
-    finally:
-        store.close()
 
 
 def test_first_build_adds_every_seed(seed_settings):
-    store = IndexStore.open(seed_settings.index_dir)
-    stats = store.stats()
-    store.close()
+    with IndexStore.open(seed_settings.index_dir) as store:
+        stats = store.stats()
     assert stats.articles == 2
     assert stats.passages >= 4
-    assert stats.manifest.model == "all-MiniLM-L6-v2"
-    assert stats.manifest.dimension == 384
+    assert stats.model == "all-MiniLM-L6-v2"
+    assert stats.dimension == 384
 
 
 def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    first = build_index([seed_copy], settings, embedder)
+    first = Indexer(settings, embedder).build([seed_copy])
     assert (first.added, first.updated, first.removed, first.unchanged) == (2, 0, 0, 0)
 
-    again = build_index([seed_copy], settings, embedder)
+    again = Indexer(settings, embedder).build([seed_copy])
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
     assert again.passages_embedded == 0
 
     kept_ids = _passage_ids(settings, "000_bbe9b56f2341fe48")
     before = IndexStore.open(settings.index_dir)  # a reader of the old build, as a server holds one
     (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
-    added = build_index([seed_copy], settings, embedder)
+    added = Indexer(settings, embedder).build([seed_copy])
     assert (added.added, added.unchanged) == (1, 2)
     assert _lexical(settings, "forty", "schools") == {"extra"}
     assert before.lexical_search(["schools"], 10) == []  # the new build shares no change with the old
@@ -82,13 +76,13 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedde
     assert _passage_ids(settings, "000_bbe9b56f2341fe48") == kept_ids  # not re-embedded
 
     (seed_copy / "extra.txt").write_text(EXTRA.replace("forty", "fifty"), encoding="utf-8")
-    changed = build_index([seed_copy], settings, embedder)
+    changed = Indexer(settings, embedder).build([seed_copy])
     assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
     assert changed.passages_embedded == len(_passage_ids(settings, "extra"))
     assert _lexical(settings, "forty") == set() and _lexical(settings, "fifty") == {"extra"}
 
     (seed_copy / "extra.txt").unlink()
-    removed = build_index([seed_copy], settings, embedder)
+    removed = Indexer(settings, embedder).build([seed_copy])
     assert (removed.removed, removed.unchanged, removed.passages_embedded) == (1, 2, 0)
     assert _passage_ids(settings, "extra") == []
     assert _lexical(settings, "schools", "flooded") == set()
@@ -101,24 +95,24 @@ def test_incremental_build_embeds_only_what_changed(tmp_path, seed_copy, embedde
 
 def test_rebuild_starts_from_scratch(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
-    report = build_index([seed_copy], settings, embedder, rebuild=True)
+    Indexer(settings, embedder).build([seed_copy])
+    report = Indexer(settings, embedder).build([seed_copy], rebuild=True)
     assert (report.added, report.unchanged) == (2, 0)
     assert report.passages_embedded == report.passages
 
 
 def test_old_builds_are_removed_after_a_swap(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
-    build_index([seed_copy], settings, embedder, rebuild=True)
+    Indexer(settings, embedder).build([seed_copy])
+    Indexer(settings, embedder).build([seed_copy], rebuild=True)
     builds = list((settings.index_dir / "builds").iterdir())
-    assert [b.name for b in builds] == [os.path.basename(build_id(settings.index_dir))]
+    assert [b.name for b in builds] == [live_build_name(settings.index_dir)]
 
 
 def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
-    live = build_id(settings.index_dir)
+    Indexer(settings, embedder).build([seed_copy])
+    live = live_build_name(settings.index_dir)
 
     big = tmp_path / "big"
     big.mkdir()
@@ -137,20 +131,20 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embe
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    assert build_id(settings.index_dir) == live
+    assert live_build_name(settings.index_dir) == live
     searcher = Searcher.open(settings, embedder=embedder)
     assert searcher.search("what did Kishida say", k=3).results
     searcher.close()
     # The next build clears the debris and succeeds.
-    report = build_index([seed_copy], settings, embedder)
+    report = Indexer(settings, embedder).build([seed_copy])
     assert report.unchanged == 2
     assert not any(p.name.endswith(".partial") for p in builds.iterdir())
 
 
 def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
-    live = build_id(settings.index_dir)
+    Indexer(settings, embedder).build([seed_copy])
+    live = live_build_name(settings.index_dir)
     (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
 
     class Boom(Embedder):
@@ -160,8 +154,8 @@ def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embed
     boom = Boom.__new__(Boom)
     boom.__dict__.update(embedder.__dict__)
     with pytest.raises(KeyboardInterrupt):
-        build_index([seed_copy], settings, boom)
-    assert build_id(settings.index_dir) == live
+        Indexer(settings, boom).build([seed_copy])
+    assert live_build_name(settings.index_dir) == live
     assert _passage_ids(settings, "extra") == []
     assert not any(p.name.endswith(".partial") for p in (settings.index_dir / "builds").iterdir())
 
@@ -171,13 +165,13 @@ def test_index_built_with_another_model_is_refused_with_advice(tmp_path, seed_co
     shutil.copytree(resolve_model("all-MiniLM-L6-v2"), other_path)
     other = Embedder(str(other_path), backend="torch")  # torch: no ONNX export of the copy needed
     settings = Settings(index_dir=tmp_path / "index", model=str(other_path))
-    build_index([seed_copy], settings, other)
+    Indexer(settings, other).build([seed_copy])
 
     with pytest.raises(IndexIncompatible, match="rebuild"):
         Searcher.open(Settings(index_dir=settings.index_dir), embedder=embedder)
     with pytest.raises(IndexIncompatible, match="--rebuild"):
-        build_index([seed_copy], Settings(index_dir=settings.index_dir), embedder)
-    report = build_index([seed_copy], Settings(index_dir=settings.index_dir), embedder, rebuild=True)
+        Indexer(Settings(index_dir=settings.index_dir), embedder).build([seed_copy])
+    report = Indexer(Settings(index_dir=settings.index_dir), embedder).build([seed_copy], rebuild=True)
     assert report.added == 2
 
 
@@ -191,17 +185,17 @@ def test_missing_damaged_and_foreign_indexes_give_clear_errors(tmp_path, seed_co
     with pytest.raises(IndexIncompatible, match="not a newsdex index"):
         IndexStore.open(foreign)
     with pytest.raises(IndexIncompatible, match="not a newsdex index"):
-        build_index([seed_copy], Settings(index_dir=foreign), embedder)
+        Indexer(Settings(index_dir=foreign), embedder).build([seed_copy])
     assert (foreign / "notes.txt").read_text() == "mine"
 
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
+    Indexer(settings, embedder).build([seed_copy])
     vectors = Path(os.path.realpath(settings.index_dir / "current")) / "vectors.faiss"
     vectors.write_bytes(b"garbage")
     with pytest.raises(IndexIncompatible, match="damaged"):
         IndexStore.open(settings.index_dir)
     # A damaged live build is replaced by the next build rather than patched.
-    report = build_index([seed_copy], settings, embedder)
+    report = Indexer(settings, embedder).build([seed_copy])
     assert report.added == 2
     IndexStore.open(settings.index_dir).close()
 
@@ -209,7 +203,7 @@ def test_missing_damaged_and_foreign_indexes_give_clear_errors(tmp_path, seed_co
     shutil.rmtree(bm25)
     with pytest.raises(IndexIncompatible, match="damaged"):
         IndexStore.open(settings.index_dir)
-    assert build_index([seed_copy], settings, embedder).added == 2
+    assert Indexer(settings, embedder).build([seed_copy]).added == 2
     assert _lexical(settings, "kursk")
 
 
@@ -219,7 +213,7 @@ def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedde
     (seed_copy / "latin1.txt").write_bytes("Caf\xe9 news\n\nSomething happened.".encode("latin-1"))
     (seed_copy / "broken.json").write_text('{"id": "x", "text": ')
     settings = Settings(index_dir=tmp_path / "index")
-    report = build_index([seed_copy], settings, embedder)
+    report = Indexer(settings, embedder).build([seed_copy])
     assert report.added == 2
     skipped = {Path(s.path).name: s.reason for s in report.skipped}
     assert set(skipped) == {"binary.txt", "empty.md", "latin1.txt", "broken.json"}
@@ -228,31 +222,29 @@ def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path, seed_copy, embedde
 
 def test_rebuild_keeps_articles_posted_over_the_api(tmp_path, seed_copy, embedder):
     from newsdex.index.articles import article_from_record
-    from newsdex.index.build import upsert_articles
-
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
+    Indexer(settings, embedder).build([seed_copy])
     posted = article_from_record({"id": "desk/floods", "title": "Floods close schools", "text": EXTRA})
-    upsert_articles([posted], settings, embedder)
-    report = build_index([seed_copy], settings, embedder, rebuild=True)
+    Indexer(settings, embedder).upsert([posted])
+    report = Indexer(settings, embedder).build([seed_copy], rebuild=True)
     assert (report.added, report.api_articles_kept, report.articles) == (3, 1, 3)
     store = IndexStore.open(settings.index_dir)
     assert store.article("desk/floods").content_hash == posted.content_hash
     store.close()
     # An ordinary update leaves API articles alone: no file holds them, and none is missing.
-    again = build_index([seed_copy], settings, embedder)
+    again = Indexer(settings, embedder).build([seed_copy])
     assert (again.removed, again.unchanged, again.articles) == (0, 2, 3)
 
 
 def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_the_next_build(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([seed_copy], settings, embedder)
+    Indexer(settings, embedder).build([seed_copy])
     db = sqlite3.connect(Path(os.path.realpath(settings.index_dir / "current")) / "newsdex.db")
     db.execute("UPDATE manifest SET value = '1' WHERE key = 'format_version'")
     db.commit()
     db.close()
     with pytest.raises(IndexIncompatible, match="format 1.*--rebuild"):
         IndexStore.open(settings.index_dir)
-    report = build_index([seed_copy], settings, embedder)
+    report = Indexer(settings, embedder).build([seed_copy])
     assert (report.added, report.unchanged) == (2, 0)
     assert _lexical(settings, "kursk")

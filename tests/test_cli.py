@@ -157,3 +157,19 @@ def test_unknown_model_is_a_clear_error(tmp_path):
     result = invoke(["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--model", "no-such/model-xyz"])
     assert result.returncode == 1
     assert "cannot load model 'no-such/model-xyz'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_index_its_model_cannot_search_before_listening(seed_settings, tmp_path):
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "index"
+    shutil.copytree(seed_settings.index_dir, copy, symlinks=True)
+    db = sqlite3.connect(copy / "current" / "newsdex.db")
+    db.execute("""UPDATE manifest SET value = '"other-model"' WHERE key = 'model'""")
+    db.commit()
+    db.close()
+    result = invoke(["serve", "--index", str(copy), "--port", "1"])  # port 1 is never bound: it must stop first
+    assert result.returncode == 1
+    assert "built with model 'other-model'" in result.stderr and "--rebuild" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -126,7 +126,7 @@ WIRE = ("The Ridgeline rail tunnel will close for two weekends in April so engin
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, embedder):
-    from newsdex.index.build import build_index
+    from newsdex.index.build import Indexer
 
     folder = tmp_path_factory.mktemp("news")
     shutil.copy(COLLECTION / "corpus.jsonl", folder / "corpus.jsonl")
@@ -138,7 +138,7 @@ def news(tmp_path_factory, embedder):
     ]
     (folder / "wire.jsonl").write_text("".join(json.dumps(c) + "\n" for c in copies))
     settings = Settings(index_dir=folder / "index", seeds_dir=folder)
-    report = build_index([folder / "corpus.jsonl", folder / "wire.jsonl"], settings, embedder)
+    report = Indexer(settings, embedder).build([folder / "corpus.jsonl", folder / "wire.jsonl"])
     assert not report.skipped, report.skipped
     searcher = Searcher.open(settings, embedder=embedder)
     yield searcher

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from newsdex.index import vectors as vector_index
-from newsdex.index.build import build_index
+from newsdex.index.build import Indexer
 from newsdex.settings import Settings
 from newsdex.index.store import IndexStore
 from newsdex.index.vectors import Layout, VectorSpec
@@ -37,7 +37,7 @@ def _top_articles(settings: Settings, embedder, mode: str = "dense") -> list[lis
 @pytest.fixture(scope="module")
 def flat_answers(tmp_path_factory, embedder):
     settings = Settings(index_dir=tmp_path_factory.mktemp("flat") / "index")
-    build_index(CORPUS, settings, embedder)
+    Indexer(settings, embedder).build(CORPUS)
     return _top_articles(settings, embedder)
 
 
@@ -50,7 +50,7 @@ def flat_answers(tmp_path_factory, embedder):
 ])
 def test_every_structure_answers_like_the_exact_index(tmp_path, embedder, flat_answers, kind, storage, name):
     settings = Settings(index_dir=tmp_path / "index", vector_index=kind, vector_storage=storage, mmap=True)
-    build_index(CORPUS, settings, embedder)
+    Indexer(settings, embedder).build(CORPUS)
     store = _open(settings)
     assert store.manifest.faiss_index == name
     assert store.manifest.vectors["kind"] == kind and store.manifest.vectors["storage"] == storage
@@ -64,11 +64,11 @@ def test_every_structure_answers_like_the_exact_index(tmp_path, embedder, flat_a
 
 def test_auto_switches_to_hnsw_when_the_index_grows(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "index", hnsw_threshold=10)
-    build_index([SEEDS], settings, embedder)  # 5 passages: exact
+    Indexer(settings, embedder).build([SEEDS])  # 5 passages: exact
     store = _open(settings)
     assert store.manifest.vectors["kind"] == "flat"
     store.close()
-    build_index(CORPUS, settings, embedder)  # more than 10: rebuilt as HNSW in the new build
+    Indexer(settings, embedder).build(CORPUS)  # more than 10: rebuilt as HNSW in the new build
     store = _open(settings)
     assert store.manifest.vectors["kind"] == "hnsw" and store.passage_count() > 10
     store.close()
@@ -77,7 +77,7 @@ def test_auto_switches_to_hnsw_when_the_index_grows(tmp_path, embedder):
 def test_hnsw_search_beam_grows_with_the_index_unless_set(tmp_path, embedder):
     assert vector_index.auto_ef_search(100_000) == 128 and vector_index.auto_ef_search(1_000_000) == 256
     settings = Settings(index_dir=tmp_path / "index", vector_index="hnsw")
-    build_index([SEEDS], settings, embedder)
+    Indexer(settings, embedder).build([SEEDS])
     store = _open(settings)
     assert store.manifest.vectors["ef_search"] == 128
     assert faiss.downcast_index(store.vectors.index).hnsw.efSearch == 128
@@ -90,7 +90,7 @@ def test_hnsw_search_beam_grows_with_the_index_unless_set(tmp_path, embedder):
 def test_hnsw_updates_and_deletes_leave_tombstones_then_rebuild(tmp_path, embedder, seed_copy):
     shutil.copytree(DATA / "articles", seed_copy / "more")
     settings = Settings(index_dir=tmp_path / "index", vector_index="hnsw", hnsw_max_tombstones=0.5)
-    build_index([seed_copy], settings, embedder)
+    Indexer(settings, embedder).build([seed_copy])
     store = _open(settings)
     total = store.passage_count()
     kishida = [a.id for a in store.articles(limit=100) if "Kishida" in a.text][0]
@@ -101,7 +101,7 @@ def test_hnsw_updates_and_deletes_leave_tombstones_then_rebuild(tmp_path, embedd
     path = next(p for p in seed_copy.glob("*") if p.is_file() and "Kishida told Yoon" in p.read_text(encoding="utf-8"))
     path.write_text(path.read_text(encoding="utf-8").replace("Kishida told Yoon", "Kishida told President Yoon"),
                     encoding="utf-8")
-    report = build_index([seed_copy], settings, embedder)
+    report = Indexer(settings, embedder).build([seed_copy])
     assert report.updated == 1
     store = _open(settings)
     assert store.dead == old_ids
@@ -115,7 +115,7 @@ def test_hnsw_updates_and_deletes_leave_tombstones_then_rebuild(tmp_path, embedd
     for extra in (seed_copy / "more").rglob("*"):
         if extra.is_file():
             extra.unlink()
-    build_index([seed_copy], settings, embedder)
+    Indexer(settings, embedder).build([seed_copy])
     store = _open(settings)
     assert store.dead == set()
     assert store.vectors.ntotal == store.passage_count() == len(store.passages(
@@ -125,7 +125,7 @@ def test_hnsw_updates_and_deletes_leave_tombstones_then_rebuild(tmp_path, embedd
 
 def test_filters_on_hnsw_still_return_k(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "index", vector_index="hnsw")
-    build_index(CORPUS, settings, embedder)
+    Indexer(settings, embedder).build(CORPUS)
     searcher = Searcher.open(settings, embedder=embedder)
     try:
         article = searcher.search("what did Kishida say", k=1).results[0].article_id
@@ -187,7 +187,7 @@ def test_hnsw_recall_against_flat(embedder):
 
 def test_mmap_reads_the_same_vectors(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    build_index([SEEDS], settings, embedder)
+    Indexer(settings, embedder).build([SEEDS])
     plain, mapped = IndexStore.open(settings.index_dir), IndexStore.open(settings.index_dir, mmap=True)
     try:
         query = embedder.encode(["what did Kishida say"])

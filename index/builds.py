@@ -1,0 +1,128 @@
+"""The build-directory protocol: which build is live, and how a new one replaces it.
+
+An index directory holds immutable builds and a `current` symlink naming the live one:
+
+    INDEX_DIR/current -> builds/20261123T101500-3f2a
+    INDEX_DIR/builds/<build>/newsdex.db      SQLite: manifest, articles, passages
+    INDEX_DIR/builds/<build>/vectors.faiss   FAISS inner-product index keyed by passage id
+    INDEX_DIR/builds/<build>/bm25/           tantivy index of the passages, for BM25 (index.bm25)
+
+A writer (index.writer) takes the lock, makes `builds/<new>.partial`, and when it is
+complete and durable renames it and swaps `current` to it with one atomic rename. Readers
+(index.store) never see a half-written build, a crash or Ctrl-C leaves the previous build
+live, and a reader holding an older build keeps answering from it until it reopens.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from newsdex.errors import IndexIncompatible, IndexNotFound
+
+CURRENT = "current"
+BUILDS = "builds"
+PARTIAL = ".partial"
+LOCK = ".lock"
+DB_FILE = "newsdex.db"
+VECTORS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
+
+
+def current_build(index_dir: Path) -> Path:
+    """The live build's directory, or an error that says what to do."""
+    index_dir = Path(index_dir)
+    link = index_dir / CURRENT
+    if not link.is_symlink():
+        if not index_dir.exists() or not any(index_dir.iterdir()):
+            raise IndexNotFound(f"no index at {index_dir}: build one with `newsdex index [PATH ...]`")
+        raise IndexIncompatible(
+            f"{index_dir} is not a newsdex index (no '{CURRENT}' link): "
+            "point --index elsewhere, or remove it and run `newsdex index --rebuild`"
+        )
+    target = link.resolve()
+    if not target.is_dir():
+        raise IndexIncompatible(f"index at {index_dir} is damaged (its live build is missing): run `newsdex index --rebuild`")
+    return target
+
+
+def live_build_name(index_dir: Path) -> str | None:
+    """The name of the build `current` links to (None without one), read from the link alone:
+    cheap enough to poll, as a server does on every request to notice a new build."""
+    try:
+        return Path(os.readlink(Path(index_dir) / CURRENT)).name
+    except OSError:
+        return None
+
+
+def prepare_index_dir(index_dir: Path) -> None:
+    """Make `index_dir` ready for builds, refusing a directory that holds anything but ours."""
+    if index_dir.exists() and not (index_dir / CURRENT).is_symlink():
+        if not index_dir.is_dir():
+            raise IndexIncompatible(f"{index_dir} is a file, not an index directory")
+        ours = {BUILDS, LOCK}
+        if any(p.name not in ours for p in index_dir.iterdir()):
+            raise IndexIncompatible(
+                f"{index_dir} holds other files and is not a newsdex index: choose another --index"
+            )
+    (index_dir / BUILDS).mkdir(parents=True, exist_ok=True)
+
+
+class WriteLock:
+    """One writer at a time per index; a second one waits rather than racing the swap."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self._file = open(Path(index_dir) / LOCK, "w")
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def new_partial(index_dir: Path) -> tuple[Path, Path]:
+    """(the partial directory a new build is written in, the name it is renamed to when done)."""
+    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    partial = index_dir / BUILDS / (name + PARTIAL)
+    partial.mkdir(parents=True)
+    return partial, index_dir / BUILDS / name
+
+
+def swap_in(index_dir: Path, partial: Path, final: Path) -> None:
+    """Make the finished build at `partial` live as `final`: rename it, then point `current`
+    at it by renaming a fresh link over the old one, the only step readers can observe."""
+    os.rename(partial, final)
+    link_tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    os.symlink(Path(BUILDS) / final.name, link_tmp)
+    os.replace(link_tmp, index_dir / CURRENT)
+    fsync(index_dir)
+
+
+def collect_partials(index_dir: Path) -> None:
+    """Remove what killed builds left behind; call it holding the WriteLock, which says none
+    of them is still running."""
+    for path in (index_dir / BUILDS).glob("*" + PARTIAL):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def collect_old_builds(index_dir: Path) -> None:
+    """Delete builds that are no longer live. Open readers keep their files until they close."""
+    live = (index_dir / CURRENT).resolve()
+    for path in (index_dir / BUILDS).iterdir():
+        if path.resolve() != live and not path.name.endswith(PARTIAL):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file or a directory entry to disk, so a crash after the swap finds it whole."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,199 @@
+"""Making a new build: the only code that writes an index's files (BM25 through index.bm25).
+
+A writer copies the live build into a partial build (index.builds), changes the copy, and
+swaps it in on `commit`; index.build decides what to change.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import faiss
+import numpy as np
+
+from newsdex.errors import ArticleNotFound, IndexIncompatible
+from newsdex.index import builds
+from newsdex.index import vectors as vector_index
+from newsdex.index.articles import Article
+from newsdex.index.bm25 import LexicalWriter
+from newsdex.index.builds import BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
+from newsdex.index.manifest import Manifest, incompatibility
+from newsdex.index.store import IndexStore, dead_ids
+from newsdex.index.vectors import Layout, VectorSpec
+
+SCHEMA = """
+CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    subtitle TEXT, author TEXT, dateline TEXT, source TEXT,
+    published TEXT,            -- ISO 8601, sortable as text
+    url TEXT,
+    origin TEXT,               -- the file it was read from, or "api"
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,        -- the clean article, paragraphs separated by blank lines
+    indexed_at TEXT NOT NULL
+);
+CREATE INDEX articles_published ON articles(published);
+CREATE INDEX articles_source ON articles(source);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- also the FAISS id; never reused
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX passages_article ON passages(article_id, position);
+"""
+# Added after format 1 shipped: created when missing, so older builds stay readable.
+DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class IndexWriter:
+    """A new build made from the live one (or from nothing), swapped in on `commit`.
+
+    Use as a context manager: leaving the block by an exception (Ctrl-C included)
+    removes the partial build and leaves the live index as it was.
+    """
+
+    def __init__(self, index_dir: Path, manifest: Manifest, *, rebuild: bool = False,
+                 spec: VectorSpec | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.spec = spec or VectorSpec()
+        self._lock: builds.WriteLock | None = None
+        builds.prepare_index_dir(self.index_dir)
+        self._lock = builds.WriteLock(self.index_dir)
+        builds.collect_partials(self.index_dir)
+        self.build_dir, self.final_dir = builds.new_partial(self.index_dir)
+        self.previous: IndexStore | None = None
+        if not rebuild and (self.index_dir / CURRENT).is_symlink():
+            try:
+                self.previous = IndexStore.open(self.index_dir)
+            except IndexIncompatible:
+                self.previous = None  # a damaged live build is replaced, never patched
+        if self.previous is not None:
+            old = self.previous.manifest
+            problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family, passages=manifest)
+            if problem:
+                self.abort()
+                raise IndexIncompatible(f"index at {self.index_dir}: {problem}")
+        self.manifest = manifest
+        if self.previous is not None:
+            shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)
+            self.db = sqlite3.connect(self.build_dir / DB_FILE)
+            self.vectors = self.previous.vectors  # read once, by the store; this build changes it
+            self.layout = self.previous.manifest.layout
+            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR, previous=self.previous.build_dir / BM25_DIR)
+            self.previous.close()
+        else:
+            self.db = sqlite3.connect(self.build_dir / DB_FILE)
+            self.db.executescript(SCHEMA)
+            self.vectors = vector_index.empty_index(manifest.dimension)
+            self.layout = Layout("flat", "float32")
+            self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
+        self.db.execute(DEAD_SCHEMA)
+        self.db.execute("PRAGMA foreign_keys = ON")
+
+    def __enter__(self) -> "IndexWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    # -- reads the build needs -------------------------------------------------------------
+
+    def known_articles(self) -> dict[str, tuple[str, str | None]]:
+        """id -> (content hash, origin) of every article already in this build."""
+        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT id, content_hash, origin FROM articles")}
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, passages) in this build as it stands."""
+        return (self.db.execute("SELECT count(*) FROM articles").fetchone()[0],
+                self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray) -> None:
+        """Insert or replace one article with its passages and their vectors."""
+        if len(passages) != len(vectors):
+            raise ValueError("one vector per passage")
+        self.remove_article(article.id, missing_ok=True)
+        self.db.execute(
+            """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url,
+                                     origin, content_hash, text, indexed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (article.id, article.title, article.subtitle, article.author, article.dateline, article.source,
+             article.published, article.url, article.origin, article.content_hash, article.text, _now()),
+        )
+        ids = []
+        for position, text in enumerate(passages):
+            cursor = self.db.execute(
+                "INSERT INTO passages (article_id, position, text) VALUES (?, ?, ?)", (article.id, position, text)
+            )
+            ids.append(cursor.lastrowid)
+            self.bm25.add(cursor.lastrowid, article.title, text)
+        if ids:
+            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove_article(self, article_id: str, *, missing_ok: bool = False) -> None:
+        ids = [row[0] for row in self.db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
+        exists = self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if not exists:
+            if missing_ok:
+                return
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        if ids:
+            if vector_index.supports_remove(self.vectors):
+                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+            else:
+                self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
+            self.bm25.remove(ids)
+        self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    # -- the swap --------------------------------------------------------------------------
+
+    def commit(self) -> Path:
+        """Write everything, make it durable, then point `current` at it in one rename."""
+        self.vectors, layout, rebuilt = vector_index.arrange(self.vectors, self.layout, self.spec, dead_ids(self.db))
+        if rebuilt:
+            self.db.execute("DELETE FROM dead_vectors")
+        manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(), "vectors": layout.to_dict(),
+                               "faiss_index": vector_index.describe(self.vectors)})
+        self.db.execute("DELETE FROM manifest")
+        self.db.executemany("INSERT INTO manifest (key, value) VALUES (?, ?)", manifest.to_rows())
+        self.db.commit()
+        self.db.execute("PRAGMA journal_mode = DELETE")
+        self.db.close()
+        faiss.write_index(self.vectors, str(self.build_dir / VECTORS_FILE))
+        self.bm25.commit()
+        bm25 = self.build_dir / BM25_DIR
+        for path in [self.build_dir / DB_FILE, self.build_dir / VECTORS_FILE, *bm25.iterdir(), bm25]:
+            builds.fsync(path)
+        builds.swap_in(self.index_dir, self.build_dir, self.final_dir)
+        builds.collect_old_builds(self.index_dir)
+        self._unlock()
+        return self.final_dir
+
+    def abort(self) -> None:
+        try:
+            self.db.close()
+        except Exception:
+            pass
+        if getattr(self, "bm25", None) is not None:
+            self.bm25.abort()
+        shutil.rmtree(self.build_dir, ignore_errors=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
