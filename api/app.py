@@ -35,7 +35,8 @@ from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.errors import (
-    ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery, ModelUnavailable, NewsdexError,
+    ArticleNotFound, BadArticle, IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable, InvalidQuery,
+    ModelUnavailable, NewsdexError,
 )
 from newsdex.settings import Settings
 from newsdex.index.manifest import recorded_int8_config
@@ -48,8 +49,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Where each named error lands; anything else a NewsdexError says is the server's fault.
 ERROR_STATUS: list[tuple[type[NewsdexError], int]] = [
     (InvalidQuery, 422), (BadArticle, 422), (ArticleNotFound, 404),
-    (IndexNotFound, 503), (IndexIncompatible, 503), (ModelUnavailable, 503),
+    (IndexNotFound, 503), (IndexIncompatible, 503), (ModelUnavailable, 503), (IndexBusy, 503),
+    (IndexUnwritable, 507),
 ]
+# Seconds a client is asked to wait before retrying a write refused with IndexBusy.
+RETRY_AFTER_SECONDS = 5
 
 DESCRIPTION = """\
 Semantic search over a news archive: ask in plain words, get the passages that answer.
@@ -63,7 +67,7 @@ Every error is JSON with a `detail` sentence.
 bearer = HTTPBearer(auto_error=False, description="NEWSDEX_API_KEY for writes; NEWSDEX_READ_KEY for reads when set.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503)}
+ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503, 507)}
 
 
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
@@ -75,7 +79,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         # Requests run on pool threads; their model calls meet here and go out as one batch.
         embedder = batcher = BatchingEmbedder(embedder, settings.batch_window_ms, settings.max_batch)
     live = LiveIndex(settings, embedder)
-    indexer = Indexer(settings, embedder)
+    indexer = Indexer(settings, embedder, lock_timeout=settings.write_wait_seconds)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -317,7 +321,8 @@ router.include_router(writes)
 
 async def _newsdex_error(request: Request, exc: NewsdexError) -> JSONResponse:
     status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 500)
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, IndexBusy) else None
+    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

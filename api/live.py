@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 from newsdex.index.embedder import Embedder
-from newsdex.errors import IndexIncompatible, NewsdexError
+from newsdex.errors import IndexBusy, IndexIncompatible, NewsdexError
 from newsdex.settings import Settings
 from newsdex.index.builds import live_build_name
 from newsdex.search.searcher import Searcher
@@ -44,6 +44,8 @@ class LiveIndex:
         self._swap = threading.Lock()  # guards _loaded and the use counts; held for microseconds
         self._reload = threading.Lock()  # one thread opens a new build at a time
         self._write = threading.Lock()
+        # Writes wait on pool threads; a bound on how many may wait keeps the rest for searches.
+        self._waiting_writes = threading.BoundedSemaphore(settings.max_waiting_writes)
         self._failed: str | None = None  # a build that could not be opened; not retried
         self.swaps = 0
 
@@ -57,11 +59,25 @@ class LiveIndex:
             self._release(loaded)
 
     def write(self, change: Callable[[], T]) -> T:
-        """Run `change` (which writes a new build) alone, then serve the build it made."""
-        with self._write:
+        """Run `change` (which writes a new build) alone, then serve the build it made.
+
+        A write waits at most `write_wait_seconds` for the one before it (and `change`'s own
+        wait for another process's build is bounded the same way, by the Indexer), and at
+        most `max_waiting_writes` wait at once: past either, IndexBusy (503, Retry-After)."""
+        wait = self.settings.write_wait_seconds
+        if not self._waiting_writes.acquire(blocking=False):
+            raise IndexBusy(f"{self.settings.max_waiting_writes} writes are already waiting: try again shortly")
+        try:
+            if not self._write.acquire(timeout=wait):
+                raise IndexBusy(f"another write is still running after {wait:g}s: try again when it ends")
+        finally:
+            self._waiting_writes.release()
+        try:
             result = change()
             self.reload()
             return result
+        finally:
+            self._write.release()
 
     def reload(self) -> None:
         """Open the live build on disk and swap it in (the old Searcher closes once idle)."""

@@ -17,12 +17,16 @@ words are lower-cased, folded to ASCII and Porter-stemmed (Snowball English).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import tantivy
+
+log = logging.getLogger(__name__)
 
 ANALYZER = "newsdex_en"
 # Memory of the single indexing thread; tantivy writes a segment each time it fills.
@@ -63,9 +67,25 @@ class LexicalIndex:
     """A build's BM25 index, opened read-only (a live build never changes)."""
 
     def __init__(self, path: Path) -> None:
-        self.index = _open(Path(path), create=False)
+        self._copy: str | None = None
+        try:
+            self.index = _open(Path(path), create=False)
+        except ValueError as exc:
+            # tantivy writes a lock file even to read, which read-only storage refuses: read
+            # a private copy instead (the BM25 files are a small part of a build).
+            if "read-only file system" not in str(exc).lower():
+                raise
+            self._copy = tempfile.mkdtemp(prefix="newsdex-bm25-")
+            shutil.copytree(path, self._copy, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+            log.warning("%s is on read-only storage: reading a copy of its BM25 index in %s", path, self._copy)
+            self.index = _open(Path(self._copy), create=False)
         self.searcher = self.index.searcher()
         self._analyzer = _analyzer()
+
+    def close(self) -> None:
+        if self._copy is not None:
+            shutil.rmtree(self._copy, ignore_errors=True)
+            self._copy = None
 
     @property
     def count(self) -> int:

@@ -79,11 +79,15 @@ class Indexer:
     the settings name is loaded, quantized like the live build when it is onnx-int8.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *,
+                 lock_timeout: float | None = None) -> None:
+        """`lock_timeout`: how long a change waits for another build's write lock before
+        IndexBusy (None: as long as it takes, as the CLI does; a server gives a bound)."""
         if embedder is None:
             embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))
         self.settings = settings
         self.embedder = embedder
+        self.lock_timeout = lock_timeout
         self.passage_budget = passage_budget(embedder.max_seq_length, settings.passage_tokens, settings.title_tokens)
         self.manifest = Manifest(
             model=embedder.name,
@@ -116,13 +120,14 @@ class Indexer:
             else:
                 loaded.append(item)
 
-        if rebuild:
-            from_files = {a.id for a in loaded}
-            carried = [a for a in self._api_articles() if a.id not in from_files]
-            report.api_articles_kept = len(carried)
-            loaded.extend(carried)
-
         with self._writer(rebuild=rebuild) as writer:
+            if rebuild:
+                # Read under the writer's lock: a write that committed while the files were
+                # read is in the live build now, and none can commit until this one does.
+                from_files = {a.id for a in loaded}
+                carried = [a for a in self._api_articles() if a.id not in from_files]
+                report.api_articles_kept = len(carried)
+                loaded.extend(carried)
             known = writer.known_articles()
             fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
             seen = {a.id for a in loaded}
@@ -213,7 +218,7 @@ class Indexer:
     def _writer(self, *, rebuild: bool = False) -> IndexWriter:
         """A new build of the index, made the way the settings say."""
         return IndexWriter(self.settings.index_dir, self.manifest, rebuild=rebuild,
-                           spec=VectorSpec.from_settings(self.settings))
+                           spec=VectorSpec.from_settings(self.settings), lock_timeout=self.lock_timeout)
 
     def _commit(self, writer: IndexWriter, report: BuildReport) -> None:
         report.articles, report.passages = writer.counts()

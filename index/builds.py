@@ -15,14 +15,19 @@ live, and a reader holding an older build keeps answering from it until it reope
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
+import sqlite3
+import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
-from newsdex.errors import IndexIncompatible, IndexNotFound
+from newsdex.errors import IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -31,6 +36,14 @@ LOCK = ".lock"
 DB_FILE = "newsdex.db"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
+# The temporary link a swap renames over `current` (see swap_in); one is left behind only by
+# a build killed in the instant between making it and renaming it.
+LINK_PREFIX = f".{CURRENT}."
+
+
+def _ours(name: str) -> bool:
+    """Whether a name at the top of an index directory is one newsdex makes."""
+    return name in (BUILDS, LOCK) or name.startswith(LINK_PREFIX)
 
 
 def current_build(index_dir: Path) -> Path:
@@ -38,7 +51,8 @@ def current_build(index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     link = index_dir / CURRENT
     if not link.is_symlink():
-        if not index_dir.exists() or not any(index_dir.iterdir()):
+        if not index_dir.exists() or all(_ours(p.name) for p in index_dir.iterdir()):
+            # Empty, or what a first build left when it was killed before its swap.
             raise IndexNotFound(f"no index at {index_dir}: build one with `newsdex index [PATH ...]`")
         raise IndexIncompatible(
             f"{index_dir} is not a newsdex index (no '{CURRENT}' link): "
@@ -64,20 +78,40 @@ def prepare_index_dir(index_dir: Path) -> None:
     if index_dir.exists() and not (index_dir / CURRENT).is_symlink():
         if not index_dir.is_dir():
             raise IndexIncompatible(f"{index_dir} is a file, not an index directory")
-        ours = {BUILDS, LOCK}
-        if any(p.name not in ours for p in index_dir.iterdir()):
+        if not all(_ours(p.name) for p in index_dir.iterdir()):
             raise IndexIncompatible(
                 f"{index_dir} holds other files and is not a newsdex index: choose another --index"
             )
-    (index_dir / BUILDS).mkdir(parents=True, exist_ok=True)
+    with storage_errors(index_dir):
+        (index_dir / BUILDS).mkdir(parents=True, exist_ok=True)
 
 
 class WriteLock:
-    """One writer at a time per index; a second one waits rather than racing the swap."""
+    """One writer at a time per index; a second one waits rather than racing the swap.
 
-    def __init__(self, index_dir: Path) -> None:
-        self._file = open(Path(index_dir) / LOCK, "w")
-        fcntl.flock(self._file, fcntl.LOCK_EX)
+    `timeout` None waits as long as it takes (the CLI); a server gives a bound, so that
+    queued writes cannot hold its threads, and says IndexBusy when it passes."""
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, index_dir: Path, timeout: float | None = None) -> None:
+        with storage_errors(index_dir):
+            self._file = open(Path(index_dir) / LOCK, "w")
+        if timeout is None:
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._file.close()
+                    self._file = None
+                    raise IndexBusy(f"index at {index_dir} is being written by another build; "
+                                    f"waited {timeout:g}s: try again when it ends") from None
+                time.sleep(self.POLL_SECONDS)
 
     def release(self) -> None:
         if self._file is not None:
@@ -105,10 +139,13 @@ def swap_in(index_dir: Path, partial: Path, final: Path) -> None:
 
 
 def collect_partials(index_dir: Path) -> None:
-    """Remove what killed builds left behind; call it holding the WriteLock, which says none
-    of them is still running."""
+    """Remove what killed builds left behind (partial builds, temporary links); call it
+    holding the WriteLock, which says none of them is still running."""
     for path in (index_dir / BUILDS).glob("*" + PARTIAL):
         shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(LINK_PREFIX + "*"):
+        if path.is_symlink():
+            path.unlink(missing_ok=True)
 
 
 def collect_old_builds(index_dir: Path) -> None:
@@ -126,3 +163,50 @@ def fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# What the storage says when it refuses a write, and what to tell the user.
+_REFUSALS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "a file grew past the file-size limit (ulimit -f) or the file system's",
+    errno.EROFS: "it is on read-only storage",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+_REFUSAL_WORDS = {
+    "no space left": errno.ENOSPC, "disk is full": errno.ENOSPC, "disk quota": errno.EDQUOT,
+    "file too large": errno.EFBIG, "read-only file system": errno.EROFS, "readonly database": errno.EROFS,
+    "permission denied": errno.EACCES,
+}
+
+
+def refusal(exc: BaseException) -> str | None:
+    """Why the storage refused a write, if `exc` says it did. SQLite, FAISS and tantivy report
+    a full or read-only disk in their own exception types, so their messages are read too."""
+    code = getattr(exc, "errno", None)
+    if code in _REFUSALS:
+        return _REFUSALS[code]
+    if isinstance(exc, (OSError, sqlite3.Error, RuntimeError, ValueError)):
+        text = str(exc).lower()
+        for words, code in _REFUSAL_WORDS.items():
+            if words in text:
+                return _REFUSALS[code]
+    return None
+
+
+def unwritable(index_dir: Path, reason: str) -> IndexUnwritable:
+    return IndexUnwritable(f"cannot write the index at {index_dir}: {reason} (the index is unchanged)")
+
+
+@contextmanager
+def storage_errors(index_dir: Path) -> Iterator[None]:
+    """Turn a write the storage refused into IndexUnwritable naming the cause; anything
+    else passes through unchanged."""
+    try:
+        yield
+    except (OSError, sqlite3.Error, RuntimeError, ValueError) as exc:
+        reason = refusal(exc)
+        if reason is None:
+            raise
+        raise unwritable(index_dir, reason) from exc

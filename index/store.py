@@ -135,6 +135,9 @@ class IndexStore:
         except (OSError, ValueError) as exc:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (BM25 index unreadable: {exc}): "
                                     "run `newsdex index --rebuild`") from exc
+        # Measured now: a build never changes, and a writer may delete its folder while this
+        # reader still answers from it (its open files live on), so stats must not look again.
+        self.size_bytes = sum(p.stat().st_size for p in self.build_dir.iterdir() if p.is_file())
         if self.bm25.count != passages:
             raise IndexIncompatible(
                 f"index at {self.index_dir} is damaged ({self.bm25.count} BM25 documents for {passages} passages): "
@@ -152,6 +155,7 @@ class IndexStore:
 
     def close(self) -> None:
         self.db.close()
+        self.bm25.close()
 
     def __enter__(self) -> "IndexStore":
         return self
@@ -281,7 +285,7 @@ class IndexStore:
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
-        size = sum(p.stat().st_size for p in self.build_dir.iterdir() if p.is_file())
+        size = self.size_bytes
         m = self.manifest
         return IndexStats(index=str(self.index_dir), build=self.build_name, articles=articles, passages=passages,
                           model=m.model, backend=m.backend, int8_config=m.int8_config, dimension=m.dimension,

@@ -15,7 +15,7 @@ from typing import Sequence
 import faiss
 import numpy as np
 
-from newsdex.errors import ArticleNotFound, IndexIncompatible
+from newsdex.errors import ArticleNotFound, IndexIncompatible, NewsdexError
 from newsdex.index import builds
 from newsdex.index import vectors as vector_index
 from newsdex.index.articles import Article
@@ -64,28 +64,40 @@ class IndexWriter:
     """
 
     def __init__(self, index_dir: Path, manifest: Manifest, *, rebuild: bool = False,
-                 spec: VectorSpec | None = None) -> None:
+                 spec: VectorSpec | None = None, lock_timeout: float | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.spec = spec or VectorSpec()
+        self.manifest = manifest
         self._lock: builds.WriteLock | None = None
-        builds.prepare_index_dir(self.index_dir)
-        self._lock = builds.WriteLock(self.index_dir)
+        self.build_dir: Path | None = None
+        self.db: sqlite3.Connection | None = None
+        self.bm25: LexicalWriter | None = None
+        self.previous: IndexStore | None = None
+        with builds.storage_errors(self.index_dir):
+            builds.prepare_index_dir(self.index_dir)
+            self._lock = builds.WriteLock(self.index_dir, timeout=lock_timeout)
+            try:
+                self._start(rebuild)
+            except BaseException:
+                self.abort()  # a half-made partial build never outlives its writer
+                raise
+
+    def _start(self, rebuild: bool) -> None:
+        """Under the lock: clear what killed builds left, then begin from the live build."""
         builds.collect_partials(self.index_dir)
         self.build_dir, self.final_dir = builds.new_partial(self.index_dir)
-        self.previous: IndexStore | None = None
         if not rebuild and (self.index_dir / CURRENT).is_symlink():
             try:
                 self.previous = IndexStore.open(self.index_dir)
             except IndexIncompatible:
                 self.previous = None  # a damaged live build is replaced, never patched
+        manifest = self.manifest
         if self.previous is not None:
             old = self.previous.manifest
             problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family, passages=manifest)
             if problem:
-                self.abort()
+                self.previous.close()
                 raise IndexIncompatible(f"index at {self.index_dir}: {problem}")
-        self.manifest = manifest
-        if self.previous is not None:
             shutil.copyfile(self.previous.build_dir / DB_FILE, self.build_dir / DB_FILE)
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
             self.vectors = self.previous.vectors  # read once, by the store; this build changes it
@@ -107,6 +119,9 @@ class IndexWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
+            reason = builds.refusal(exc)
+            if reason and not isinstance(exc, NewsdexError):
+                raise builds.unwritable(self.index_dir, reason) from exc
 
     # -- reads the build needs -------------------------------------------------------------
 
@@ -184,13 +199,19 @@ class IndexWriter:
         return self.final_dir
 
     def abort(self) -> None:
-        try:
-            self.db.close()
-        except Exception:
-            pass
-        if getattr(self, "bm25", None) is not None:
-            self.bm25.abort()
-        shutil.rmtree(self.build_dir, ignore_errors=True)
+        """Drop the partial build and the lock; safe to call at any stage, and again."""
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+        if self.bm25 is not None:
+            try:
+                self.bm25.abort()
+            except ValueError:  # tantivy's errors, e.g. on a full disk: the folder goes anyway
+                pass
+        if self.build_dir is not None:
+            shutil.rmtree(self.build_dir, ignore_errors=True)
         self._unlock()
 
     def _unlock(self) -> None:

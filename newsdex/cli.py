@@ -371,7 +371,8 @@ def _print_eval(data: dict, k: int) -> None:
     info = data["index"]
     speed = (f"; indexed in {info['seconds']:.1f}s ({info['passages_per_second']:.0f} passages/s)"
              if info["seconds"] is not None else "; existing index")
-    out.print(f"{data['dataset']} ({data['split']}, {data['backend']}): {data['queries']} queries, "
+    backend = data["backend"] + (f" {data['int8_config']}" if data.get("int8_config") else "")
+    out.print(f"{data['dataset']} ({data['split']}, {backend}): {data['queries']} queries, "
               f"{info['articles']} articles, {info['passages']} passages{speed}")
     columns = [f"ndcg@{k}", f"recall@{k}", "recall@100", f"mrr@{k}", "latency_ms_p50", "latency_ms_p95"]
     heads = [c.replace("latency_ms_", "ms ") for c in columns]

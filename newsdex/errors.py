@@ -32,3 +32,11 @@ class InvalidQuery(NewsdexError):
 
 class ArticleNotFound(NewsdexError):
     """An article id that is not in the index."""
+
+
+class IndexBusy(NewsdexError):
+    """Another build holds the index's write lock, and waiting for it timed out (HTTP 503 + Retry-After)."""
+
+
+class IndexUnwritable(NewsdexError):
+    """The index's storage refuses the write: read-only, no permission, or full. Nothing was changed."""

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `newsdex serve` listens on (NEWSDEX_PORT).")
     api_key: SecretStr | None = Field(None, description="Bearer key for the API's writes (NEWSDEX_API_KEY); without one, writes are refused.")
     read_key: SecretStr | None = Field(None, description="Bearer key for searches and article reads (NEWSDEX_READ_KEY); without one, reads are open.")
+    write_wait_seconds: float = Field(
+        10.0, ge=0, le=3600, description="How long an API write waits for another build to finish before a 503 with Retry-After.")
+    max_waiting_writes: int = Field(
+        4, ge=1, le=64, description="API writes that may wait at once; more get a 503 at once, so waiting writes never take every server thread.")
     max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body the API accepts, in bytes.")
     batch_window_ms: float = Field(
         2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")

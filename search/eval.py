@@ -65,6 +65,7 @@ class EvalReport:
     passages_per_second: float | None
     skipped: int = 0
     backend: str = "torch"
+    int8_config: str | None = None  # onnx-int8's quantization family (index.embedder.INT8_CONFIGS)
     modes: dict[str, ModeScores] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -72,6 +73,7 @@ class EvalReport:
             "dataset": self.dataset,
             "split": self.split,
             "backend": self.backend,
+            **({"int8_config": self.int8_config} if self.int8_config else {}),
             "queries": self.queries,
             "index": {"articles": self.articles, "passages": self.passages, "seconds": _r(self.index_seconds),
                       "passages_per_second": _r(self.passages_per_second),
@@ -251,7 +253,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
             result = EvalReport(dataset=collection.name, split=split, queries=len(collection.queries), k=k,
                                 articles=stats.articles, passages=stats.passages,
                                 index_seconds=index_seconds, passages_per_second=rate, skipped=skipped,
-                                backend=embedder.backend)
+                                backend=embedder.backend, int8_config=embedder.int8_config)
             for mode, mode_options in runs.items():
                 run, latencies = article_run(searcher, collection.queries, mode_options)
                 ms = np.asarray(latencies) * 1000
