@@ -201,8 +201,21 @@ def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
     with live.searcher() as searcher:
         row = searcher.store.article(article_id)
         passages = searcher.store.article_passages(article_id)
-    return ArticleDetail(**{k: v for k, v in row.__dict__.items() if k in ArticleDetail.model_fields},
-                         passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in passages])
+    fields = {k: v for k, v in row.__dict__.items() if k in ArticleDetail.model_fields}
+    fields["origin"] = shown_origin(row.origin, live.settings.seeds_dir)
+    return ArticleDetail(**fields, passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in passages])
+
+
+def shown_origin(origin: str | None, folder: Path) -> str | None:
+    """Where an article came from, as a client may see it: the file's path below the server's
+    article folder (NEWSDEX_SEEDS_DIR), else its name alone; never a path on the server."""
+    if origin is None or origin == "api":
+        return origin
+    path = Path(origin)
+    try:
+        return path.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
@@ -279,7 +292,8 @@ def ready(live: Live) -> Ready:
     with live.searcher() as searcher:
         stats = searcher.store.stats()
     m = stats.manifest
-    return Ready(index=stats.path, build=stats.build, built_at=m.built_at, articles=stats.articles,
+    # The index directory's name only: a client has no business knowing the server's paths.
+    return Ready(index=Path(stats.path).name, build=stats.build, built_at=m.built_at, articles=stats.articles,
                  passages=stats.passages, model=m.model, dimension=m.dimension, backend=m.backend,
                  int8_config=m.int8_config,
                  faiss_index=m.faiss_index)

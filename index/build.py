@@ -102,7 +102,11 @@ def embedding_inputs(article: Article, passages: Sequence[str], embedder: Embedd
 def _origin_of(skipped: Skipped) -> str:
     """The file a skipped record came from ("a.jsonl:12" -> "a.jsonl")."""
     head, sep, tail = skipped.path.rpartition(":")
-    return str(Path(head).resolve()) if sep and tail.isdigit() else str(Path(skipped.path).resolve())
+    path = Path(head if sep and tail.isdigit() else skipped.path)
+    try:
+        return str(path.resolve())
+    except RuntimeError:  # a symlink loop (Python 3.11): it names no file an article came from
+        return str(path)
 
 
 def _article_of(row: ArticleRow) -> Article:
@@ -138,63 +142,116 @@ def write_articles(writer: IndexWriter, articles: Sequence[Article], embedder: E
                 chunk.append(planned[start])
                 size += len(planned[start][1])
                 start += 1
-            inputs = [text for a, p in chunk for text in embedding_inputs(a, p, embedder, settings)]
-            vectors = embedder.encode(inputs)
-            offset = 0
-            for article, passages in chunk:
-                writer.put_article(article, passages, vectors[offset:offset + len(passages)])
-                offset += len(passages)
+            _embed_chunk(writer, chunk, embedder, settings)
             bar.update(size)
     finally:
         bar.close()
     return total
 
 
+def _embed_chunk(writer: IndexWriter, chunk: Sequence[tuple[Article, list[str]]], embedder: Embedder,
+                 settings: Settings) -> None:
+    """One model call for the passages of a few articles, then each article stored with its vectors."""
+    inputs = [text for a, p in chunk for text in embedding_inputs(a, p, embedder, settings)]
+    vectors = embedder.encode(inputs)
+    offset = 0
+    for article, passages in chunk:
+        writer.put_article(article, passages, vectors[offset:offset + len(passages)])
+        offset += len(passages)
+
+
+class _Embedding:
+    """Articles waiting for the model, embedded and stored once they fill a chunk, so memory
+    holds one chunk of text however many articles a build reads."""
+
+    def __init__(self, writer: IndexWriter, embedder: Embedder, settings: Settings, progress: bool) -> None:
+        self.writer, self.embedder, self.settings = writer, embedder, settings
+        self.waiting: list[tuple[Article, list[str]]] = []
+        self.size = 0
+        self.embedded = 0
+        self.seconds = 0.0
+        self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
+
+    def add(self, article: Article) -> None:
+        began = time.perf_counter()
+        passages = passages_for(article, self.embedder, self.settings)
+        self.waiting.append((article, passages))
+        self.size += len(passages)
+        self.seconds += time.perf_counter() - began
+        if self.size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        began = time.perf_counter()
+        _embed_chunk(self.writer, self.waiting, self.embedder, self.settings)
+        self.embedded += self.size
+        self.bar.update(self.size)
+        self.waiting, self.size = [], 0
+        self.seconds += time.perf_counter() - began
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def build_index(sources: Iterable[Path], settings: Settings, embedder: Embedder, *, rebuild: bool = False,
                 progress: bool = False, on_skip: Callable[[Skipped], None] | None = None) -> BuildReport:
-    """Bring the index at settings.index_dir in line with the articles under `sources`."""
+    """Bring the index at settings.index_dir in line with the articles under `sources`.
+
+    Articles stream from the loader to the model a chunk at a time; what is kept of every
+    article until the end is its id and file, to decide which old articles to remove.
+    """
     began = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
-    loaded: list[Article] = []
-    for item in load_articles([Path(s) for s in sources]):
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
-            if on_skip:
-                on_skip(item)
-        else:
-            loaded.append(item)
-
-    if rebuild:
-        from_files = {a.id for a in loaded}
-        carried = [a for a in api_articles(settings.index_dir) if a.id not in from_files]
-        report.api_articles_kept = len(carried)
-        loaded.extend(carried)
+    # Read before the new build exists: the live one is the only place they are kept.
+    carried = api_articles(settings.index_dir) if rebuild else []
 
     with _writer(settings, embedder, rebuild=rebuild) as writer:
         known = writer.known_articles()
-        fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
-        seen = {a.id for a in loaded}
+        seen: set[str] = set()
+        origins: set[str] = set()  # files that gave an article
+        partly_read: set[str] = set()  # files with a part skipped: their missing records may just be unreadable
+        embedding = _Embedding(writer, embedder, settings, progress)
+
+        def take(article: Article) -> None:
+            seen.add(article.id)
+            origins.add(article.origin)
+            previous = known.get(article.id)
+            if previous is None:
+                report.added += 1
+            elif previous[0] != article.content_hash:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+                return
+            embedding.add(article)
+
+        try:
+            for item in load_articles([Path(s) for s in sources], follow_links=settings.follow_links):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    partly_read.add(_origin_of(item))
+                    if on_skip:
+                        on_skip(item)
+                else:
+                    take(item)
+            for article in carried:
+                if article.id not in seen:
+                    report.api_articles_kept += 1
+                    take(article)
+            embedding.flush()
+        finally:
+            embedding.close()
+        report.passages_embedded, report.embed_seconds = embedding.embedded, embedding.seconds
+
+        fully_read = origins - partly_read
         for article_id, (_, origin) in known.items():
             if article_id in seen or not origin or origin == API_ORIGIN:
                 continue
             if not Path(origin).exists() or origin in fully_read:
                 writer.remove_article(article_id)
                 report.removed += 1
-
-        todo = []
-        for article in loaded:
-            previous = known.get(article.id)
-            if previous is None:
-                report.added += 1
-                todo.append(article)
-            elif previous[0] != article.content_hash:
-                report.updated += 1
-                todo.append(article)
-            else:
-                report.unchanged += 1
-        embed_began = time.perf_counter()
-        report.passages_embedded = write_articles(writer, todo, embedder, settings, progress=progress)
-        report.embed_seconds = time.perf_counter() - embed_began
         writer.commit()
 
     store = IndexStore.open(settings.index_dir)
