@@ -375,7 +375,8 @@ def test_html_nested_deeper_than_the_parser_goes_is_skipped_or_read(tmp_path):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400), suffix=st.sampled_from(SUPPORTED_SUFFIXES),
-       prefix=st.sampled_from([b"", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b'{"id": "x", "text": "', b"[" * 100_000, b'{"id": 1, "text": "\\ud800 ']))
+       prefix=st.sampled_from([b"", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b'{"id": "x", "text": "',
+                               b"[" * 100_000, b'{"id": 1, "text": "\\ud800 ']))
 def test_any_bytes_in_any_supported_file_load_or_are_skipped(tmp_path_factory, data, suffix, prefix):
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / f"input{suffix}").write_bytes(prefix + data)
