@@ -109,11 +109,18 @@ def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
             browser.close()
 
 
+def _answer_with(data: dict):
+    """A Playwright route handler answering every request with `data` as JSON."""
+    import json
+
+    def handler(route) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(data))
+    return handler
+
+
 @pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
 def test_the_page_links_only_web_urls_whatever_the_server_sends(server):
     """An old index (or another server) may send a javascript: url: the page must not make it a link."""
-    import json
-
     from playwright.sync_api import expect, sync_playwright
 
     base, _ = server
@@ -128,8 +135,7 @@ def test_the_page_links_only_web_urls_whatever_the_server_sends(server):
             for url, linked in [("javascript:alert(document.domain)", False), (" JavaScript:alert(1)", False),
                                 ("data:text/html,<script>alert(1)</script>", False), ("/relative", False),
                                 ("https://news.example/story?a=1", True)]:
-                page.route("**/articles/**", lambda route, url=url: route.fulfill(
-                    status=200, content_type="application/json", body=json.dumps({**article, "url": url})))
+                page.route("**/articles/**", _answer_with({**article, "url": url}))
                 page.goto(f"{base}/?article=000_bbe9b56f2341fe48&u={len(dialogs)}{linked}")
                 expect(page.locator("#article h2")).to_have_text(article["title"])
                 original = page.get_by_role("link", name="Original article")
