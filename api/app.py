@@ -213,8 +213,22 @@ def get_article(article_id: ArticleId, live: Live) -> ArticleDetail:
     """One article: its clean text, its metadata and the passages it was split into."""
     with live.searcher() as searcher:
         found = searcher.article(article_id)
-    return ArticleDetail(**{k: v for k, v in found.article.__dict__.items() if k in ArticleDetail.model_fields},
-                         passages=[PassageOut(id=p.id, position=p.position, text=p.text) for p in found.passages])
+    fields = {k: v for k, v in found.article.__dict__.items() if k in ArticleDetail.model_fields}
+    fields["origin"] = shown_origin(found.article.origin, live.settings.seeds_dir)
+    return ArticleDetail(**fields, passages=[PassageOut(id=p.id, position=p.position, text=p.text)
+                                             for p in found.passages])
+
+
+def shown_origin(origin: str | None, folder: Path) -> str | None:
+    """Where an article came from, as a client may see it: the file's path below the server's
+    article folder (NEWSDEX_SEEDS_DIR), else its name alone; never a path on the server."""
+    if origin is None or origin == "api":
+        return origin
+    path = Path(origin)
+    try:
+        return path.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
@@ -283,7 +297,9 @@ def health() -> Health:
 def ready(live: Live) -> Ready:
     """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
     with live.searcher() as searcher:
-        return Ready(**searcher.stats().as_dict())
+        stats = searcher.stats().as_dict()
+    # The index directory's name only: a client has no business knowing the server's paths.
+    return Ready(**{**stats, "index": Path(stats["index"]).name})
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from newsdex.index.articles import web_url
 
 from newsdex.search.options import SearchOptions, option_error
 from newsdex.search.results import SearchResponse
@@ -70,8 +72,14 @@ class ArticleSummary(BaseModel):
     author: str | None = None
     source: str | None = None
     published: str | None = None
-    url: str | None = None
+    url: str | None = Field(None, description="The article on the web; only ever an http(s) address.")
     indexed_at: str
+
+    @field_validator("url")
+    @classmethod
+    def _web_only(cls, value: str | None) -> str | None:
+        """An index built before the loader dropped other schemes may still hold a javascript: url."""
+        return web_url(value)
 
 
 class ArticlesQuery(BaseModel):
@@ -99,7 +107,8 @@ class PassageOut(BaseModel):
 
 class ArticleDetail(ArticleSummary):
     dateline: str | None = None
-    origin: str | None = Field(None, description="The file the article was read from, or 'api'.")
+    origin: str | None = Field(None, description="The file the article was read from, below the server's article "
+                                                 "folder (else its name alone), or 'api'.")
     text: str = Field(description="The clean article: paragraphs separated by blank lines.")
     passages: list[PassageOut]
 
@@ -115,9 +124,16 @@ class ArticleIn(BaseModel):
     published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")
     date: str | None = Field(None, description="Same as `published`.")
     source: str | None = None
-    url: str | None = None
+    url: str | None = Field(None, description="An http or https address; other schemes are refused.")
     author: str | None = None
     subtitle: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_only(cls, value: str | None) -> str | None:
+        if value is not None and web_url(value) is None:
+            raise ValueError("only http and https addresses are accepted")
+        return value
 
 
 class ArticlesIn(BaseModel):
@@ -158,7 +174,7 @@ class Ready(BaseModel):
     """The served index, in the shape `newsdex stats --json` prints (index.store.IndexStats), plus `status`."""
 
     status: Literal["ready"] = "ready"
-    index: str
+    index: str = Field(description="The index directory's name; never a path on the server.")
     build: str
     articles: int
     passages: int

@@ -108,50 +108,55 @@ class Indexer:
 
         With `rebuild`, start from nothing (articles given directly are carried over).
         Unreadable files and records are skipped, reported in the report and to `on_skip`.
+        Articles stream from the loader to the model a chunk at a time; what is kept of
+        every article until the end is its id and file, to decide which old ones to remove.
         """
         began = time.perf_counter()
         report = BuildReport(index_dir=str(self.settings.index_dir))
-        loaded: list[Article] = []
-        for item in load_articles([Path(s) for s in sources]):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                if on_skip:
-                    on_skip(item)
-            else:
-                loaded.append(item)
-
         with self._writer(rebuild=rebuild) as writer:
-            if rebuild:
-                # Read under the writer's lock: a write that committed while the files were
-                # read is in the live build now, and none can commit until this one does.
-                from_files = {a.id for a in loaded}
-                carried = [a for a in self._api_articles() if a.id not in from_files]
-                report.api_articles_kept = len(carried)
-                loaded.extend(carried)
+            # Read under the writer's lock: a write that committed while this build waited
+            # for the lock is in the live build now, and none can commit until this one does.
+            carried = self._api_articles() if rebuild else []
             known = writer.known_articles()
-            fully_read = {a.origin for a in loaded} - {_origin_of(s) for s in report.skipped}
-            seen = {a.id for a in loaded}
+            seen: set[str] = set()
+            origins: set[str] = set()  # files that gave an article
+            partly_read: set[str] = set()  # files with a part skipped: their missing records may be unreadable
+
+            def take(article: Article) -> None:
+                seen.add(article.id)
+                origins.add(article.origin)
+                previous = known.get(article.id)
+                if previous is None:
+                    report.added += 1
+                elif previous[0] != article.content_hash:
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                    return
+                embedding.add(article)
+
+            with _Embedding(self, writer, progress) as embedding:
+                for item in load_articles([Path(s) for s in sources], follow_links=self.settings.follow_links):
+                    if isinstance(item, Skipped):
+                        report.skipped.append(item)
+                        partly_read.add(_origin_of(item))
+                        if on_skip:
+                            on_skip(item)
+                    else:
+                        take(item)
+                for article in carried:
+                    if article.id not in seen:
+                        report.api_articles_kept += 1
+                        take(article)
+            report.passages_embedded, report.embed_seconds = embedding.embedded, embedding.seconds
+
+            fully_read = origins - partly_read
             for article_id, (_, origin) in known.items():
                 if article_id in seen or not origin or origin == API_ORIGIN:
                     continue
                 if not Path(origin).exists() or origin in fully_read:
                     writer.remove_article(article_id)
                     report.removed += 1
-
-            todo = []
-            for article in loaded:
-                previous = known.get(article.id)
-                if previous is None:
-                    report.added += 1
-                    todo.append(article)
-                elif previous[0] != article.content_hash:
-                    report.updated += 1
-                    todo.append(article)
-                else:
-                    report.unchanged += 1
-            embed_began = time.perf_counter()
-            report.passages_embedded = self._write(writer, todo, progress=progress)
-            report.embed_seconds = time.perf_counter() - embed_began
             self._commit(writer, report)
         report.seconds = time.perf_counter() - began
         return report
@@ -226,28 +231,10 @@ class Indexer:
 
     def _write(self, writer: IndexWriter, articles: Sequence[Article], *, progress: bool = False) -> int:
         """Split, embed and store `articles` in the writer's build; returns passages embedded."""
-        planned = [(a, self.passages_for(a)) for a in tqdm(
-            articles, desc="splitting", unit="article", disable=not progress or len(articles) < 50, leave=False)]
-        total = sum(len(p) for _, p in planned)
-        bar = tqdm(total=total, desc="embedding", unit="passage", disable=not progress)
-        try:
-            start = 0
-            while start < len(planned):
-                chunk, size = [], 0
-                while start < len(planned) and (size < _CHUNK or not chunk):
-                    chunk.append(planned[start])
-                    size += len(planned[start][1])
-                    start += 1
-                inputs = [text for a, p in chunk for text in self.embedding_inputs(a, p)]
-                vectors = self.embedder.encode(inputs)
-                offset = 0
-                for article, passages in chunk:
-                    writer.put_article(article, passages, vectors[offset:offset + len(passages)])
-                    offset += len(passages)
-                bar.update(size)
-        finally:
-            bar.close()
-        return total
+        with _Embedding(self, writer, progress) as embedding:
+            for article in articles:
+                embedding.add(article)
+        return embedding.embedded
 
     def _api_articles(self) -> list[Article]:
         """Articles given directly: no file holds them, so a rebuild must carry them over."""
@@ -267,10 +254,64 @@ class Indexer:
 def _origin_of(skipped: Skipped) -> str:
     """The file a skipped record came from ("a.jsonl:12" -> "a.jsonl")."""
     head, sep, tail = skipped.path.rpartition(":")
-    return str(Path(head).resolve()) if sep and tail.isdigit() else str(Path(skipped.path).resolve())
+    path = Path(head if sep and tail.isdigit() else skipped.path)
+    try:
+        return str(path.resolve())
+    except RuntimeError:  # a symlink loop (Python 3.11): it names no file an article came from
+        return str(path)
 
 
 def _article_of(row: ArticleRow) -> Article:
     return Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")), subtitle=row.subtitle,
                    author=row.author, dateline=row.dateline, source=row.source, published=row.published,
                    url=row.url, origin=row.origin)
+
+
+class _Embedding:
+    """Articles waiting for the model, embedded and stored once they fill a chunk, so memory
+    holds one chunk of text however many articles a build reads. Leaving the block
+    embeds what is still waiting (unless it is left by an error)."""
+
+    def __init__(self, indexer: Indexer, writer: IndexWriter, progress: bool) -> None:
+        self.indexer, self.writer = indexer, writer
+        self.waiting: list[tuple[Article, list[str]]] = []
+        self.size = 0
+        self.embedded = 0
+        self.seconds = 0.0
+        self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
+
+    def __enter__(self) -> "_Embedding":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self.bar.close()
+
+    def add(self, article: Article) -> None:
+        began = time.perf_counter()
+        passages = self.indexer.passages_for(article)
+        self.waiting.append((article, passages))
+        self.size += len(passages)
+        self.seconds += time.perf_counter() - began
+        if self.size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """One model call for the passages of the waiting articles, then each stored with its vectors."""
+        if not self.waiting:
+            return
+        began = time.perf_counter()
+        inputs = [text for article, passages in self.waiting
+                  for text in self.indexer.embedding_inputs(article, passages)]
+        vectors = self.indexer.embedder.encode(inputs)
+        offset = 0
+        for article, passages in self.waiting:
+            self.writer.put_article(article, passages, vectors[offset:offset + len(passages)])
+            offset += len(passages)
+        self.embedded += self.size
+        self.bar.update(self.size)
+        self.waiting, self.size = [], 0
+        self.seconds += time.perf_counter() - began

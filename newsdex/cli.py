@@ -100,11 +100,15 @@ def index_command(
     model: Optional[str] = ModelOpt,
     backend: Optional[str] = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, summary only"),
+    follow_links: bool = typer.Option(
+        False, "--follow-links",
+        help="Follow symlinks that leave the folder, or lead to folders [env: NEWSDEX_FOLLOW_LINKS]"),
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
 
     def body() -> int:
-        settings = make_settings(index_dir=index, model=model, backend=backend)
+        settings = make_settings(index_dir=index, model=model, backend=backend,
+                                 follow_links=True if follow_links else None)
         sources = list(paths) if paths else [settings.seeds_dir]
         for source in sources:
             if not source.exists():

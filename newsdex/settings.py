@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(Path(".newsdex"), description="Index directory (NEWSDEX_INDEX_DIR).")
     seeds_dir: Path = Field(default_factory=_default_seeds, description="Articles indexed when none are named.")
+    follow_links: bool = Field(
+        False, description="Follow symlinks that leave the folder being indexed, or lead to folders (NEWSDEX_FOLLOW_LINKS).")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
     offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
     device: str = Field("cpu", description="Torch device for the model.")

@@ -65,7 +65,7 @@ def test_ready_describes_the_loaded_index(client, seed_settings):
     assert data["articles"] == 2 and data["passages"] > 2
     assert data["model"] == "all-MiniLM-L6-v2" and data["dimension"] == 384
     assert data["build"] and data["built_at"].startswith("20")
-    assert data["index"] == str(seed_settings.index_dir)
+    assert data["index"] == seed_settings.index_dir.name  # the directory's name: no server path over HTTP
     assert data["backend"] == "onnx" and data["faiss_index"] == "IDMap2,Flat"
     assert data["int8_config"] is None
 
@@ -344,6 +344,14 @@ def test_article_detail_has_clean_text_metadata_and_passages(client):
     assert all(p["text"] for p in data["passages"])
 
 
+def test_origin_is_the_file_below_the_article_folder_never_a_server_path(client, seed_settings, embedder, tmp_path):
+    assert client.get(f"/articles/{SEED_ID}").json()["origin"] == f"{SEED_ID}.txt"
+    elsewhere = Settings(index_dir=seed_settings.index_dir, seeds_dir=tmp_path)  # indexed from another folder
+    with TestClient(create_app(elsewhere, embedder)) as other:
+        assert other.get(f"/articles/{SEED_ID}").json()["origin"] == f"{SEED_ID}.txt"
+        assert str(SEEDS) not in other.get(f"/articles/{SEED_ID}").text
+
+
 def test_unknown_article_is_404(client):
     response = client.get("/articles/no-such-article")
     assert response.status_code == 404 and "no-such-article" in response.json()["detail"]
@@ -407,6 +415,31 @@ def test_bad_articles_are_422_and_write_nothing(writer, articles, words):
     assert response.status_code == 422, response.text
     assert words in response.json()["detail"]
     assert build_of(writer) == before
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)", "data:text/html,hi", "/relative"])
+def test_articles_with_urls_other_than_http_are_refused(writer, url):
+    before = build_of(writer)
+    response = writer.post("/articles", headers=AUTH, json={"articles": [{**BRIDGE, "url": url}]})
+    assert response.status_code == 422
+    assert "articles.0.url" in response.json()["detail"] and "http and https" in response.json()["detail"]
+    assert build_of(writer) == before
+    kept = writer.post("/articles", headers=AUTH, json={"articles": [{**BRIDGE, "url": "https://news.example/b"}]})
+    assert writer.get(f"/articles/{BRIDGE['id']}").json()["url"] == "https://news.example/b", kept.text
+
+
+def test_an_old_index_holding_a_javascript_url_never_returns_it(seed_settings, embedder, tmp_path):
+    import sqlite3
+
+    settings = _copy_index(seed_settings, tmp_path)
+    db = sqlite3.connect(settings.index_dir / "current" / "newsdex.db")
+    db.execute("UPDATE articles SET url = 'javascript:alert(document.domain)' WHERE id = ?", (SEED_ID,))
+    db.commit()
+    db.close()
+    with TestClient(create_app(settings, embedder)) as client:
+        assert client.get(f"/articles/{SEED_ID}").json()["url"] is None
+        listed = {a["id"]: a["url"] for a in client.get("/articles").json()["articles"]}
+        assert listed[SEED_ID] is None
 
 
 def test_deleting_an_unknown_article_is_404_and_changes_nothing(writer):

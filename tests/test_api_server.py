@@ -114,6 +114,48 @@ def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
             browser.close()
 
 
+def _answer_with(data: dict):
+    """A Playwright route handler answering every request with `data` as JSON."""
+    import json
+
+    def handler(route) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(data))
+    return handler
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
+def test_the_page_links_only_web_urls_whatever_the_server_sends(server):
+    """An old index (or another server) may send a javascript: url: the page must not make it a link."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = server
+    article = httpx.get(f"{base}/articles/000_bbe9b56f2341fe48", timeout=10).json()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            for url, linked in [("javascript:alert(document.domain)", False), (" JavaScript:alert(1)", False),
+                                ("data:text/html,<script>alert(1)</script>", False), ("/relative", False),
+                                ("https://news.example/story?a=1", True)]:
+                page.route("**/articles/**", _answer_with({**article, "url": url}))
+                page.goto(f"{base}/?article=000_bbe9b56f2341fe48&u={len(dialogs)}{linked}")
+                expect(page.locator("#article h2")).to_have_text(article["title"])
+                original = page.get_by_role("link", name="Original article")
+                if linked:
+                    expect(original).to_have_attribute("href", "https://news.example/story?a=1")
+                else:
+                    expect(original).to_have_count(0)
+                    links = page.locator("#article a").evaluate_all("(links) => links.map((a) => a.href)")
+                    assert all(not href.lower().startswith(("javascript:", "data:")) for href in links), links
+                page.unroute("**/articles/**")
+            assert dialogs == []
+        finally:
+            browser.close()
+
+
 def test_searches_all_succeed_while_the_index_is_rebuilt(server, embedder):
     base, settings = server
     before = httpx.get(f"{base}/ready", timeout=10).json()["build"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from newsdex.index.articles import Article, Skipped, article_from_record, load_articles, normalise_date
+from newsdex.index.articles import (
+    SUPPORTED_SUFFIXES, Article, Skipped, article_from_record, load_articles, normalise_date,
+)
 from newsdex.errors import BadArticle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,3 +259,200 @@ def test_unsupported_or_missing_file_named_explicitly_is_skipped(messy_folder):
     assert list(articles) == ["good"]
     assert "unsupported file type '.pdf'" in skipped[0].reason
     assert skipped[1].reason == "no such file or folder"
+
+
+# --- Hostile files: each is skipped with its name and reason, the rest still load ----------
+
+
+GOOD_LINE = '{"id": "fine", "title": "Fine", "text": "A perfectly ordinary sentence of news."}\n'
+
+
+def test_lone_surrogates_skip_only_their_record(tmp_path):
+    (tmp_path / "wires.jsonl").write_text(
+        GOOD_LINE + '{"id": "s1", "text": "Broken \\ud800 text."}\n'
+        '{"id": "s2\\udfff", "text": "A fine text with a broken id."}\n'
+        '{"id": "s3", "text": "Fine text.", "author": "\\udc80"}\n', encoding="utf-8")
+    (tmp_path / "one.json").write_text('{"id": "s4", "title": "\\ud83d", "text": "Fine text."}', encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert list(articles) == ["fine"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert set(reasons) == {"wires.jsonl:2", "wires.jsonl:3", "wires.jsonl:4", "one.json"}
+    assert all("lone surrogate" in reason for reason in reasons.values()), reasons
+    assert "'text'" in reasons["wires.jsonl:2"] and "'author'" in reasons["wires.jsonl:4"]
+
+
+def test_records_posted_with_lone_surrogates_are_bad_articles():
+    with pytest.raises(BadArticle, match="lone surrogate"):
+        article_from_record({"id": "x", "text": "Half a pair: \ud800."})
+
+
+def test_deep_json_and_overlong_numbers_are_skipped_not_raised(tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    (tmp_path / "deeper.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (tmp_path / "lines.jsonl").write_text(GOOD_LINE.replace("fine", "first") + "[" * 100_000 + "\n"
+                                          + '{"id": ' + "9" * 5000 + ', "text": "Big."}\n' + GOOD_LINE,
+                                          encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert sorted(articles) == ["fine", "first"]
+    assert "nested too deeply" in _skip_reason(skipped, "deep.json")
+    assert "nested too deeply" in _skip_reason(skipped, "deeper.json")
+    assert "nested too deeply" in _skip_reason(skipped, "lines.jsonl:2")
+    assert "malformed JSON" in _skip_reason(skipped, "lines.jsonl:3") and "digits" in _skip_reason(skipped, "lines.jsonl:3")
+
+
+def test_invalid_utf8_in_a_jsonl_line_skips_that_line_alone(tmp_path):
+    padding = b"\n" * 9000  # past the start, where NUL bytes would mark the whole file as binary
+    (tmp_path / "mixed.jsonl").write_bytes(b'{"id": "bad", "text": "Caf\xe9 au lait."}\n' + GOOD_LINE.encode()
+                                           + padding + b'{"id": "nul", "text": "a\x00b"}\n')
+    (tmp_path / "binary.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n" * 50)
+    articles, skipped = _load(tmp_path)
+    assert list(articles) == ["fine"]
+    assert "not UTF-8" in _skip_reason(skipped, "mixed.jsonl:1")
+    assert "NUL" in _skip_reason(skipped, "mixed.jsonl:9003")
+    assert "binary file" in _skip_reason(skipped, "binary.jsonl")  # once, not once a line
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read_as_text(tmp_path, encoding):
+    bom = {"utf-16-be": "\ufeff"}.get(encoding, "")  # "utf-16" and "utf-32" write their own
+    (tmp_path / "story.txt").write_text(bom + "Café reopens\n\nThe café on the corner reopened on Monday.",
+                                        encoding=encoding)
+    (tmp_path / "wires.jsonl").write_text(bom + GOOD_LINE + GOOD_LINE.replace("fine", "fine-2"), encoding=encoding)
+    articles, skipped = _load(tmp_path)
+    assert skipped == []
+    assert sorted(articles) == ["fine", "fine-2", "story"]
+    assert articles["story"].title == "Café reopens"
+
+
+def test_truncated_utf16_is_skipped_as_not_utf16(tmp_path):
+    (tmp_path / "half.txt").write_bytes("Title\n\nBody text.".encode("utf-16") + b"\x00")
+    (tmp_path / "half.jsonl").write_bytes(GOOD_LINE.encode("utf-16") + b"\x00")
+    articles, skipped = _load(tmp_path)
+    assert "not UTF-16" in _skip_reason(skipped, "half.txt")
+    assert "not UTF-16" in _skip_reason(skipped, "half.jsonl")
+
+
+def test_overlong_jsonl_line_is_skipped_and_the_next_line_still_loads(tmp_path):
+    from newsdex.index.articles import MAX_LINE_BYTES
+
+    huge = '{"id": "huge", "text": "' + "word " * (MAX_LINE_BYTES // 5) + '"}\n'
+    (tmp_path / "big.jsonl").write_text(huge + GOOD_LINE, encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert list(articles) == ["fine"]
+    assert "longer than 10 MiB" in _skip_reason(skipped, "big.jsonl:1")
+
+
+def test_file_too_large_to_read_whole_is_skipped(tmp_path, monkeypatch):
+    import newsdex.index.articles as articles_module
+
+    monkeypatch.setattr(articles_module, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "long.txt").write_text("Long story\n\n" + "It went on. " * 200, encoding="utf-8")
+    (tmp_path / "wires.jsonl").write_text(GOOD_LINE * 1 + GOOD_LINE.replace("fine", "f2") * 20, encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert "file too large" in _skip_reason(skipped, "long.txt")
+    assert sorted(articles) == ["f2", "fine"] and len(skipped) == 20  # a .jsonl has no file limit; 19 duplicates
+
+
+def test_file_name_that_is_not_utf8_is_skipped_by_a_printable_name(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text("Title\n\nSome text of the story.", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("Good title\n\nA perfectly ordinary sentence of news.", encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert list(articles) == ["good"]
+    assert len(skipped) == 1 and skipped[0].path.endswith("caf\\xe9.txt")
+    assert "not UTF-8" in skipped[0].reason
+    skipped[0].path.encode("utf-8")  # printable
+
+
+def test_html_nested_deeper_than_the_parser_goes_is_skipped_or_read(tmp_path):
+    (tmp_path / "deep.html").write_text("<html><body>" + "<div>" * 100_000 + "<p>Deep text.</p>"
+                                        + "</div>" * 100_000 + "</body></html>", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("Good title\n\nA perfectly ordinary sentence of news.", encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert "good" in articles
+    assert len(articles) + len(skipped) == 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), suffix=st.sampled_from(SUPPORTED_SUFFIXES),
+       prefix=st.sampled_from([b"", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b'{"id": "x", "text": "',
+                               b"[" * 100_000, b'{"id": 1, "text": "\\ud800 ']))
+def test_any_bytes_in_any_supported_file_load_or_are_skipped(tmp_path_factory, data, suffix, prefix):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / f"input{suffix}").write_bytes(prefix + data)
+    for item in load_articles([folder]):  # never raises
+        assert isinstance(item, (Article, Skipped))
+        if isinstance(item, Article):
+            item.content_hash.encode("utf-8")
+            item.id.encode("utf-8")
+
+
+# --- Links -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)", " JavaScript:alert(1)", "java\tscript:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "//evil.example/x",
+                                 "/relative/path", "ftp://files.example/a", "https://", "http://exa mple.com"])
+def test_only_web_urls_are_kept(url, caplog):
+    article = article_from_record({"id": "x", "text": "Some text here.", "url": url})
+    assert article.url is None
+    assert "dropping url" in caplog.text and "x:" in caplog.text
+
+
+@pytest.mark.parametrize("url", ["https://news.example/a?b=c#d", "http://news.example", "HTTPS://NEWS.EXAMPLE/A"])
+def test_web_urls_are_kept_as_given(url):
+    assert article_from_record({"id": "x", "text": "Some text here.", "url": url}).url == url
+
+
+def test_javascript_url_in_a_jsonl_file_is_dropped_and_the_article_kept(tmp_path, caplog):
+    (tmp_path / "xss.jsonl").write_text(json.dumps({"id": "xss", "title": "Clickbait", "url": "javascript:alert(1)",
+                                                    "text": "A perfectly ordinary sentence of news."}) + "\n",
+                                        encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert skipped == [] and articles["xss"].url is None
+    assert "javascript:alert(1)" in caplog.text
+
+
+# --- Symlinks ------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def linked_folder(tmp_path) -> Path:
+    """A folder with a link to a file outside it, a link inside it, a folder link and a loop."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret title\n\nA line of /etc/passwd, say.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.txt").write_text("Good title\n\nA perfectly ordinary sentence of news.", encoding="utf-8")
+    (folder / "leak.txt").symlink_to(outside / "secret.txt")
+    (folder / "alias.txt").symlink_to(folder / "good.txt")
+    (folder / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)
+    (folder / "loop-a.txt").symlink_to(folder / "loop-b.txt")
+    (folder / "loop-b.txt").symlink_to(folder / "loop-a.txt")
+    (folder / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    return folder
+
+
+def test_symlinks_leaving_the_folder_are_skipped_with_a_warning(linked_folder):
+    articles, skipped = _load(linked_folder)
+    assert sorted(articles) == ["alias", "good"]  # a link to a file inside the folder is read
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert set(reasons) == {"leak.txt", "elsewhere", "up", "loop-a.txt", "loop-b.txt", "gone.txt"}
+    assert "outside" in reasons["leak.txt"] and "--follow-links" in reasons["leak.txt"]
+    assert "outside" in reasons["elsewhere"]
+    assert "symlink loop" in reasons["up"] and "symlink loop" in reasons["loop-a.txt"]
+    assert "broken symlink" in reasons["gone.txt"]
+    assert all(not a.origin.startswith(str(linked_folder.parent / "outside")) for a in articles.values())
+
+
+def test_follow_links_reads_outside_files_and_folders_but_never_loops(linked_folder):
+    articles, skipped = [], []
+    for item in load_articles([linked_folder], follow_links=True):
+        (skipped if isinstance(item, Skipped) else articles).append(item)
+    ids = sorted(a.id for a in articles)
+    assert ids == ["alias", "elsewhere/secret", "good", "leak"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert set(reasons) == {"up", "loop-a.txt", "loop-b.txt", "gone.txt"}
+    assert "symlink loop" in reasons["up"]

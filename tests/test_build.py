@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -248,3 +249,81 @@ def test_an_index_of_an_older_format_is_refused_then_rebuilt_by_the_next_build(t
     report = Indexer(settings, embedder).build([seed_copy])
     assert (report.added, report.unchanged) == (2, 0)
     assert _lexical(settings, "kursk")
+
+
+def _record(n: int, text: str = "") -> str:
+    body = text or f"Story number {n} says that the council met on day {n} and agreed on item {n}."
+    return json.dumps({"id": f"r{n}", "title": f"Story {n}", "text": body}) + "\n"
+
+
+class _Watched:
+    """The real embedder, noting each model call in a shared log of events."""
+
+    def __init__(self, embedder: Embedder, events: list[str]) -> None:
+        self.inner, self.events = embedder, events
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def encode(self, texts):
+        self.events.append(f"encode {len(texts)}")
+        return self.inner.encode(texts)
+
+
+def test_builds_embed_while_reading_instead_of_loading_everything_first(tmp_path, embedder, monkeypatch):
+    import newsdex.index.build as build
+
+    events: list[str] = []
+    loader = build.load_articles
+
+    def watched_loader(*args, **kwargs):
+        for item in loader(*args, **kwargs):
+            events.append(f"load {getattr(item, 'id', 'skipped')}")
+            yield item
+
+    monkeypatch.setattr(build, "_CHUNK", 2)
+    monkeypatch.setattr(build, "load_articles", watched_loader)
+    (tmp_path / "wires.jsonl").write_text("".join(_record(n) for n in range(6)), encoding="utf-8")
+    report = Indexer(Settings(index_dir=tmp_path / "index"), _Watched(embedder, events)).build([tmp_path / "wires.jsonl"])
+    assert report.added == 6 and report.passages_embedded == 6
+    assert events.index("encode 2") < events.index("load r5")  # the first chunk went to the model before the end
+    assert all(int(e.split()[1]) <= 2 for e in events if e.startswith("encode"))
+
+
+def test_streamed_builds_stay_incremental(tmp_path, embedder, monkeypatch):
+    import newsdex.index.build as build
+
+    monkeypatch.setattr(build, "_CHUNK", 2)
+    wires = tmp_path / "articles" / "wires.jsonl"
+    wires.parent.mkdir()
+    wires.write_text("".join(_record(n) for n in range(5)), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    assert Indexer(settings, embedder).build([wires.parent]).added == 5
+    lines = [_record(n) for n in range(5)]
+    lines[1] = _record(1, "Story one was corrected: the council met on a different day entirely.")
+    del lines[3]
+    wires.write_text("".join(lines), encoding="utf-8")
+    report = Indexer(settings, embedder).build([wires.parent])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 3)
+    assert report.passages_embedded == 1 and report.articles == 4
+    # A file with an unreadable line may still hold the records missing from it: nothing is removed.
+    wires.write_text(lines[0] + "{broken\n", encoding="utf-8")
+    report = Indexer(settings, embedder).build([wires.parent])
+    assert (report.removed, report.unchanged, report.articles) == (0, 1, 4)
+
+
+def test_hostile_files_never_abort_a_build(tmp_path, seed_copy, embedder):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside title\n\nThis file lives outside the folder being indexed.", encoding="utf-8")
+    (seed_copy / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    (seed_copy / "surrogate.jsonl").write_text('{"id": "s", "text": "\\ud800"}\n', encoding="utf-8")
+    (seed_copy / "utf16.txt").write_text(EXTRA, encoding="utf-16")
+    (seed_copy / "passwd.txt").symlink_to(outside)
+    (seed_copy / "loop.txt").symlink_to(seed_copy / "loop.txt")
+    settings = Settings(index_dir=tmp_path / "index")
+    report = Indexer(settings, embedder).build([seed_copy])
+    assert report.added == 3 and report.articles == 3  # the seeds and the UTF-16 file
+    skipped = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(skipped) == {"deep.json", "surrogate.jsonl:1", "passwd.txt", "loop.txt"}
+    again = Indexer(Settings(index_dir=tmp_path / "index", follow_links=True), embedder).build([seed_copy])
+    assert (again.added, again.unchanged, again.articles) == (1, 3, 4)

@@ -173,3 +173,33 @@ def test_serve_refuses_an_index_its_model_cannot_search_before_listening(seed_se
     assert result.returncode == 1
     assert "built with model 'other-model'" in result.stderr and "--rebuild" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_links_out_of_the_folder_are_warned_about_then_followed_on_request(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Dam opens\n\nThe new dam opened on Monday after ten years of work.\n")
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "good.txt").write_text("Bridge opens\n\nThe new bridge opened on Tuesday after two years of work.\n")
+    (articles / "dam.txt").symlink_to(outside)
+    (articles / "loop.txt").symlink_to(articles / "loop.txt")
+    index = ["--index", str(tmp_path / "ix")]
+    result = invoke(["index", str(articles), *index])
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout and "2 skipped" in result.stdout
+    assert "warning: skipped" in result.stderr and "dam.txt" in result.stderr and "--follow-links" in result.stderr
+    assert "loop.txt: symlink loop" in result.stderr
+    followed = invoke(["index", str(articles), *index, "--follow-links"])
+    assert "1 added" in followed.stdout and "1 unchanged" in followed.stdout and "1 skipped" in followed.stdout
+    by_env = invoke(["index", str(articles), *index], env_extra={"NEWSDEX_FOLLOW_LINKS": "1"})
+    assert "2 unchanged" in by_env.stdout and "0 removed" in by_env.stdout
+
+
+def test_an_unprintable_file_name_is_a_warning_not_a_crash(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "good.txt").write_text("Bridge opens\n\nThe new bridge opened on Tuesday after two years of work.\n")
+    (articles / os.fsdecode(b"caf\xe9.txt")).write_text("Cafe\n\nThe cafe reopened.\n")
+    result = run(["index", str(articles), "--index", str(tmp_path / "ix"), "-q"])
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout and "caf\\xe9.txt" in result.stderr and "Traceback" not in result.stderr

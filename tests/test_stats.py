@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 from fastapi.testclient import TestClient
@@ -19,9 +21,11 @@ def test_stats_json_and_ready_agree_on_every_key(seed_settings, embedder):
     with TestClient(create_app(seed_settings, embedder)) as client:
         ready = client.get("/ready").json()
     assert ready.pop("status") == "ready"
+    # Over HTTP the index is named, not located: no server path leaves the server.
+    assert ready.pop("index") == Path(stats.pop("index")).name == seed_settings.index_dir.name
     assert ready == stats
     assert {"index", "build", "articles", "passages", "model", "backend", "int8_config", "dimension",
-            "passage_tokens", "faiss_index", "vectors", "size_bytes", "built_at"} == set(stats)
+            "passage_tokens", "faiss_index", "vectors", "size_bytes", "built_at"} == set(stats) | {"index"}
 
 
 def test_metrics_report_the_same_counts_and_size(seed_settings, embedder):

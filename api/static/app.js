@@ -30,6 +30,18 @@ async function getJSON(url) {
   return body;
 }
 
+// Only web addresses become links. An index built before the loader dropped other schemes
+// (or another server) may send a javascript: or data: url, and clicking it would run script
+// in this page, which keeps the read key in sessionStorage.
+function webLink(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;  // not an absolute URL at all
+  }
+}
+
 function articleHref(result) {
   return `/?article=${encodeURIComponent(result.article_id)}#p${result.passage_id}`;
 }
@@ -105,9 +117,10 @@ async function showArticle(id) {
       const from = target && (target.text.includes(paragraph) || paragraph.includes(target.text.slice(0, 80)));
       return el("p", from ? { class: "from-passage" } : {}, paragraph);
     });
+    const original = a.url && webLink(a.url);
     articleView.replaceChildren(back, el("h2", {}, a.title), a.subtitle ? el("p", { class: "meta" }, a.subtitle) : null,
       el("p", { class: "meta" }, meta), ...body,
-      a.url ? el("p", {}, el("a", { href: a.url, rel: "noopener" }, "Original article")) : null);
+      original ? el("p", {}, el("a", { href: original, rel: "noopener noreferrer" }, "Original article")) : null);
     articleView.hidden = false;
     say(`Article: ${a.title}`);
     const first = articleView.querySelector(".from-passage");
