@@ -25,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
 from newsdex.api.live import LiveIndex
-from newsdex.api.middleware import BodyLimit, Metrics, RecordMetrics
+from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Metrics, RecordMetrics
 from newsdex.api.schemas import (
     ArticleDetail, ArticlePage, ArticlesIn, ArticlesQuery, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
     PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
@@ -67,7 +67,7 @@ Every error is JSON with a `detail` sentence.
 bearer = HTTPBearer(auto_error=False, description="NEWSDEX_API_KEY for writes; NEWSDEX_READ_KEY for reads when set.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503, 507)}
+ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)}
 
 
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
@@ -84,6 +84,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # uvicorn has set up its loggers by now; its access log names every request's URL.
+        logging.getLogger("uvicorn.access").addFilter(REDACT_SECRETS)
         embedder.encode(["warm up"])  # the first real question should not pay for lazy initialisation
         try:
             live.reload()
@@ -108,6 +110,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(router)
+    app.include_router(reads, dependencies=[Depends(require_read_key)] if _secret(settings.read_key) else [])
+    app.include_router(writes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
 
@@ -168,7 +172,8 @@ def require_read_key(credentials: Credentials, settings: Annotated[Settings, Dep
 
 
 router = APIRouter()
-reads = APIRouter(dependencies=[Depends(require_read_key)], responses=ERRORS)
+# Reads are guarded (and the schema says so) only on a server with NEWSDEX_READ_KEY: see create_app.
+reads = APIRouter(responses=ERRORS)
 writes = APIRouter(dependencies=[Depends(require_write_key)], responses=ERRORS)
 
 
@@ -234,19 +239,21 @@ def shown_origin(origin: str | None, folder: Path) -> str | None:
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
 def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteReport:
     """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
-    articles, problems, seen = [], [], set()
+    articles, problems, repeated, seen = [], [], [], set()
     for number, item in enumerate(body.articles):
         try:
-            article = article_from_record(item.model_dump(exclude_none=True), origin=API_ORIGIN)
+            article = article_from_record(item.model_dump(exclude_none=True), origin=API_ORIGIN, as_given=True)
         except BadArticle as exc:
             problems.append(f"articles[{number}]: {exc}")
             continue
         if article.id in seen:
-            problems.append(f"articles[{number}]: id {article.id!r} appears twice in this request")
+            repeated.append(f"articles[{number}]: id {article.id!r} appears twice in this request")
         seen.add(article.id)
         articles.append(article)
-    if problems:
-        raise HTTPException(422, "; ".join(problems) + " (nothing was written)")
+    if problems or repeated:
+        # Two versions of one article in one request conflict (which should win?); each is
+        # valid on its own, as the schema says, hence 409 rather than 422.
+        raise HTTPException(422 if problems else 409, "; ".join(problems + repeated) + " (nothing was written)")
     report = live.write(lambda: indexer.upsert(articles))
     return _write_report(report, live)
 
@@ -323,13 +330,11 @@ def metrics(request: Request, live: Live) -> Response:
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/", include_in_schema=False)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 def page() -> FileResponse:
     return FileResponse(STATIC / "index.html")
 
 
-router.include_router(reads)
-router.include_router(writes)
 
 
 # -- errors --------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""What wraps every request: the body size limit and the Prometheus counters.
+"""What wraps every request: the body size limit, the Prometheus counters, and the
+access log's redaction of keys put in URLs.
 
-Both are plain ASGI middleware, so they see streamed bodies and every response,
+The first two are plain ASGI middleware, so they see streamed bodies and every response,
 errors included.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -97,3 +100,19 @@ class RecordMetrics:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - began)
+
+
+class RedactSecrets(logging.Filter):
+    """Keys belong in the Authorization header; one put in a URL (`?key=...`, `?api_key=...`,
+    `?token=...`) is written to the access log as `[redacted]`, whoever reads the log."""
+
+    _SECRET = re.compile(r"([?&][^=&#\s]*(?:key|token|auth|secret|password)[^=&#\s]*=)[^&#\s]*", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._SECRET.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                                for arg in record.args)
+        return True
+
+
+REDACT_SECRETS = RedactSecrets()

@@ -5,20 +5,30 @@ Search responses are `search.results.SearchResponse`, the same JSON `ask --json`
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newsdex.index.articles import web_url
 
-from newsdex.search.options import SearchOptions, option_error
+from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, SearchOptions
 from newsdex.search.results import SearchResponse
 
 # One POST /search may ask this many questions (embedded in one batch) and this many
 # results in all (k x questions): together they bound what one request costs.
-MAX_BATCH = 32
-MAX_BATCH_RESULTS = 1000
+MAX_BATCH = 10
+# k x questions: bounded by the two limits the schema states (no third rule it could not say).
+MAX_BATCH_RESULTS = MAX_BATCH * MAX_K
 MAX_PAGE = 100  # articles in one page of GET /articles
+# What the schema says of a question: at least one printable character (the server drops
+# control characters and folds white space), at most the default NEWSDEX_MAX_QUERY_CHARS.
+QUESTION_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
+MAX_QUESTION_CHARS = 1000
+# In the schema only: search.query.clean_query enforces it, with its own messages.
+QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN}
+MAX_ID_CHARS = MAX_ARTICLE_ID_CHARS
+# What the schema says of an article's url: http(s), a host, then anything without white space.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#][^\x00-\x20\x7f]*)?$"
 
 
 class SearchQuery(SearchOptions):
@@ -28,7 +38,24 @@ class SearchQuery(SearchOptions):
     # options' strictness is for JSON and Python, where 5 and true can be told from "5".
     model_config = ConfigDict(strict=False)
 
-    q: str = Field(..., description="The question, in plain words.", examples=["what did Kishida say"])
+    q: str = Field(..., json_schema_extra=QUESTION_SCHEMA,
+                   description="The question, in plain words.", examples=["what did Kishida say"])
+
+
+def _one_of_q_or_queries(schema: dict[str, Any]) -> None:
+    """The schema says what the validator below and clean_query enforce: exactly one of `q`
+    and `queries`, neither of them null, each question with a printable character."""
+    for name in ("q", "queries"):
+        prop = schema["properties"][name]
+        prop.update(next(option for option in prop.pop("anyOf") if option.get("type") != "null"))
+        prop.pop("default", None)
+    schema["properties"]["q"].update(QUESTION_SCHEMA)
+    schema["properties"]["queries"]["items"].update(QUESTION_SCHEMA)
+    schema["oneOf"] = [{"required": ["q"]}, {"required": ["queries"]}]
+    schema["examples"] = [
+        {"q": "Where were North Korean troops deployed?", "k": 3, "explain": True},
+        {"queries": ["what did Kishida say", "Who was invited to the NATO summit?"], "k": 2},
+    ]
 
 
 class SearchBody(SearchOptions):
@@ -43,18 +70,21 @@ class SearchBody(SearchOptions):
         description=f"Up to {MAX_BATCH} questions, embedded in one batch, asking at most {MAX_BATCH_RESULTS:,} "
                     "results in all (k x questions); the answer lists one response each.")
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"q": "Where were North Korean troops deployed?", "k": 3, "explain": True},
-        {"queries": ["what did Kishida say", "Who was invited to the NATO summit?"], "k": 2},
-    ]})
+    model_config = ConfigDict(json_schema_extra=_one_of_q_or_queries)
+
+    @field_validator("k", "per_article", "rrf_k", "candidates", mode="before")
+    @classmethod
+    def _json_integers(cls, value: Any) -> Any:
+        """JSON has one number type, and its schema counts 5.0 as an integer: so does this
+        body (a Python caller of SearchOptions still gets an error for a float)."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @model_validator(mode="after")
     def _one_form(self) -> "SearchBody":
         if (self.q is None) == (self.queries is None):
             raise ValueError("give either 'q' (one question) or 'queries' (a list of questions), not both")
-        if self.queries is not None and self.k * len(self.queries) > MAX_BATCH_RESULTS:
-            raise option_error(f"a batch may ask for at most {MAX_BATCH_RESULTS:,} results (k x questions): "
-                           f"{len(self.queries)} questions at k={self.k} ask for {self.k * len(self.queries):,}")
         return self
 
 
@@ -118,13 +148,16 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | int = Field(description="Stable id; posting the same id again replaces the article.")
-    text: str = Field(description="The article text; paragraphs separated by blank lines.")
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"\S")] | int = Field(
+        description=f"Stable id (at most {MAX_ID_CHARS:,} characters); posting the same id again replaces the article.")
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"\S"},  # article_from_record says why
+                      description="The article text; paragraphs separated by blank lines.")
     title: str | None = Field(None, description="Without one, the first line is the title.")
     published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")
     date: str | None = Field(None, description="Same as `published`.")
     source: str | None = None
-    url: str | None = Field(None, description="An http or https address; other schemes are refused.")
+    url: str | None = Field(None, json_schema_extra={"pattern": URL_PATTERN},  # index.articles.web_url enforces it
+                            description="An http or https address; other schemes are refused.")
     author: str | None = None
     subtitle: str | None = None
 

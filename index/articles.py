@@ -9,6 +9,8 @@ the HTTP API) becomes an article.
 
 from __future__ import annotations
 
+import dataclasses
+
 import codecs
 import hashlib
 import io
@@ -232,11 +234,13 @@ def _optional_text(record: dict[str, Any], name: str) -> str | None:
     return _utf8(value, name).strip() or None
 
 
-def article_from_record(record: dict[str, Any], origin: str = "api") -> Article:
+def article_from_record(record: dict[str, Any], origin: str = "api", *, as_given: bool = False) -> Article:
     """An article from a JSON object with `id` and `text` (and optional title, date, source,
     url, author, subtitle); raises BadArticle saying what is missing or wrong.
 
     The text is cleaned like any scraped page. Without a title, the first line is the title.
+    `as_given`: the caller handed this text over itself (the API, Indexer.upsert), so when
+    every paragraph looks like page furniture ("0", "Read more") it is kept rather than refused.
     """
     if not isinstance(record, dict):
         raise BadArticle(f"expected a JSON object with 'id' and 'text', got {type(record).__name__}")
@@ -248,6 +252,8 @@ def article_from_record(record: dict[str, Any], origin: str = "api") -> Article:
     paragraphs = split_paragraphs(fields["text"])
     title = fields["title"] or paragraphs[0].lstrip("#").strip()
     parsed = parse_body(title, paragraphs, subtitle=fields["subtitle"], guess_subtitle=False)
+    if not parsed.paragraphs and as_given:
+        parsed = dataclasses.replace(parsed, paragraphs=tuple(p for p in paragraphs if p.strip()))
     raw_date = record.get("date", record.get("published"))
     try:
         return _article(article_id, parsed, subtitle=fields["subtitle"], author=fields["author"],

@@ -248,7 +248,7 @@ class Indexer:
     def _given(item: Article | dict[str, Any]) -> Article:
         if isinstance(item, Article):
             return item if item.origin else dataclasses.replace(item, origin=API_ORIGIN)
-        return article_from_record(item, origin=API_ORIGIN)
+        return article_from_record(item, origin=API_ORIGIN, as_given=True)
 
 
 def _origin_of(skipped: Skipped) -> str:

@@ -14,8 +14,11 @@ def clean_query(query: str, max_chars: int) -> str:
     """The question with control characters dropped and white space folded; an error if unusable."""
     if not isinstance(query, str):
         raise InvalidQuery("the question must be text")
+    # Control characters and lone surrogates go; format and private-use characters stay
+    # (harmless to the model and BM25), so that the API schema can say what an empty
+    # question is: one without a printable character (api.schemas.QUESTION_PATTERN).
     text = "".join(ch for ch in unicodedata.normalize("NFC", query)
-                   if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r")
+                   if unicodedata.category(ch) not in ("Cc", "Cs") or ch in "\t\n\r")
     text = _SPACE.sub(" ", text).strip()
     if not text:
         raise InvalidQuery("the question is empty")

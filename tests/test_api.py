@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 
 import pytest
+from pydantic import SecretStr
 from fastapi.testclient import TestClient
 
 from newsdex.api.app import create_app
@@ -213,8 +216,8 @@ def test_bad_post_search_bodies_are_422(client, body, words):
     ({"q": "Kishida", "rrf_k": "60"}, "rrf_k: rrf_k must be a whole number"),
     ({"q": "Kishida", "since": "2024-02-30"}, "since: since must be a date written YYYY-MM-DD, got '2024-02-30'"),
     ({"q": "Kishida", "colour": "blue"}, "colour: Extra inputs are not permitted"),
-    ({"queries": ["NATO"] * 33}, "queries: List should have at most 32 items"),
-    ({"queries": ["NATO"] * 11, "k": 100}, "at most 1,000 results (k x questions): 11 questions at k=100 ask for 1,100"),
+    ({"queries": ["NATO"] * 11}, "queries: List should have at most 10 items"),
+    ({"queries": ["NATO"] * 11, "k": 100}, "queries: List should have at most 10 items"),
 ])
 def test_post_search_options_are_strict_and_bounded(client, body, words):
     response = client.post("/search", json=body)
@@ -223,7 +226,8 @@ def test_post_search_options_are_strict_and_bounded(client, body, words):
 
 
 def test_batch_limits_allow_what_they_document(client):
-    assert client.post("/search", json={"queries": ["Kishida"] * 32, "k": 1, "highlight": False}).status_code == 200
+    """At most 10 questions of at most 100 results each: k x questions <= 1,000 by construction."""
+    assert client.post("/search", json={"queries": ["Kishida"] * 10, "k": 1, "highlight": False}).status_code == 200
     assert client.post("/search", json={"queries": ["Kishida"] * 10, "k": 100, "highlight": False}).status_code == 200
 
 
@@ -284,7 +288,7 @@ def test_openapi_describes_exactly_the_search_options(client):
     assert set(body["properties"]) == options | {"q", "queries"}
     assert body["additionalProperties"] is False
     assert body["properties"]["k"]["type"] == "integer"
-    assert body["properties"]["queries"]["anyOf"][0]["maxItems"] == MAX_BATCH
+    assert body["properties"]["queries"]["maxItems"] == MAX_BATCH
     assert body["properties"]["article"]["anyOf"][0]["maxLength"] == 1000
 
 
@@ -406,7 +410,6 @@ def test_posted_article_is_searchable_replaceable_and_deletable(writer):
     ([{"text": "No id here."}], "id: Field required"),
     ([{"id": "a", "text": "Body.", "title": 5}], "title:"),
     ([{"id": "a", "text": "Body.", "colour": "blue"}], "colour:"),
-    ([BRIDGE, BRIDGE], "appears twice"),
     ([], "articles:"),
 ])
 def test_bad_articles_are_422_and_write_nothing(writer, articles, words):
@@ -414,6 +417,15 @@ def test_bad_articles_are_422_and_write_nothing(writer, articles, words):
     response = writer.post("/articles", headers=AUTH, json={"articles": articles})
     assert response.status_code == 422, response.text
     assert words in response.json()["detail"]
+    assert build_of(writer) == before
+
+
+def test_an_id_twice_in_one_request_is_a_conflict_and_writes_nothing(writer):
+    """Each copy is valid on its own (as the schema says), together they conflict: 409."""
+    before = build_of(writer)
+    response = writer.post("/articles", headers=AUTH, json={"articles": [BRIDGE, BRIDGE]})
+    assert response.status_code == 409, response.text
+    assert "appears twice" in response.json()["detail"]
     assert build_of(writer) == before
 
 
@@ -513,3 +525,66 @@ def test_a_search_in_flight_keeps_its_build_through_a_swap(seed_settings, embedd
         old.store.article_count()  # closed once its last user let go
     assert live.swaps == 1
     live.close()
+
+
+# -- issue 12: what an attacker or a careless client sends ------------------------------------
+
+def test_the_page_answers_head(client):
+    assert client.head("/").status_code == 200
+
+
+def test_open_reads_declare_no_key_and_keyed_reads_do(client, seed_settings, embedder):
+    """The schema says a key is needed exactly where one is (schemathesis found the mismatch)."""
+    def security(app_client) -> set:
+        paths = app_client.get("/openapi.json").json()["paths"]
+        return {path for path, ops in paths.items() for op in ops.values() if op.get("security")}
+
+    assert security(client) == {"/articles", "/articles/{article_id}", "/index/rebuild"}  # the writes only
+    keyed = seed_settings.model_copy(update={"read_key": SecretStr("reader")})
+    with TestClient(create_app(keyed, embedder)) as guarded:
+        assert {"/search", "/articles/{article_id}"} <= security(guarded)
+        assert guarded.get("/search", params={"q": "Kursk"}).status_code == 401
+        assert guarded.get("/search", params={"q": "Kursk"},
+                           headers={"Authorization": "Bearer reader"}).status_code == 200
+
+
+@pytest.mark.parametrize("field, value", [("text", "Harbour strike \ud800 today"), ("title", "\udfff"),
+                                          ("id", "bad-\ud800")])
+def test_lone_surrogates_in_a_posted_article_are_422_and_nothing_is_written(writer, field, value):
+    article = {"id": "surrogate", "title": "Strike", "text": "Harbour workers struck on Monday."}
+    article[field] = value
+    before = build_of(writer)
+    body = json.dumps({"articles": [article]})  # ASCII JSON: the surrogate travels as its \\ud800 escape
+    response = writer.post("/articles", headers={**AUTH, "Content-Type": "application/json"}, content=body)
+    assert response.status_code == 422 and field in response.json()["detail"]
+    assert build_of(writer) == before
+
+
+def test_ids_longer_than_the_limit_are_refused_and_never_found(writer):
+    long_id = "x" * 1001
+    response = writer.post("/articles", headers=AUTH, json={"articles": [{"id": long_id, "text": "Words."}]})
+    assert response.status_code == 422 and "1000" in response.json()["detail"]
+    assert writer.get(f"/articles/{long_id}").status_code == 404  # no such id can have been written
+    assert writer.delete(f"/articles/{long_id}", headers=AUTH).status_code == 404
+
+
+def test_post_search_schema_requires_q_or_queries(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["SearchBody"]
+    assert schema["oneOf"] == [{"required": ["q"]}, {"required": ["queries"]}]
+    assert "anyOf" not in schema["properties"]["q"] and schema["properties"]["q"]["type"] == "string"
+    for body in ({}, {"q": None}, {"q": "Kursk", "queries": ["Kursk"]}, {"q": "\x00"}):
+        assert client.post("/search", json=body).status_code == 422
+
+
+def test_a_key_put_in_a_url_is_not_written_to_the_access_log():
+    import logging
+
+    from newsdex.api.middleware import REDACT_SECRETS
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/search?q=Kursk&api_key=s3cret&token=t0k", "1.1", 200),
+                               None)
+    assert REDACT_SECRETS.filter(record)
+    line = record.getMessage()
+    assert "s3cret" not in line and "t0k" not in line
+    assert "q=Kursk&api_key=[redacted]&token=[redacted]" in line

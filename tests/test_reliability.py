@@ -175,6 +175,11 @@ def _mount(*args: str) -> bool:
     return subprocess.run(["mount", *args], capture_output=True).returncode == 0
 
 
+def _unmount(path: Path) -> None:
+    """Lazily: files a failed build left mapped are let go of when the process drops them."""
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
 @pytest.fixture()
 def read_only_copy(tmp_path, embedder):
     """A seed index seen through a read-only bind mount (needs root, as CI and make test run)."""
@@ -186,7 +191,7 @@ def read_only_copy(tmp_path, embedder):
         subprocess.run(["umount", str(view)], capture_output=True)
         pytest.skip("cannot make a read-only mount here (needs root)")
     yield view
-    subprocess.run(["umount", str(view)], capture_output=True)
+    _unmount(view)
 
 
 def test_an_index_on_read_only_storage_answers_and_refuses_writes_in_one_line(read_only_copy, embedder):
@@ -207,7 +212,7 @@ def small_disk(tmp_path):
     if not _mount("-t", "tmpfs", "-o", "size=320k", "tmpfs", str(disk)):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield disk
-    subprocess.run(["umount", str(disk)], capture_output=True)
+    _unmount(disk)
 
 
 def test_a_full_disk_is_one_line_and_leaves_the_old_index_and_no_partial(small_disk, embedder, tmp_path):

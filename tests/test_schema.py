@@ -5,6 +5,7 @@ bodies as documented. A bounded number of examples per operation keeps it to sec
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -17,7 +18,7 @@ from newsdex.settings import Settings
 from conftest import SEEDS
 
 KEY = "schema-test-key"
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("NEWSDEX_SCHEMA_EXAMPLES", "25"))  # more for a deeper run
 
 
 @pytest.fixture(scope="module")
