@@ -14,7 +14,8 @@ index must open with the article count of the build before or of the build that 
 killed, and the next, uninterrupted build must finish with the right count.
 
 Part 2, mixed load: `newsdex serve` answers searches on several connections while API
-writes (POST /articles) and `newsdex index --rebuild` runs from the CLI go on beside it.
+writes (POST /articles), API rebuilds (POST /index/rebuild) and `newsdex index --rebuild`
+run from the CLI go on beside it.
 At the end every article the server acknowledged with 200 must be in the index.
 Counted: searches answered, failed (not 200), empty (200 without results); writes
 acknowledged, refused with 503 (busy; retried by the client), lost.
@@ -143,7 +144,8 @@ def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     counts = {"searches": 0, "search_failed": 0, "search_empty": 0, "writes_acknowledged": 0, "writes_busy": 0,
-              "writes_failed": 0, "cli_rebuilds": 0, "cli_rebuilds_failed": 0}
+              "writes_failed": 0, "cli_rebuilds": 0, "cli_rebuilds_failed": 0, "api_rebuilds": 0,
+              "api_rebuilds_busy": 0, "api_rebuilds_failed": 0}
     acknowledged: list[str] = []
 
     def add(key: str, n: int = 1) -> None:
@@ -183,6 +185,14 @@ def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
                     add("writes_failed")
                     n += 1
 
+    def api_rebuild_loop() -> None:
+        with httpx.Client(timeout=300, headers={"Authorization": f"Bearer {KEY}"}) as client:
+            while time.monotonic() < stop:
+                response = client.post(f"{base}/index/rebuild")
+                add("api_rebuilds" if response.status_code == 200 else
+                    "api_rebuilds_busy" if response.status_code == 503 else "api_rebuilds_failed")
+                time.sleep(1)
+
     def rebuild_loop() -> None:
         while time.monotonic() < stop:
             done = subprocess.run([str(BIN / "newsdex"), "index", str(articles), "--index", str(index_dir),
@@ -190,7 +200,8 @@ def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
             add("cli_rebuilds" if done.returncode == 0 else "cli_rebuilds_failed")
 
     threads = ([threading.Thread(target=search_loop, args=(i,)) for i in range(searchers)]
-               + [threading.Thread(target=write_loop), threading.Thread(target=rebuild_loop)])
+               + [threading.Thread(target=write_loop), threading.Thread(target=rebuild_loop),
+                  threading.Thread(target=api_rebuild_loop)])
     for thread in threads:
         thread.start()
     for thread in threads:

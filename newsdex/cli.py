@@ -240,9 +240,13 @@ def search_options_from_flags(**flags):
     from newsdex.search.options import SearchOptions, describe
 
     try:
-        return SearchOptions(**{name: value for name, value in flags.items() if value is not None})
+        options = SearchOptions(**{name: value for name, value in flags.items() if value is not None})
     except ValidationError as exc:
         raise InvalidQuery(describe(exc, names=ASK_FLAGS)) from None
+    if options.since and options.until and options.since > options.until:
+        # At the keyboard this is a typo; over HTTP or in Python it is a range that holds nothing.
+        raise InvalidQuery(f"since ({options.since}) is after until ({options.until})")
+    return options
 
 
 def ask_command(

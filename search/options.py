@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Mapping
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from newsdex.errors import InvalidQuery
@@ -60,7 +60,9 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class SearchOptions(BaseModel):
-    """What a search accepts besides the question. Dates are YYYY-MM-DD, both inclusive.
+    """What a search accepts besides the question. Dates are YYYY-MM-DD, both inclusive; a
+    range that holds no day (since after until) matches no article, like any other filter
+    that matches nothing (`ask` calls it a typo, see newsdex.cli).
 
     Strict: a number must be a number and a flag true or false (`"5"` and `true` are not a
     k), since a lenient reading hides a caller's mistake. The fusion options left unset
@@ -103,12 +105,6 @@ class SearchOptions(BaseModel):
             text_only = (info.config or {}).get("strict") is False
             got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
             raise option_error(MESSAGES[info.field_name].format(got=got)) from None
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "SearchOptions":
-        if self.since and self.until and self.since > self.until:
-            raise option_error(f"since ({self.since}) is after until ({self.until})")
-        return self
 
     def with_defaults(self, settings: Settings) -> "SearchOptions":
         """These options with the fusion's unset values filled in from `settings`."""
