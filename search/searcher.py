@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from newsdex.index.articles import web_url
 from newsdex.index.embedder import Embedder
 from newsdex.errors import IndexIncompatible, InvalidQuery
 from newsdex.settings import Settings
@@ -200,7 +201,7 @@ class Searcher:
             results.append(Result(
                 rank=len(results) + 1, score=_round(fused[hit.passage_id]), text=row.text,
                 article_id=row.article_id, title=row.title, passage_id=row.id, source=row.source,
-                published=row.published, url=row.url, explain=detail, also_in=list(hit.also_in),
+                published=row.published, url=web_url(row.url), explain=detail, also_in=list(hit.also_in),
             ))
         return SearchResponse(query=query, results=results)
 

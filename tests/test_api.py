@@ -452,6 +452,9 @@ def test_an_old_index_holding_a_javascript_url_never_returns_it(seed_settings, e
         assert client.get(f"/articles/{SEED_ID}").json()["url"] is None
         listed = {a["id"]: a["url"] for a in client.get("/articles").json()["articles"]}
         assert listed[SEED_ID] is None
+        results = client.get("/search", params={"q": "Kishida Yoon NATO", "k": 10}).json()["results"]
+        assert any(r["article_id"] == SEED_ID for r in results)
+        assert all(r["url"] is None for r in results if r["article_id"] == SEED_ID)
 
 
 def test_deleting_an_unknown_article_is_404_and_changes_nothing(writer):
