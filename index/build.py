@@ -112,6 +112,7 @@ class Indexer:
         every article until the end is its id and file, to decide which old ones to remove.
         """
         began = time.perf_counter()
+        paths = [Path(s) for s in sources]
         report = BuildReport(index_dir=str(self.settings.index_dir))
         with self._writer(rebuild=rebuild) as writer:
             # Read under the writer's lock: a write that committed while this build waited
@@ -136,7 +137,7 @@ class Indexer:
                 embedding.add(article)
 
             with _Embedding(self, writer, progress) as embedding:
-                for item in load_articles([Path(s) for s in sources], follow_links=self.settings.follow_links):
+                for item in load_articles(paths, follow_links=self.settings.follow_links):
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
                         partly_read.add(_origin_of(item))
@@ -149,6 +150,12 @@ class Indexer:
                         report.api_articles_kept += 1
                         take(article)
             report.passages_embedded, report.embed_seconds = embedding.embedded, embedding.seconds
+            if rebuild and not seen and self._live_article_count():
+                # Every file unreadable, or a wrong folder: a rebuild would empty a live index
+                # that searches are answered from. Refused; nothing is swapped in.
+                raise BadArticle(f"nothing readable in {', '.join(map(str, paths))} "
+                                 f"({len(report.skipped)} skipped): a rebuild would empty the index, "
+                                 "so it is unchanged")
 
             fully_read = origins - partly_read
             for article_id, (_, origin) in known.items():
@@ -235,6 +242,13 @@ class Indexer:
             for article in articles:
                 embedding.add(article)
         return embedding.embedded
+
+    def _live_article_count(self) -> int:
+        try:
+            with IndexStore.open(self.settings.index_dir) as store:
+                return store.article_count()
+        except (IndexNotFound, IndexIncompatible):
+            return 0
 
     def _api_articles(self) -> list[Article]:
         """Articles given directly: no file holds them, so a rebuild must carry them over."""

@@ -240,3 +240,19 @@ def test_refusals_are_read_from_each_library_s_words():
     with pytest.raises(IndexUnwritable, match="disk quota"):
         with builds.storage_errors(Path("x")):
             raise OSError(122, "Disk quota exceeded")
+
+
+def test_a_rebuild_that_reads_nothing_does_not_empty_a_live_index(tmp_path, embedder):
+    """`newsdex index --rebuild wrong-folder` (or one whose files are all unreadable) must not
+    swap an empty build in under the searches."""
+    settings = Settings(index_dir=tmp_path / "index")
+    Indexer(settings, embedder).build([SEEDS])
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.json").write_text("{broken")
+    (junk / "b.txt").write_bytes(b"\x00\x01binary")
+    result = CliRunner().invoke(cli_app, ["index", str(junk), "--rebuild", "--index", str(settings.index_dir), "-q"])
+    assert result.exit_code == 1 and "nothing readable" in result.stderr and "unchanged" in result.stderr
+    with IndexStore.open(settings.index_dir) as store:
+        assert store.article_count() == 2
+    assert not list((settings.index_dir / builds.BUILDS).glob("*.partial"))
