@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
-from newsdex.index.embedder import Embedder
 from newsdex.errors import IndexBusy, IndexIncompatible, NewsdexError
-from newsdex.settings import Settings
 from newsdex.index.builds import live_build_name
+from newsdex.index.embedder import Embedder
 from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -280,7 +281,7 @@ class _Embedding:
         self.seconds = 0.0
         self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
 
-    def __enter__(self) -> "_Embedding":
+    def __enter__(self) -> _Embedding:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -22,10 +22,10 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from newsdex.errors import IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable
 
@@ -122,7 +122,7 @@ class WriteLock:
 
 def new_partial(index_dir: Path) -> tuple[Path, Path]:
     """(the partial directory a new build is written in, the name it is renamed to when done)."""
-    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     partial = index_dir / BUILDS / (name + PARTIAL)
     partial.mkdir(parents=True)
     return partial, index_dir / BUILDS / name

@@ -183,7 +183,7 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     @classmethod
-    def from_settings(cls, settings, recorded_int8_config: str | None = None) -> "Embedder":
+    def from_settings(cls, settings, recorded_int8_config: str | None = None) -> Embedder:
         """The embedder `settings` ask for; `recorded_int8_config` is the configuration of the
         index it will serve, kept unless NEWSDEX_INT8_CONFIG forces another."""
         config = resolve_int8_config(settings.int8_config, recorded_int8_config)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from newsdex.errors import IndexIncompatible, NewsdexError
 from newsdex.index.builds import DB_FILE, current_build
@@ -46,7 +46,7 @@ class Manifest:
         return [(k, json.dumps(v)) for k, v in self.__dict__.items()]
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> "Manifest":
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Manifest:
         values = {k: json.loads(v) for k, v in rows}
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -8,9 +8,9 @@ is index.manifest; making a new build is index.writer.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import faiss
 import numpy as np
@@ -145,7 +145,7 @@ class IndexStore:
             )
 
     @classmethod
-    def open(cls, index_dir: Path, **options) -> "IndexStore":
+    def open(cls, index_dir: Path, **options) -> IndexStore:
         """The live build; options (mmap, ef_search, ivf_probe) tune how its vectors are read."""
         return cls(current_build(index_dir), index_dir, **options)
 
@@ -157,7 +157,7 @@ class IndexStore:
         self.db.close()
         self.bm25.close()
 
-    def __enter__(self) -> "IndexStore":
+    def __enter__(self) -> IndexStore:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

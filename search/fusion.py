@@ -10,7 +10,8 @@ constant; a larger k flattens the difference between the top ranks.
 from __future__ import annotations
 
 import math
-from typing import Hashable, Sequence, TypeVar
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
 

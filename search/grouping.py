@@ -8,8 +8,8 @@ other articles as `also_in`; then at most N passages of one article are kept.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from newsdex.index.build import Indexer
-from newsdex.index.embedder import Embedder, resolve_model
 from newsdex.errors import IndexIncompatible, IndexNotFound
-from newsdex.settings import Settings
+from newsdex.index.build import Indexer
 from newsdex.index.builds import live_build_name
+from newsdex.index.embedder import Embedder, resolve_model
 from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
-
-from conftest import SEEDS
+from newsdex.settings import Settings
 
 EXTRA = """Floods close schools across the valley
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS
 
 from newsdex import Article, ArticleNotFound, BadArticle, Indexer, Searcher, Settings
 from newsdex.index.builds import live_build_name
 from newsdex.index.embedder import Embedder
-
-from conftest import SEEDS
 
 BRIDGE = {
     "id": "desk/springfield-bridge",
