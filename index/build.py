@@ -46,7 +46,6 @@ class BuildReport:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
-    embed_seconds: float = 0.0
     seconds: float = 0.0
     articles: int = 0
     passages: int = 0
@@ -149,7 +148,7 @@ class Indexer:
                     if article.id not in seen:
                         report.api_articles_kept += 1
                         take(article)
-            report.passages_embedded, report.embed_seconds = embedding.embedded, embedding.seconds
+            report.passages_embedded = embedding.embedded
 
             fully_read = origins - partly_read
             for article_id, (_, origin) in known.items():
@@ -278,7 +277,6 @@ class _Embedding:
         self.waiting: list[tuple[Article, list[str]]] = []
         self.size = 0
         self.embedded = 0
-        self.seconds = 0.0
         self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
 
     def __enter__(self) -> _Embedding:
@@ -292,11 +290,9 @@ class _Embedding:
             self.bar.close()
 
     def add(self, article: Article) -> None:
-        began = time.perf_counter()
         passages = self.indexer.passages_for(article)
         self.waiting.append((article, passages))
         self.size += len(passages)
-        self.seconds += time.perf_counter() - began
         if self.size >= _CHUNK:
             self.flush()
 
@@ -304,7 +300,6 @@ class _Embedding:
         """One model call for the passages of the waiting articles, then each stored with its vectors."""
         if not self.waiting:
             return
-        began = time.perf_counter()
         inputs = [text for article, passages in self.waiting
                   for text in self.indexer.embedding_inputs(article, passages)]
         vectors = self.indexer.embedder.encode(inputs)
@@ -315,4 +310,3 @@ class _Embedding:
         self.embedded += self.size
         self.bar.update(self.size)
         self.waiting, self.size = [], 0
-        self.seconds += time.perf_counter() - began

@@ -64,7 +64,7 @@ def current_build(index_dir: Path) -> Path:
     return target
 
 
-def live_build_name(index_dir: Path) -> str | None:
+def current_build_name(index_dir: Path) -> str | None:
     """The name of the build `current` links to (None without one), read from the link alone:
     cheap enough to poll, as a server does on every request to notice a new build."""
     try:

@@ -23,9 +23,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-KINDS = ("auto", "flat", "hnsw", "ivfpq")
-STORAGES = ("float32", "float16", "int8")
-
 # IVF-PQ needs this many vectors per list to train; below it the exact index is used.
 IVF_POINTS_PER_LIST = 39
 

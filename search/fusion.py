@@ -15,10 +15,8 @@ from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
 
-DEFAULT_K = 60
 
-
-def rrf(rankings: Sequence[Sequence[Item]], k: int = DEFAULT_K,
+def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
         weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
     """(item, fused score) for every item of every ranking, best first.
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsdex.index.passages import sentences
-from newsdex.search.lexical import term_spans
 from newsdex.search.results import Highlight
+from newsdex.search.terms import term_spans
 
 # Sentences whose cosine with the question is within this margin of the best one are
 # marked too: when two sentences answer equally well, both are shown.

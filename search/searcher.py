@@ -12,7 +12,6 @@ import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -22,10 +21,10 @@ from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, Ind
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
-from newsdex.search.lexical import query_terms
 from newsdex.search.options import SearchOptions, search_options
 from newsdex.search.query import clean_query
 from newsdex.search.results import Explain, Result, SearchResponse
+from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
@@ -56,8 +55,8 @@ class Searcher:
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> Searcher:
-        store = IndexStore.open(index_dir or settings.index_dir, mmap=settings.mmap,
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Searcher:
+        store = IndexStore.open(settings.index_dir, mmap=settings.mmap,
                                 ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
         try:
             if embedder is None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from newsdex.search.grouping import Hit, group_hits
 from newsdex.search.highlight import best_sentences, highlights_for, sentence_spans
-from newsdex.search.lexical import query_terms, term_spans
+from newsdex.search.terms import query_terms, term_spans
 
 
 def test_query_terms_drop_stop_words_and_keep_numbers():

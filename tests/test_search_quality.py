@@ -10,7 +10,7 @@ from conftest import DATA, SEED_QUESTIONS
 
 from newsdex import Searcher
 from newsdex.errors import ArticleNotFound, InvalidQuery
-from newsdex.search.lexical import query_terms
+from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
 COLLECTION = DATA / "seed_eval"
