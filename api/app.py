@@ -57,7 +57,7 @@ from newsdex.errors import (
 from newsdex.index.articles import article_from_record
 from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
-from newsdex.index.embedder import Embedder
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import recorded_int8_config
 from newsdex.search.results import SearchResponse
 from newsdex.settings import Settings
@@ -90,7 +90,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)}
 
 
-def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
+def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
         embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from newsdex.errors import IndexBusy, IndexIncompatible, NewsdexError
 from newsdex.index.builds import current_build_name
-from newsdex.index.embedder import Embedder
+from newsdex.index.embedder import TextEmbedder
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
@@ -38,7 +38,7 @@ class _Loaded:
 class LiveIndex:
     """The Searcher for settings.index_dir as it is now; see the module docstring."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self._loaded: _Loaded | None = None

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
 from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
-from newsdex.index.embedder import Embedder
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest, recorded_int8_config
 from newsdex.index.passages import dedupe_passages, split_passages
 from newsdex.index.store import ArticleRow, IndexStore
@@ -79,7 +79,7 @@ class Indexer:
     the settings name is loaded, quantized like the live build when it is onnx-int8.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, *,
+    def __init__(self, settings: Settings, embedder: TextEmbedder | None = None, *,
                  lock_timeout: float | None = None) -> None:
         """`lock_timeout`: how long a change waits for another build's write lock before
         IndexBusy (None: as long as it takes, as the CLI does; a server gives a bound)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsdex.errors import IndexIncompatible, NewsdexError
 from newsdex.index.builds import DB_FILE, current_build
-from newsdex.index.embedder import vector_family
+from newsdex.index.embedder import TextEmbedder, vector_family
 from newsdex.index.vectors import Layout
 
 # 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
@@ -85,7 +85,7 @@ def incompatibility(index: Manifest, model: str, dimension: int, family: str,
     return f"the index was built with {'; '.join(problems)}: {hint}"
 
 
-def check_searchable(index: Manifest, embedder, index_dir: Path) -> None:
+def check_searchable(index: Manifest, embedder: TextEmbedder, index_dir: Path) -> None:
     """Raise IndexIncompatible when questions embedded by `embedder` cannot be searched in
     the index `index` describes (the reader's side of `incompatibility`)."""
     problem = incompatibility(index, embedder.name, embedder.dimension, embedder.vector_family)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from newsdex.index.embedder import Embedder
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
 from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
 from newsdex.search.fusion import rrf
@@ -45,7 +45,7 @@ class _Ranking:
 class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: IndexStore, embedder: TextEmbedder, settings: Settings) -> None:
         check_searchable(store.manifest, embedder, store.index_dir)
         self.store = store
         self.embedder = embedder
@@ -55,7 +55,7 @@ class Searcher:
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Searcher:
+    def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
         store = IndexStore.open(settings.index_dir, mmap=settings.mmap,
                                 ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
         try:
