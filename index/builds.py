@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from newsdex.errors import IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable
 
@@ -96,18 +97,19 @@ class WriteLock:
 
     def __init__(self, index_dir: Path, timeout: float | None = None) -> None:
         with storage_errors(index_dir):
-            self._file = open(Path(index_dir) / LOCK, "w")
+            file = open(Path(index_dir) / LOCK, "w")
+        self._file: TextIO | None = file
         if timeout is None:
-            fcntl.flock(self._file, fcntl.LOCK_EX)
+            fcntl.flock(file, fcntl.LOCK_EX)
             return
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    self._file.close()
+                    file.close()
                     self._file = None
                     raise IndexBusy(f"index at {index_dir} is being written by another build; "
                                     f"waited {timeout:g}s: try again when it ends") from None

@@ -149,7 +149,7 @@ def stats_command(
     guarded(body)
 
 
-def _human_size(size: int) -> str:
+def _human_size(size: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
@@ -180,7 +180,7 @@ def _open_searcher(settings: Settings, quiet: bool):
 def _marked_line(text: str, start: int, highlights) -> str:
     """One line of a passage as rich markup: best sentences bold, query terms underlined in yellow."""
     end = start + len(text)
-    styles = [set() for _ in range(len(text))]
+    styles: list[set[str]] = [set() for _ in range(len(text))]
     for h in highlights:
         style = "bold" if h.kind == "sentence" else "underline yellow"
         for i in range(max(h.start, start), min(h.end, end)):
