@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 Q      ?= what did Kishida say
 
-.PHONY: setup ask test index serve browser clean
+.PHONY: setup ask test lint index serve browser clean
 
 setup: $(STAMP)
 
@@ -23,8 +23,18 @@ ask: setup
 index: setup
 	$(VENV)/bin/newsdex index
 
-test: setup browser
+test: lint browser
 	$(PY) -m pytest -q
+
+# mypy cannot follow pyproject's package-dir mapping (newsdex.index lives in index/), so it
+# checks a throwaway tree of links laid out as the installed package: build/typecheck/newsdex/.
+TYPECHECK := build/typecheck
+lint: setup
+	$(VENV)/bin/ruff check .
+	rm -rf $(TYPECHECK)/newsdex && mkdir -p $(TYPECHECK)/newsdex
+	for f in newsdex/*.py; do ln -s "$(CURDIR)/$$f" $(TYPECHECK)/newsdex/; done
+	for d in index search api; do ln -s "$(CURDIR)/$$d" $(TYPECHECK)/newsdex/$$d; done
+	cd $(TYPECHECK) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p newsdex
 
 # The page's test drives Debian's chromium through Playwright (never `playwright install`).
 browser:
@@ -34,4 +44,4 @@ serve: setup
 	$(VENV)/bin/newsdex serve
 
 clean:
-	rm -rf .newsdex .pytest_cache
+	rm -rf .newsdex .pytest_cache build/typecheck

@@ -14,9 +14,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
-from fastapi.exceptions import RequestValidationError
 import swagger_ui_bundle
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,20 +28,39 @@ from pydantic import SecretStr
 from newsdex.api.live import LiveIndex
 from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Metrics, RecordMetrics
 from newsdex.api.schemas import (
-    ArticleDetail, ArticlePage, ArticlesIn, ArticlesQuery, ArticleSummary, BatchSearchResponse, ErrorOut, Health,
-    PassageOut, Ready, SearchAnswer, SearchBody, SearchQuery, WriteReport,
+    ArticleDetail,
+    ArticlePage,
+    ArticlesIn,
+    ArticlesQuery,
+    ArticleSummary,
+    BatchSearchResponse,
+    ErrorOut,
+    Health,
+    PassageOut,
+    Ready,
+    SearchAnswer,
+    SearchBody,
+    SearchQuery,
+    WriteReport,
+)
+from newsdex.errors import (
+    ArticleNotFound,
+    BadArticle,
+    IndexBusy,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexUnwritable,
+    InvalidQuery,
+    ModelUnavailable,
+    NewsdexError,
 )
 from newsdex.index.articles import article_from_record
 from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
-from newsdex.index.embedder import Embedder
-from newsdex.errors import (
-    ArticleNotFound, BadArticle, IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable, InvalidQuery,
-    ModelUnavailable, NewsdexError,
-)
-from newsdex.settings import Settings
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import recorded_int8_config
 from newsdex.search.results import SearchResponse
+from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +90,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)}
 
 
-def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
+def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
         embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))

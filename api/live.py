@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
-from newsdex.index.embedder import Embedder
 from newsdex.errors import IndexBusy, IndexIncompatible, NewsdexError
-from newsdex.settings import Settings
-from newsdex.index.builds import live_build_name
+from newsdex.index.builds import current_build_name
+from newsdex.index.embedder import TextEmbedder
 from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class _Loaded:
 class LiveIndex:
     """The Searcher for settings.index_dir as it is now; see the module docstring."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self._loaded: _Loaded | None = None
@@ -113,7 +114,7 @@ class LiveIndex:
     def _refresh(self) -> None:
         """Swap in the build `current` names if it is not the one loaded: one readlink per request."""
         loaded = self._loaded
-        on_disk = live_build_name(self.settings.index_dir)
+        on_disk = current_build_name(self.settings.index_dir)
         if loaded is not None and on_disk in (loaded.build, self._failed):
             return
         if loaded is None:
@@ -125,7 +126,7 @@ class LiveIndex:
         if not self._reload.acquire(blocking=False):
             return
         try:
-            if live_build_name(self.settings.index_dir) != self._loaded.build:
+            if current_build_name(self.settings.index_dir) != self._loaded.build:
                 self._open_current()
         except NewsdexError as exc:
             # The old build still answers; say why the new one is not served, once per build.
@@ -137,13 +138,13 @@ class LiveIndex:
     def _open_current(self) -> None:
         """Caller holds _reload. Raises IndexNotFound/IndexIncompatible when no build can be opened."""
         for attempt in range(3):
-            before = live_build_name(self.settings.index_dir)
+            before = current_build_name(self.settings.index_dir)
             try:
                 searcher = Searcher.open(self.settings, embedder=self.embedder)
                 break
             except IndexIncompatible:
                 # A writer swapped `current` and removed the build we were opening: try the new one.
-                if attempt == 2 or live_build_name(self.settings.index_dir) == before:
+                if attempt == 2 or current_build_name(self.settings.index_dir) == before:
                     raise
         fresh = _Loaded(searcher, searcher.build_name)
         with self._swap:

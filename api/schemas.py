@@ -5,12 +5,11 @@ Search responses are `search.results.SearchResponse`, the same JSON `ask --json`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newsdex.index.articles import web_url
-
 from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, SearchOptions
 from newsdex.search.results import SearchResponse
 
@@ -82,7 +81,7 @@ class SearchBody(SearchOptions):
         return value
 
     @model_validator(mode="after")
-    def _one_form(self) -> "SearchBody":
+    def _one_form(self) -> SearchBody:
         if (self.q is None) == (self.queries is None):
             raise ValueError("give either 'q' (one question) or 'queries' (a list of questions), not both")
         return self
@@ -92,7 +91,7 @@ class BatchSearchResponse(BaseModel):
     responses: list[SearchResponse] = Field(description="One response per question, in the order asked.")
 
 
-SearchAnswer = Union[SearchResponse, BatchSearchResponse]
+SearchAnswer = SearchResponse | BatchSearchResponse
 
 
 class ArticleSummary(BaseModel):

@@ -13,19 +13,18 @@ is left is the pipeline's overhead. A benchmark, not a test: it asserts nothing.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 import argparse
 import json
 import os
 import tempfile
 import time
+from pathlib import Path
 
 from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
 from newsdex.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact" / "corpus.jsonl"
 

@@ -15,27 +15,27 @@ A benchmark, not a test: it asserts nothing.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 import argparse
 import asyncio
 import json
 import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 
+from newsdex.errors import NewsdexError
 from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
-from newsdex.errors import NewsdexError
-from newsdex.settings import Settings
 from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCIFACT = Path("/work/shared/eval/scifact")
 MIN_PASSAGES = 20_000

@@ -12,10 +12,8 @@ newsdex splits articles into passages, not to the model or the metric.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-
 import time
+from pathlib import Path
 
 import faiss
 

@@ -25,34 +25,33 @@ A benchmark, not a test: it asserts nothing. Indexes are cached under --cache.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
 import argparse
 import json
 import os
 import resource
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import faiss
 import numpy as np
 
+from newsdex.errors import NewsdexError
 from newsdex.index import vectors as vector_index
 from newsdex.index.articles import Article, load_articles
 from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
-from newsdex.errors import NewsdexError
 from newsdex.index.passages import sentences
-from newsdex.settings import Settings
 from newsdex.index.store import IndexStore
 from newsdex.index.vectors import Layout, VectorSpec
 from newsdex.index.writer import IndexWriter
 from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 PER_PASSAGE = 3
@@ -174,7 +173,7 @@ def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) ->
             searcher.search(question, k=10)  # warm-up: SQLite pages, FAISS, the model
         rows = {}
         for mode in ("dense", "lexical", "hybrid"):
-            rows[mode] = time_calls(lambda q: searcher.search(q, k=10, mode=mode, highlight=False), questions)
+            rows[mode] = time_calls(lambda q, mode=mode: searcher.search(q, k=10, mode=mode, highlight=False), questions)
         rows["hybrid+highlights"] = time_calls(lambda q: searcher.search(q, k=10), questions[:100])
         rows["embed question"] = time_calls(lambda q: embedder.encode([q]), questions)
         rows["structure"] = searcher.stats().faiss_index

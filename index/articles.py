@@ -9,25 +9,25 @@ the HTTP API) becomes an article.
 
 from __future__ import annotations
 
-import dataclasses
-
 import codecs
+import dataclasses
 import hashlib
 import io
 import json
 import logging
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from html import unescape
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
-from newsdex.index.clean import ParsedText, parse_body, parse_plain_text, split_paragraphs
 from newsdex.errors import BadArticle
+from newsdex.index.clean import ParsedText, parse_body, parse_plain_text, split_paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def normalise_date(value: object) -> str | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, tz=timezone.utc).isoformat()  # Unix seconds
+            return datetime.fromtimestamp(value, tz=UTC).isoformat()  # Unix seconds
         except (OverflowError, OSError, ValueError):
             pass
     elif isinstance(value, str):

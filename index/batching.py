@@ -17,11 +17,13 @@ from concurrent.futures import Future
 
 import numpy as np
 
+from newsdex.index.embedder import TextEmbedder
+
 
 class BatchingEmbedder:
     """An Embedder whose `encode` merges concurrent calls; everything else is the wrapped one's."""
 
-    def __init__(self, embedder, window_ms: float = 2.0, max_batch: int = 256) -> None:
+    def __init__(self, embedder: TextEmbedder, window_ms: float = 2.0, max_batch: int = 256) -> None:
         self.inner = embedder
         self.window = window_ms / 1000
         self.max_batch = max_batch
@@ -33,6 +35,21 @@ class BatchingEmbedder:
 
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
+
+    # TextEmbedder's attributes, spelled out: a Protocol does not look through __getattr__.
+    name = property(lambda self: self.inner.name)
+    backend = property(lambda self: self.inner.backend)
+    int8_config = property(lambda self: self.inner.int8_config)
+    vector_family = property(lambda self: self.inner.vector_family)
+    dimension = property(lambda self: self.inner.dimension)
+    max_seq_length = property(lambda self: self.inner.max_seq_length)
+    tokens_add_up = property(lambda self: self.inner.tokens_add_up)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        return self.inner.truncate(text, max_tokens)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         # Large jobs (indexing) are batches already; waiting would only delay them.

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
 from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
-from newsdex.index.embedder import Embedder
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest, recorded_int8_config
 from newsdex.index.passages import dedupe_passages, split_passages
 from newsdex.index.store import ArticleRow, IndexStore
@@ -45,7 +46,6 @@ class BuildReport:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
-    embed_seconds: float = 0.0
     seconds: float = 0.0
     articles: int = 0
     passages: int = 0
@@ -79,7 +79,7 @@ class Indexer:
     the settings name is loaded, quantized like the live build when it is onnx-int8.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, *,
+    def __init__(self, settings: Settings, embedder: TextEmbedder | None = None, *,
                  lock_timeout: float | None = None) -> None:
         """`lock_timeout`: how long a change waits for another build's write lock before
         IndexBusy (None: as long as it takes, as the CLI does; a server gives a bound)."""
@@ -149,7 +149,7 @@ class Indexer:
                     if article.id not in seen:
                         report.api_articles_kept += 1
                         take(article)
-            report.passages_embedded, report.embed_seconds = embedding.embedded, embedding.seconds
+            report.passages_embedded = embedding.embedded
             if rebuild and not seen and self._live_article_count():
                 # Every file unreadable, or a wrong folder: a rebuild would empty a live index
                 # that searches are answered from. Refused; nothing is swapped in.
@@ -291,10 +291,9 @@ class _Embedding:
         self.waiting: list[tuple[Article, list[str]]] = []
         self.size = 0
         self.embedded = 0
-        self.seconds = 0.0
         self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
 
-    def __enter__(self) -> "_Embedding":
+    def __enter__(self) -> _Embedding:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -305,11 +304,9 @@ class _Embedding:
             self.bar.close()
 
     def add(self, article: Article) -> None:
-        began = time.perf_counter()
         passages = self.indexer.passages_for(article)
         self.waiting.append((article, passages))
         self.size += len(passages)
-        self.seconds += time.perf_counter() - began
         if self.size >= _CHUNK:
             self.flush()
 
@@ -317,7 +314,6 @@ class _Embedding:
         """One model call for the passages of the waiting articles, then each stored with its vectors."""
         if not self.waiting:
             return
-        began = time.perf_counter()
         inputs = [text for article, passages in self.waiting
                   for text in self.indexer.embedding_inputs(article, passages)]
         vectors = self.indexer.embedder.encode(inputs)
@@ -328,4 +324,3 @@ class _Embedding:
         self.embedded += self.size
         self.bar.update(self.size)
         self.waiting, self.size = [], 0
-        self.seconds += time.perf_counter() - began

@@ -22,10 +22,11 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import TextIO
 
 from newsdex.errors import IndexBusy, IndexIncompatible, IndexNotFound, IndexUnwritable
 
@@ -64,7 +65,7 @@ def current_build(index_dir: Path) -> Path:
     return target
 
 
-def live_build_name(index_dir: Path) -> str | None:
+def current_build_name(index_dir: Path) -> str | None:
     """The name of the build `current` links to (None without one), read from the link alone:
     cheap enough to poll, as a server does on every request to notice a new build."""
     try:
@@ -96,18 +97,19 @@ class WriteLock:
 
     def __init__(self, index_dir: Path, timeout: float | None = None) -> None:
         with storage_errors(index_dir):
-            self._file = open(Path(index_dir) / LOCK, "w")
+            file = open(Path(index_dir) / LOCK, "w")
+        self._file: TextIO | None = file
         if timeout is None:
-            fcntl.flock(self._file, fcntl.LOCK_EX)
+            fcntl.flock(file, fcntl.LOCK_EX)
             return
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    self._file.close()
+                    file.close()
                     self._file = None
                     raise IndexBusy(f"index at {index_dir} is being written by another build; "
                                     f"waited {timeout:g}s: try again when it ends") from None
@@ -122,7 +124,7 @@ class WriteLock:
 
 def new_partial(index_dir: Path) -> tuple[Path, Path]:
     """(the partial directory a new build is written in, the name it is renamed to when done)."""
-    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     partial = index_dir / BUILDS / (name + PARTIAL)
     partial.mkdir(parents=True)
     return partial, index_dir / BUILDS / name

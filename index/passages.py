@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import sentencex
 
+from newsdex.index.words import WORD
+
 TokenCounter = Callable[[str], int]
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
 
 # Fallback boundary: end punctuation (and closing quotes), white space, then a capital or quote.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
@@ -153,7 +152,7 @@ def split_passages(paragraphs: Sequence[str], count_tokens: TokenCounter, budget
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in _WORD.findall(text))
+    return frozenset(w.lower() for w in WORD.findall(text))
 
 
 def dedupe_passages(passages: Sequence[str], threshold: float = 0.9) -> list[str]:

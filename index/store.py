@@ -8,9 +8,9 @@ is index.manifest; making a new build is index.writer.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import faiss
 import numpy as np
@@ -122,8 +122,8 @@ class IndexStore:
         # on each other, and on a busy machine far worse); concurrent searches use the rest.
         vector_index.use_threads(1)
         # HNSW tombstones: every unfiltered search excludes them.
-        self._live = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64)))
-                      if self.dead else None)
+        self._not_tombstoned = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.dead, dtype=np.int64)))
+                                 if self.dead else None)
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.vectors.ntotal != passages + len(self.dead) or self.vectors.d != self.manifest.dimension:
             raise IndexIncompatible(
@@ -145,7 +145,7 @@ class IndexStore:
             )
 
     @classmethod
-    def open(cls, index_dir: Path, **options) -> "IndexStore":
+    def open(cls, index_dir: Path, **options) -> IndexStore:
         """The live build; options (mmap, ef_search, ivf_probe) tune how its vectors are read."""
         return cls(current_build(index_dir), index_dir, **options)
 
@@ -157,7 +157,7 @@ class IndexStore:
         self.db.close()
         self.bm25.close()
 
-    def __enter__(self) -> "IndexStore":
+    def __enter__(self) -> IndexStore:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -175,7 +175,7 @@ class IndexStore:
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if passage_ids is None:
             k = max(1, min(k, self.vectors.ntotal - len(self.dead) or 1))
-            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, self._live))
+            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, self._not_tombstoned))
         if len(passage_ids) == 0:
             return (np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64))
         k = max(1, min(k, len(passage_ids)))

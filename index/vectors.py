@@ -23,9 +23,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-KINDS = ("auto", "flat", "hnsw", "ivfpq")
-STORAGES = ("float32", "float16", "int8")
-
 # IVF-PQ needs this many vectors per list to train; below it the exact index is used.
 IVF_POINTS_PER_LIST = 39
 
@@ -48,7 +45,7 @@ class VectorSpec:
     pq_bytes: int = 48
 
     @classmethod
-    def from_settings(cls, settings) -> "VectorSpec":
+    def from_settings(cls, settings) -> VectorSpec:
         return cls(kind=settings.vector_index, storage=settings.vector_storage,
                    hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
                    ef_construction=settings.hnsw_ef_construction, ef_search=settings.hnsw_ef_search,
@@ -73,13 +70,13 @@ class Layout:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, values: dict | None) -> "Layout":
+    def from_dict(cls, values: dict | None) -> Layout:
         if not values:
             return cls("flat", "float32")
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 
-    def same_structure(self, other: "Layout") -> bool:
+    def same_structure(self, other: Layout) -> bool:
         """Equal but for search-time knobs (ef_search, ivf_probe), which need no rebuild."""
         skip = {"ef_search", "ivf_probe"}
         a, b = asdict(self), asdict(other)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 import faiss
 import numpy as np
@@ -53,7 +53,7 @@ DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class IndexWriter:
@@ -69,9 +69,12 @@ class IndexWriter:
         self.spec = spec or VectorSpec()
         self.manifest = manifest
         self._lock: builds.WriteLock | None = None
-        self.build_dir: Path | None = None
-        self.db: sqlite3.Connection | None = None
-        self.bm25: LexicalWriter | None = None
+        # build_dir, final_dir, db and bm25 are set by _start; abort() copes with a start that
+        # failed half-way, so they are never None once the writer exists.
+        self.build_dir: Path
+        self.final_dir: Path
+        self.db: sqlite3.Connection
+        self.bm25: LexicalWriter
         self.previous: IndexStore | None = None
         with builds.storage_errors(self.index_dir):
             builds.prepare_index_dir(self.index_dir)
@@ -113,7 +116,7 @@ class IndexWriter:
         self.db.execute(DEAD_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
 
-    def __enter__(self) -> "IndexWriter":
+    def __enter__(self) -> IndexWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -167,7 +170,7 @@ class IndexWriter:
             raise ArticleNotFound(f"no article with id {article_id!r}")
         if ids:
             if vector_index.supports_remove(self.vectors):
-                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))
+                self.vectors.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]  # SWIG takes an id array too
             else:
                 self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
             self.bm25.remove(ids)
@@ -200,18 +203,21 @@ class IndexWriter:
 
     def abort(self) -> None:
         """Drop the partial build and the lock; safe to call at any stage, and again."""
-        if self.db is not None:
+        db: sqlite3.Connection | None = getattr(self, "db", None)
+        if db is not None:
             try:
-                self.db.close()
+                db.close()
             except sqlite3.Error:
                 pass
-        if self.bm25 is not None:
+        bm25: LexicalWriter | None = getattr(self, "bm25", None)
+        if bm25 is not None:
             try:
-                self.bm25.abort()
+                bm25.abort()
             except ValueError:  # tantivy's errors, e.g. on a full disk: the folder goes anyway
                 pass
-        if self.build_dir is not None:
-            shutil.rmtree(self.build_dir, ignore_errors=True)
+        build_dir: Path | None = getattr(self, "build_dir", None)
+        if build_dir is not None:
+            shutil.rmtree(build_dir, ignore_errors=True)
         self._unlock()
 
     def _unlock(self) -> None:

@@ -38,8 +38,15 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from newsdex.errors import (ArticleNotFound, BadArticle, IndexIncompatible, IndexNotFound, InvalidQuery,
-                                ModelUnavailable, NewsdexError)
+    from newsdex.errors import (
+        ArticleNotFound,
+        BadArticle,
+        IndexIncompatible,
+        IndexNotFound,
+        InvalidQuery,
+        ModelUnavailable,
+        NewsdexError,
+    )
     from newsdex.index.articles import Article
     from newsdex.index.build import BuildReport, Indexer
     from newsdex.index.embedder import Embedder

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -52,10 +53,10 @@ def guarded(action: Callable[[], T]) -> T:
         return action()
     except NewsdexError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted; the index is unchanged")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
 
 
 def _progress(quiet: bool) -> bool:
@@ -94,11 +95,11 @@ def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool)
 
 @app.command("index")
 def index_command(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders of articles (default: seeds/)"),
+    paths: list[Path] | None = typer.Argument(None, help="Files or folders of articles (default: seeds/)"),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start from scratch instead of updating"),
-    index: Optional[Path] = IndexOpt,
-    model: Optional[str] = ModelOpt,
-    backend: Optional[str] = BackendOpt,
+    index: Path | None = IndexOpt,
+    model: str | None = ModelOpt,
+    backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, summary only"),
     follow_links: bool = typer.Option(
         False, "--follow-links",
@@ -124,7 +125,7 @@ def index_command(
 
 @app.command("stats")
 def stats_command(
-    index: Optional[Path] = IndexOpt,
+    index: Path | None = IndexOpt,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Show what the index holds and how it was built."""
@@ -148,7 +149,7 @@ def stats_command(
     guarded(body)
 
 
-def _human_size(size: int) -> str:
+def _human_size(size: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
@@ -179,7 +180,7 @@ def _open_searcher(settings: Settings, quiet: bool):
 def _marked_line(text: str, start: int, highlights) -> str:
     """One line of a passage as rich markup: best sentences bold, query terms underlined in yellow."""
     end = start + len(text)
-    styles = [set() for _ in range(len(text))]
+    styles: list[set[str]] = [set() for _ in range(len(text))]
     for h in highlights:
         style = "bold" if h.kind == "sentence" else "underline yellow"
         for i in range(max(h.start, start), min(h.end, end)):
@@ -257,22 +258,22 @@ def ask_command(
     explain: bool = typer.Option(False, "--explain", help="Show each result's dense, lexical and fused rank and score"),
     highlight: bool = typer.Option(True, "--highlight/--no-highlight",
                                    help="Mark the best-answering sentences and the query terms (off: faster)"),
-    per_article: Optional[int] = typer.Option(None, "--per-article", help="At most N passages of one article"),
-    source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source"),
-    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
-    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD"),
-    article: Optional[str] = typer.Option(None, "--article", help="Only passages of the article with this id"),
-    dense_weight: Optional[float] = typer.Option(
+    per_article: int | None = typer.Option(None, "--per-article", help="At most N passages of one article"),
+    source: str | None = typer.Option(None, "--source", help="Only articles from this source"),
+    since: str | None = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD"),
+    article: str | None = typer.Option(None, "--article", help="Only passages of the article with this id"),
+    dense_weight: float | None = typer.Option(
         None, "--dense-weight", help="Weight of the dense ranking in hybrid fusion [default: NEWSDEX_DENSE_WEIGHT, 1.0]"),
-    lexical_weight: Optional[float] = typer.Option(
+    lexical_weight: float | None = typer.Option(
         None, "--lexical-weight", help="Weight of the BM25 ranking in hybrid fusion [default: NEWSDEX_LEXICAL_WEIGHT, 1.0]"),
-    rrf_k: Optional[int] = typer.Option(
+    rrf_k: int | None = typer.Option(
         None, "--rrf-k", help="Fusion constant: score = sum weight / (rrf_k + rank) [default: NEWSDEX_RRF_K, 60]"),
-    candidates: Optional[int] = typer.Option(
+    candidates: int | None = typer.Option(
         None, "--candidates", help="Passages each retriever hands to the fusion [default: NEWSDEX_CANDIDATES, 100]"),
-    index: Optional[Path] = IndexOpt,
-    model: Optional[str] = ModelOpt,
-    backend: Optional[str] = BackendOpt,
+    index: Path | None = IndexOpt,
+    model: str | None = ModelOpt,
+    backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Answer a question with the best passages from the index."""
@@ -301,11 +302,11 @@ def ask_command(
 
 @app.command("serve")
 def serve_command(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
-    port: Optional[int] = typer.Option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
-    index: Optional[Path] = IndexOpt,
-    model: Optional[str] = ModelOpt,
-    backend: Optional[str] = BackendOpt,
+    host: str | None = typer.Option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
+    index: Path | None = IndexOpt,
+    model: str | None = ModelOpt,
+    backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """Serve the HTTP API and the search page (building the seed index first when there is none)."""
@@ -338,10 +339,10 @@ def eval_command(
     modes: str = typer.Option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score"),
     k: int = typer.Option(10, "--k", help="Cut-off of nDCG, Recall and MRR (Recall@100 is always given)"),
     split: str = typer.Option("test", "--split", help="Which judgments: test, or e.g. train for tuning"),
-    index: Optional[Path] = typer.Option(None, "--index", help="Use (or build and keep) the corpus index here instead of a temporary one"),
+    index: Path | None = typer.Option(None, "--index", help="Use (or build and keep) the corpus index here instead of a temporary one"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
-    model: Optional[str] = ModelOpt,
-    backends: Optional[str] = typer.Option(
+    model: str | None = ModelOpt,
+    backends: str | None = typer.Option(
         None, "--backend", help="Encoder backend(s), comma-separated, each scored on its own index: torch, onnx, onnx-int8"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar while indexing"),
 ) -> None:

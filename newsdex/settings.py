@@ -7,7 +7,6 @@ variables, then the defaults below.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, SecretStr

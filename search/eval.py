@@ -18,17 +18,17 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import pytrec_eval
 
 from newsdex.errors import NewsdexError
-from newsdex.settings import Settings
 from newsdex.search.options import MODES, SearchOptions, search_options
 from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
 
 # How deep each mode's article ranking goes; Recall@100 needs 100.
 RUN_DEPTH = 100

@@ -10,14 +10,13 @@ constant; a larger k flattens the difference between the top ranks.
 from __future__ import annotations
 
 import math
-from typing import Hashable, Sequence, TypeVar
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
 
-DEFAULT_K = 60
 
-
-def rrf(rankings: Sequence[Sequence[Item]], k: int = DEFAULT_K,
+def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
         weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
     """(item, fused score) for every item of every ranking, best first.
 

@@ -7,11 +7,10 @@ other articles as `also_in`; then at most N passages of one article are kept.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from newsdex.index.words import WORD
 
 # Two passages of different articles are copies when this share of the shorter one's
 # word 3-grams also occurs in the other. Rewrites of one event by different reporters
@@ -42,7 +41,7 @@ def shingles(words: Sequence[str]) -> frozenset[int]:
 
 def passage_grams(text: str) -> tuple[frozenset[int], int]:
     """(shingles, word count) of a passage: what copy detection compares."""
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     return shingles(words), len(words)
 
 

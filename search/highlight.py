@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from newsdex.index.embedder import TextEmbedder
 from newsdex.index.passages import sentences
-from newsdex.search.lexical import term_spans
 from newsdex.search.results import Highlight
+from newsdex.search.terms import term_spans
 
 # Sentences whose cosine with the question is within this margin of the best one are
 # marked too: when two sentences answer equally well, both are shown.
@@ -97,7 +98,7 @@ class SentenceCache:
 
 
 def highlight_passages(query_vectors: np.ndarray, texts: Sequence[str], terms: Sequence[list[str]],
-                       embedder, cache: SentenceCache | None = None) -> list[list[Highlight]]:
+                       embedder: TextEmbedder, cache: SentenceCache | None = None) -> list[list[Highlight]]:
     """Highlights for each passage, given its question's vector and terms (one row / list per passage).
 
     The sentences of every passage not in `cache` are embedded in one call.

@@ -8,8 +8,9 @@ whichever edge it came through; `describe` turns a ValidationError into one line
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Literal, Mapping
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -106,7 +107,7 @@ class SearchOptions(BaseModel):
             got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
             raise option_error(MESSAGES[info.field_name].format(got=got)) from None
 
-    def with_defaults(self, settings: Settings) -> "SearchOptions":
+    def with_defaults(self, settings: Settings) -> SearchOptions:
         """These options with the fusion's unset values filled in from `settings`."""
         defaults = {name: getattr(settings, name) for name in ("dense_weight", "lexical_weight", "rrf_k", "candidates")
                     if getattr(self, name) is None}

@@ -9,26 +9,24 @@ keeps at most N passages per article, and marks what answers the question.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from newsdex.index.articles import web_url
-from newsdex.index.embedder import Embedder
-from newsdex.errors import IndexIncompatible, InvalidQuery
-from newsdex.settings import Settings
+from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
 from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
-from newsdex.search.lexical import query_terms
 from newsdex.search.options import SearchOptions, search_options
 from newsdex.search.query import clean_query
 from newsdex.search.results import Explain, Result, SearchResponse
+from newsdex.search.terms import query_terms
+from newsdex.settings import Settings
 
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
 # pool is shared and sized for them.
@@ -48,7 +46,7 @@ class _Ranking:
 class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: IndexStore, embedder: TextEmbedder, settings: Settings) -> None:
         check_searchable(store.manifest, embedder, store.index_dir)
         self.store = store
         self.embedder = embedder
@@ -58,8 +56,8 @@ class Searcher:
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None) -> "Searcher":
-        store = IndexStore.open(index_dir or settings.index_dir, mmap=settings.mmap,
+    def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
+        store = IndexStore.open(settings.index_dir, mmap=settings.mmap,
                                 ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
         try:
             if embedder is None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import SEEDS
+
 from newsdex.index.build import Indexer
 from newsdex.settings import Settings
 

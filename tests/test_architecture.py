@@ -10,11 +10,10 @@ from pathlib import Path
 import click
 import pytest
 import typer
+from conftest import ROOT
 
 from newsdex.cli import app
 from newsdex.settings import Settings
-
-from conftest import ROOT
 
 # Each layer's folder in the checkout, and the installed packages it must never import.
 LAYERS = {

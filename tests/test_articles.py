@@ -7,12 +7,18 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from newsdex.index.articles import (
-    SUPPORTED_SUFFIXES, Article, Skipped, article_from_record, load_articles, normalise_date,
-)
 from newsdex.errors import BadArticle
+from newsdex.index.articles import (
+    SUPPORTED_SUFFIXES,
+    Article,
+    Skipped,
+    article_from_record,
+    load_articles,
+    normalise_date,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

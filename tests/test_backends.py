@@ -7,20 +7,18 @@ import time
 
 import numpy as np
 import pytest
+from conftest import SEED_QUESTIONS, SEEDS
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from newsdex.api.app import create_app
-
+from newsdex.cli import app
+from newsdex.errors import IndexIncompatible
 from newsdex.index.build import Indexer
 from newsdex.index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
-from newsdex.errors import IndexIncompatible
-from newsdex.settings import Settings
 from newsdex.index.store import IndexStore
-from newsdex.cli import app
 from newsdex.search.searcher import Searcher
-
-from conftest import SEED_QUESTIONS, SEEDS
+from newsdex.settings import Settings
 
 TEXTS = [answer for _, answer in SEED_QUESTIONS] + [question for question, _ in SEED_QUESTIONS]
 

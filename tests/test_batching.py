@@ -7,12 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from conftest import SEED_QUESTIONS
 from fastapi.testclient import TestClient
 
 from newsdex.api.app import create_app
 from newsdex.index.batching import BatchingEmbedder
-
-from conftest import SEED_QUESTIONS
 
 QUESTIONS = [q for q, _ in SEED_QUESTIONS]
 
@@ -41,7 +40,7 @@ def test_an_error_reaches_every_waiting_caller(embedder):
         with ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(batcher.encode, [None]) for _ in range(4)]  # the tokenizer rejects None
             for future in futures:
-                with pytest.raises(Exception):
+                with pytest.raises(Exception):  # noqa: B017 - whatever the tokenizer raises, it must reach the caller
                     future.result(timeout=60)
         assert batcher.encode(["still working"]).shape == (1, embedder.dimension)
     finally:
@@ -64,7 +63,7 @@ def test_api_searches_arriving_together_are_embedded_together(seed_settings, emb
         with ThreadPoolExecutor(16) as pool:
             responses = list(pool.map(lambda q: client.get("/search", params={"q": q, "k": 3}), QUESTIONS))
         assert all(r.status_code == 200 for r in responses)
-        for response, (question, answer) in zip(responses, SEED_QUESTIONS):
+        for response, (question, _answer) in zip(responses, SEED_QUESTIONS):
             assert response.json()["query"] == question
         metrics = client.get("/metrics").text
         batches = float(next(line.split()[1] for line in metrics.splitlines() if line.startswith("newsdex_embed_batches ")))

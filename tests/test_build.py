@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from newsdex.index.build import Indexer
-from newsdex.index.embedder import Embedder, resolve_model
 from newsdex.errors import IndexIncompatible, IndexNotFound
-from newsdex.settings import Settings
-from newsdex.index.builds import live_build_name
+from newsdex.index.build import Indexer
+from newsdex.index.builds import current_build_name
+from newsdex.index.embedder import Embedder, resolve_model
 from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
-
-from conftest import SEEDS
+from newsdex.settings import Settings
 
 EXTRA = """Floods close schools across the valley
 
@@ -107,13 +105,13 @@ def test_old_builds_are_removed_after_a_swap(tmp_path, seed_copy, embedder):
     Indexer(settings, embedder).build([seed_copy])
     Indexer(settings, embedder).build([seed_copy], rebuild=True)
     builds = list((settings.index_dir / "builds").iterdir())
-    assert [b.name for b in builds] == [live_build_name(settings.index_dir)]
+    assert [b.name for b in builds] == [current_build_name(settings.index_dir)]
 
 
 def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
     Indexer(settings, embedder).build([seed_copy])
-    live = live_build_name(settings.index_dir)
+    live = current_build_name(settings.index_dir)
 
     big = tmp_path / "big"
     big.mkdir()
@@ -132,7 +130,7 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embe
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    assert live_build_name(settings.index_dir) == live
+    assert current_build_name(settings.index_dir) == live
     searcher = Searcher.open(settings, embedder=embedder)
     assert searcher.search("what did Kishida say", k=3).results
     searcher.close()
@@ -145,7 +143,7 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path, seed_copy, embe
 def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embedder):
     settings = Settings(index_dir=tmp_path / "index")
     Indexer(settings, embedder).build([seed_copy])
-    live = live_build_name(settings.index_dir)
+    live = current_build_name(settings.index_dir)
     (seed_copy / "extra.txt").write_text(EXTRA, encoding="utf-8")
 
     class Boom(Embedder):
@@ -156,7 +154,7 @@ def test_interrupted_build_in_process_changes_nothing(tmp_path, seed_copy, embed
     boom.__dict__.update(embedder.__dict__)
     with pytest.raises(KeyboardInterrupt):
         Indexer(settings, boom).build([seed_copy])
-    assert live_build_name(settings.index_dir) == live
+    assert current_build_name(settings.index_dir) == live
     assert _passage_ids(settings, "extra") == []
     assert not any(p.name.endswith(".partial") for p in (settings.index_dir / "builds").iterdir())
 

@@ -6,7 +6,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from newsdex.index.clean import clean_paragraphs, parse_plain_text, split_paragraphs
 

@@ -10,9 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SEED_QUESTIONS, SEEDS
-
 from typer.testing import CliRunner
 
 from newsdex.cli import app, ask_app

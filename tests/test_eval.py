@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from typer.testing import CliRunner
 
 from newsdex.cli import app
 from newsdex.search.eval import BadCollection, load_collection, score_run
-
-from conftest import DATA
 
 COLLECTION = DATA / "seed_eval"
 BIN = Path(sys.executable).parent

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsdex.search.grouping import Hit, group_hits
 from newsdex.search.highlight import best_sentences, highlights_for, sentence_spans
-from newsdex.search.lexical import query_terms, term_spans
+from newsdex.search.terms import query_terms, term_spans
 
 
 def test_query_terms_drop_stop_words_and_keep_numbers():
@@ -43,7 +44,7 @@ passage_st = st.lists(st.lists(sentence_st, min_size=1, max_size=4).map(" ".join
 def test_sentence_spans_are_ordered_disjoint_and_cover_every_word(text):
     spans = sentence_spans(text)
     assert spans == sorted(spans)
-    for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+    for (_, e1), (s2, _) in zip(spans, spans[1:]):
         assert e1 <= s2
     bounds = [0] + [x for span in spans for x in span] + [len(text)]
     gaps = [text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2)]

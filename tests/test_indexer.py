@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS
 
 from newsdex import Article, ArticleNotFound, BadArticle, Indexer, Searcher, Settings
-from newsdex.index.builds import live_build_name
+from newsdex.index.builds import current_build_name
 from newsdex.index.embedder import Embedder
-
-from conftest import SEEDS
 
 BRIDGE = {
     "id": "desk/springfield-bridge",
@@ -53,15 +52,15 @@ def test_articles_added_updated_deleted_and_rebuilt_from_python(tmp_path, embedd
     deleted = indexer.delete([FLOODS["id"]])
     assert (deleted.removed, deleted.articles) == (1, 1)
     assert FLOODS["id"] not in _top(settings, embedder, "Why were schools closed?")
-    before = live_build_name(settings.index_dir)
+    before = current_build_name(settings.index_dir)
     with pytest.raises(ArticleNotFound, match="valley-floods"):
         indexer.delete([FLOODS["id"]])
-    assert live_build_name(settings.index_dir) == before
+    assert current_build_name(settings.index_dir) == before
 
     # Articles given directly are in no file: a rebuild from files carries them over.
     rebuilt = indexer.build([SEEDS], rebuild=True)
     assert (rebuilt.added, rebuilt.api_articles_kept, rebuilt.articles) == (3, 1, 3)
-    assert live_build_name(settings.index_dir) != before
+    assert current_build_name(settings.index_dir) != before
     assert _top(settings, embedder, "fifty", mode="lexical") == [BRIDGE["id"]]
     assert _top(settings, embedder, "Where were North Korean troops deployed?")[0] == "004_2650b881156c7f74"
 
@@ -84,12 +83,12 @@ def test_bad_or_repeated_articles_are_refused_and_write_nothing(tmp_path, embedd
     settings = Settings(index_dir=tmp_path / "index")
     indexer = Indexer(settings, embedder)
     indexer.upsert([BRIDGE])
-    before = live_build_name(settings.index_dir)
+    before = current_build_name(settings.index_dir)
     with pytest.raises(BadArticle, match="appears twice"):
         indexer.upsert([FLOODS, FLOODS])
     with pytest.raises(BadArticle, match="text"):
         indexer.upsert([{"id": "empty", "text": "   "}])
-    assert live_build_name(settings.index_dir) == before
+    assert current_build_name(settings.index_dir) == before
     searcher = Searcher.open(settings, embedder=embedder)
     try:
         assert searcher.article_count() == 1
@@ -100,7 +99,7 @@ def test_bad_or_repeated_articles_are_refused_and_write_nothing(tmp_path, embedd
 def test_an_interrupted_upsert_leaves_the_old_index(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "index")
     Indexer(settings, embedder).upsert([BRIDGE])
-    before = live_build_name(settings.index_dir)
+    before = current_build_name(settings.index_dir)
 
     class Interrupted(Embedder):
         def encode(self, texts, **kwargs):
@@ -110,7 +109,7 @@ def test_an_interrupted_upsert_leaves_the_old_index(tmp_path, embedder):
     interrupted.__dict__.update(embedder.__dict__)
     with pytest.raises(KeyboardInterrupt):
         Indexer(settings, interrupted).upsert([FLOODS, {**BRIDGE, "title": "A new title"}])
-    assert live_build_name(settings.index_dir) == before
+    assert current_build_name(settings.index_dir) == before
     assert not any(p.name.endswith(".partial") for p in (settings.index_dir / "builds").iterdir())
     searcher = Searcher.open(settings, embedder=embedder)
     try:

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 import typer
+from conftest import SEED_QUESTIONS
 from pydantic import ValidationError
 
 from newsdex.cli import ASK_FLAGS, ask_app
 from newsdex.errors import InvalidQuery
 from newsdex.search.options import MAX_ARTICLE_ID_CHARS, SearchOptions, describe, search_options
 from newsdex.settings import Settings
-
-from conftest import SEED_QUESTIONS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

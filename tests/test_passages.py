@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from conftest import DATA, SEEDS
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from newsdex.index.articles import Article
 from newsdex.index.build import Indexer
 from newsdex.index.passages import dedupe_passages, sentences, split_passages
 from newsdex.settings import Settings
-
-from conftest import DATA, SEEDS
 
 
 def _norm(text: str) -> str:

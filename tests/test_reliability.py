@@ -5,13 +5,13 @@ against a failure seen on main (issue 12) and fails without its fix."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -25,8 +25,6 @@ from newsdex.index.store import IndexStore
 from newsdex.index.writer import IndexWriter
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
-
-from conftest import SEEDS
 
 KEY = "reliability-key"
 

@@ -10,12 +10,11 @@ import shutil
 
 import pytest
 import schemathesis
+from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 
 from newsdex.api.app import create_app
 from newsdex.settings import Settings
-
-from conftest import SEEDS
 
 KEY = "schema-test-key"
 EXAMPLES = int(os.environ.get("NEWSDEX_SCHEMA_EXAMPLES", "25"))  # more for a deeper run

@@ -6,13 +6,12 @@ import json
 import shutil
 
 import pytest
-
-from newsdex.errors import ArticleNotFound, InvalidQuery
-from newsdex.settings import Settings
-from newsdex import Searcher
-from newsdex.search.lexical import query_terms
-
 from conftest import DATA, SEED_QUESTIONS
+
+from newsdex import Searcher
+from newsdex.errors import ArticleNotFound, InvalidQuery
+from newsdex.search.terms import query_terms
+from newsdex.settings import Settings
 
 COLLECTION = DATA / "seed_eval"
 

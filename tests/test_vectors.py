@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
+from conftest import DATA, SEED_QUESTIONS, SEEDS
 
 from newsdex.index import vectors as vector_index
 from newsdex.index.build import Indexer
-from newsdex.settings import Settings
 from newsdex.index.store import IndexStore
 from newsdex.index.vectors import Layout, VectorSpec
 from newsdex.search.searcher import Searcher
-
-from conftest import DATA, SEED_QUESTIONS, SEEDS
+from newsdex.settings import Settings
 
 CORPUS = [SEEDS, DATA / "articles"]
 

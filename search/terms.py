@@ -6,7 +6,7 @@ tantivy (index.bm25), never into parsed query syntax, so nothing a user types is
 
 from __future__ import annotations
 
-import re
+from newsdex.index.words import WORD
 
 # Lucene's English stop words (what Anserini's BM25 baselines drop), plus question words
 # that carry no topic. They match almost every passage, cost time on a large index, and
@@ -17,7 +17,6 @@ they this to was will with
 what which who whom whose when where why how did does do done has have had been being were
 """.split())
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def query_terms(question: str) -> list[str]:
@@ -27,7 +26,7 @@ def query_terms(question: str) -> list[str]:
     digits are kept, as are numbers and ordinals like "75th".
     """
     seen: dict[str, None] = {}
-    for word in _WORD.findall(question.lower()):
+    for word in WORD.findall(question.lower()):
         if word in STOPWORDS or (len(word) == 1 and not word.isdigit()) or word == "_" * len(word):
             continue
         seen.setdefault(word, None)
@@ -45,7 +44,7 @@ def term_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         return []
     wanted = set(terms)
     spans = []
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group().lower()
         if word in wanted or any(_same_stem(word, term) for term in wanted):
             spans.append((match.start(), match.end()))
