@@ -30,7 +30,16 @@ MAX_ID_CHARS = MAX_ARTICLE_ID_CHARS
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#][^\x00-\x20\x7f]*)?$"
 
 
-class SearchQuery(SearchOptions):
+class _HttpDates:
+    """Over HTTP, since after until is a range that holds no day, and finds nothing: the schema
+    cannot say the two are ordered, and a request it allows is not refused (issue 12)."""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self):  # the same name replaces SearchOptions' check
+        return self
+
+
+class SearchQuery(_HttpDates, SearchOptions):
     """GET /search: the question and its options as query parameters."""
 
     # A query string is text: here "5" is a k and "true" a flag, as the schema says; the
@@ -57,7 +66,7 @@ def _one_of_q_or_queries(schema: dict[str, Any]) -> None:
     ]
 
 
-class SearchBody(SearchOptions):
+class SearchBody(_HttpDates, SearchOptions):
     """POST /search: one question (`q`) or a batch (`queries`), with the same options.
 
     A batch asks at most MAX_BATCH questions and MAX_BATCH_RESULTS results in all (k x questions).

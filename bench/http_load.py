@@ -5,7 +5,8 @@
 
 For each index (the seeds, and SciFact's 5,183 abstracts split finely enough to give at
 least 20,000 passages) it starts `newsdex serve` on 127.0.0.1, sends GET /search at
-concurrency 1, 8 and 32 (keep-alive connections from one asyncio client), and prints p50/p95/p99 latency and requests per second; then
+concurrency 1, 8 and 32 (keep-alive connections from one asyncio client), and prints p50/p95/p99 latency and
+requests per second; then
 it times `Searcher.search` in this process on the same index with the same questions.
 With `--batching on,off` each server runs twice, with micro-batching (the default
 NEWSDEX_BATCH_WINDOW_MS) and without it (0), and the ratio of their requests/s is printed.
@@ -114,7 +115,8 @@ def http_level(base: str, questions: list[str], concurrency: int, requests: int,
     server's own difference.
     """
     host, port = base.removeprefix("http://").split(":")
-    paths = ["/search?" + urlencode({"q": questions[n % len(questions)], "k": k, "mode": mode}) for n in range(requests)]
+    paths = ["/search?" + urlencode({"q": questions[n % len(questions)], "k": k, "mode": mode})
+             for n in range(requests)]
 
     async def connection(slot: int, latencies: list[float]) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
@@ -194,7 +196,8 @@ def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, default=Path(".newsdex-bench"), help="Where the indexes are built and kept")
+    parser.add_argument("--cache", type=Path, default=Path(".newsdex-bench"),
+                        help="Where the indexes are built and kept")
     parser.add_argument("--corpus", type=Path, default=SCIFACT, help="Folder with corpus.jsonl and queries.jsonl")
     parser.add_argument("--passage-tokens", type=int, default=112,
                         help="Passage budget for the big corpus; SciFact's abstracts give ~24k passages at 112")

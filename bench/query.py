@@ -173,7 +173,8 @@ def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) ->
             searcher.search(question, k=10)  # warm-up: SQLite pages, FAISS, the model
         rows = {}
         for mode in ("dense", "lexical", "hybrid"):
-            rows[mode] = time_calls(lambda q, mode=mode: searcher.search(q, k=10, mode=mode, highlight=False), questions)
+            rows[mode] = time_calls(lambda q, mode=mode: searcher.search(q, k=10, mode=mode, highlight=False),
+                                    questions)
         rows["hybrid+highlights"] = time_calls(lambda q: searcher.search(q, k=10), questions[:100])
         rows["embed question"] = time_calls(lambda q: embedder.encode([q]), questions)
         rows["structure"] = searcher.stats().faiss_index
@@ -230,7 +231,8 @@ def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[
             with IndexWriter(target, manifest, spec=VectorSpec(kind=kind, storage=storage)) as writer:
                 writer.commit()  # re-arranges the vectors into the wanted structure, when they are not yet
             with IndexStore.open(target) as store:
-                name, vectors_mib = store.manifest.faiss_index, (store.build_dir / "vectors.faiss").stat().st_size / 2**20
+                name = store.manifest.faiss_index
+                vectors_mib = (store.build_dir / "vectors.faiss").stat().st_size / 2**20
             for mmap in ((False, True) if kind == "flat" else (False,)):
                 before, after, peak = rss_kb(target, embedder.backend, questions, mmap=mmap)
                 label = f"{name}" + (" mmap" if mmap else "")
@@ -264,7 +266,8 @@ def main() -> None:
         store.close()
         search_part = search_rows(settings, embedder, questions)
         results[size] = {"faiss": faiss_part, "search": search_part}
-        print(f"\n{size} passages (index structure: {search_part['structure']}), {len(questions)} questions, one at a time")
+        print(f"\n{size} passages (index structure: {search_part['structure']}), {len(questions)} questions, one at a "
+              "time")
         print(f"  {'':<26}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>9}{'recall@10':>11}")
         for name, row in faiss_part.items():
             recall = f"{row['recall@10']:>11.3f}" if "recall@10" in row else ""

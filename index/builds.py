@@ -61,7 +61,8 @@ def current_build(index_dir: Path) -> Path:
         )
     target = link.resolve()
     if not target.is_dir():
-        raise IndexIncompatible(f"index at {index_dir} is damaged (its live build is missing): run `newsdex index --rebuild`")
+        raise IndexIncompatible(f"index at {index_dir} is damaged (its live build is missing): run `newsdex index "
+                                "--rebuild`")
     return target
 
 

@@ -275,7 +275,8 @@ def clean_paragraphs(paragraphs: Sequence[str]) -> list[str]:
     Rules, all general: the comment section and all after it go; known furniture goes
     (links, buttons, newsletter boxes, notices, captions and credits); a repeated
     paragraph is kept once, or not at all if it is a caption (as is a caption right above
-    a credit line); a short line that is not a sentence goes. The result is a sub-sequence of the input, and cleaning is idempotent.
+    a credit line); a short line that is not a sentence goes. The result is a sub-sequence of the input, and
+    cleaning is idempotent.
     """
     body = _cut_comment_section([p for p in paragraphs if p.strip()])
     counts: dict[str, int] = {}

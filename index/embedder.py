@@ -67,7 +67,8 @@ def resolve_int8_config(setting: str, recorded: str | None = None) -> str:
     index was built with (its vectors must not change family), then this CPU's."""
     if setting != "auto":
         if setting not in INT8_CONFIGS:
-            raise ModelUnavailable(f"unknown int8 configuration {setting!r}: choose auto or one of {', '.join(INT8_CONFIGS)}")
+            raise ModelUnavailable(f"unknown int8 configuration {setting!r}: choose auto or one of "
+                                   f"{', '.join(INT8_CONFIGS)}")
         return setting
     return recorded or cpu_int8_config()
 
@@ -165,12 +166,14 @@ class Embedder:
                 if backend == "torch":
                     self._model = SentenceTransformer(source, device=device, local_files_only=offline)
                 else:
-                    self._model = _load_onnx(model, source, self.int8_config, Path(cache_dir or default_cache()), offline)
+                    self._model = _load_onnx(model, source, self.int8_config, Path(cache_dir or default_cache()),
+                                             offline)
                 _set_torch_threads(backend)
         except Exception as exc:  # the library raises many types (OSError, ValueError, HF errors)
             hint = " (offline: give a local path or a model already in the Hugging Face cache)" if offline else ""
             raise ModelUnavailable(f"cannot load model {model!r}: {_first_line(exc)}{hint}") from exc
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (getattr(self._model, "get_embedding_dimension", None)
+                     or self._model.get_sentence_embedding_dimension)
         self.dimension = int(dimension())
         self.max_seq_length = int(self._model.max_seq_length)
         # A private copy for counting: a call with truncation/padding off reconfigures the

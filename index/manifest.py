@@ -113,7 +113,8 @@ def read_manifest(index_dir: Path) -> Manifest:
         finally:
             db.close()
     except (sqlite3.Error, TypeError, ValueError) as exc:
-        raise IndexIncompatible(f"index at {index_dir} is damaged or foreign ({exc}): run `newsdex index --rebuild`") from exc
+        raise IndexIncompatible(f"index at {index_dir} is damaged or foreign ({exc}): run `newsdex index "
+                                "--rebuild`") from exc
     check_format(manifest, index_dir)
     return manifest
 

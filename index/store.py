@@ -98,7 +98,8 @@ class IndexStore:
         db_path = self.build_dir / DB_FILE
         vectors_path = self.build_dir / VECTORS_FILE
         if not db_path.is_file() or not vectors_path.is_file():
-            raise IndexIncompatible(f"index at {self.index_dir} is damaged (missing {DB_FILE} or {VECTORS_FILE}): run `newsdex index --rebuild`")
+            raise IndexIncompatible(f"index at {self.index_dir} is damaged (missing {DB_FILE} or {VECTORS_FILE}): run "
+                                    "`newsdex index --rebuild`")
         try:
             # Builds never change once live, so readers can skip SQLite's locking.
             self.db = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True, check_same_thread=False)
@@ -109,12 +110,14 @@ class IndexStore:
             self.db.execute("PRAGMA mmap_size = 1073741824")
             self.manifest = Manifest.from_rows(self.db.execute("SELECT key, value FROM manifest"))
         except (sqlite3.Error, TypeError, ValueError) as exc:
-            raise IndexIncompatible(f"index at {self.index_dir} is damaged or foreign ({exc}): run `newsdex index --rebuild`") from exc
+            raise IndexIncompatible(f"index at {self.index_dir} is damaged or foreign ({exc}): run `newsdex index "
+                                    "--rebuild`") from exc
         check_format(self.manifest, self.index_dir)
         try:
             self.vectors = vector_index.read(vectors_path, mmap=mmap)
         except RuntimeError as exc:
-            raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index --rebuild`") from exc
+            raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index "
+                                    "--rebuild`") from exc
         self.dead = dead_ids(self.db)
         vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
                                       ivf_probe)
@@ -175,7 +178,8 @@ class IndexStore:
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if passage_ids is None:
             k = max(1, min(k, self.vectors.ntotal - len(self.dead) or 1))
-            return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, self._not_tombstoned))
+            params = vector_index.search_params(self.vectors, k, self._not_tombstoned)
+            return self.vectors.search(queries, k, params=params)
         if len(passage_ids) == 0:
             return (np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64))
         k = max(1, min(k, len(passage_ids)))
@@ -224,7 +228,8 @@ class IndexStore:
         if not clauses:
             return None
         rows = self.db.execute(
-            f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {' AND '.join(clauses)} ORDER BY p.id",
+            f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {' AND '.join(clauses)} ORDER "
+            "BY p.id",
             params,
         )
         return [row[0] for row in rows]

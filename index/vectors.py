@@ -3,8 +3,8 @@
 Vectors are keyed by passage id whatever the structure: exact search (flat) for small
 indexes, HNSW above a size threshold, IVF-PQ when memory matters more than recall. Flat
 and HNSW are wrapped in `IndexIDMap2`; IVF keeps ids itself (and must: IDMap's removal
-assumes the index beneath renumbers what is left, which IVF does not). Vectors may be stored as float32, float16 or 8-bit
-scalar-quantized codes.
+assumes the index beneath renumbers what is left, which IVF does not). Vectors may be stored as float32, float16 or
+8-bit scalar-quantized codes.
 
 HNSW cannot delete a vector. Its deletions are tombstones (ids the searcher excludes)
 until they pass a share of the index, when the graph is rebuilt from the live vectors;

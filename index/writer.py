@@ -97,7 +97,8 @@ class IndexWriter:
         manifest = self.manifest
         if self.previous is not None:
             old = self.previous.manifest
-            problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family, passages=manifest)
+            problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family,
+                                      passages=manifest)
             if problem:
                 self.previous.close()
                 raise IndexIncompatible(f"index at {self.index_dir}: {problem}")

@@ -34,50 +34,63 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path(".newsdex"), description="Index directory (NEWSDEX_INDEX_DIR).")
     seeds_dir: Path = Field(default_factory=_default_seeds, description="Articles indexed when none are named.")
     follow_links: bool = Field(
-        False, description="Follow symlinks that leave the folder being indexed, or lead to folders (NEWSDEX_FOLLOW_LINKS).")
+        False, description="Follow symlinks that leave the folder being indexed, or lead to folders "
+                           "(NEWSDEX_FOLLOW_LINKS).")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
     offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
     device: str = Field("cpu", description="Torch device for the model.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically quantized).")
+        DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically "
+                                     "quantized).")
     int8_config: Literal["auto", "avx512_vnni", "avx512", "avx2", "arm64"] = Field(
         "auto", description="onnx-int8 quantization: auto (the index's own, else this CPU's) or a CPU family, forced.")
     model_cache: Path | None = Field(
         None, description="Where ONNX exports of the model are kept (default: ~/.cache/newsdex/models).")
-    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch (onnx-int8 encodes one at a time).")
-    passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's tokenizer.")
+    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch (onnx-int8 encodes one at a "
+                                                           "time).")
+    passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's "
+                                                                 "tokenizer.")
     title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring passages.")
     max_query_chars: int = Field(1000, ge=1, description="Longest question accepted.")
-    rrf_k: int = Field(60, ge=0, le=10000, description="Reciprocal rank fusion constant: score = sum w / (rrf_k + rank).")
+    rrf_k: int = Field(60, ge=0, le=10000, description="Reciprocal rank fusion constant: score = sum w / (rrf_k + "
+                                                       "rank).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
-        "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, ivfpq.")
+        "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, "
+                            "ivfpq.")
     vector_storage: Literal["float32", "float16", "int8"] = Field(
         "float32", description="How flat and HNSW indexes store vectors: float32, float16 or 8-bit scalar-quantized.")
     hnsw_threshold: int = Field(50_000, ge=0, description="Passages from which `auto` switches from flat to HNSW.")
     hnsw_m: int = Field(32, ge=4, le=256, description="HNSW neighbours per node (M).")
     hnsw_ef_construction: int = Field(200, ge=8, le=4096, description="HNSW beam width while building.")
     hnsw_ef_search: int | None = Field(
-        None, ge=8, le=4096, description="HNSW beam width while searching; unset: 128 below 250,000 passages, 256 from there.")
+        None, ge=8, le=4096, description="HNSW beam width while searching; unset: 128 below 250,000 passages, 256 "
+                                         "from there.")
     hnsw_max_tombstones: float = Field(
-        0.1, ge=0, le=0.9, description="Share of deleted vectors an HNSW graph keeps (skipped in searches) before it is rebuilt.")
+        0.1, ge=0, le=0.9, description="Share of deleted vectors an HNSW graph keeps (skipped in searches) before it "
+                                       "is rebuilt.")
     ivf_lists: int = Field(0, ge=0, description="IVF-PQ inverted lists (0: about 4 * sqrt(passages)).")
     ivf_probe: int = Field(16, ge=1, description="IVF-PQ lists visited per search.")
     pq_bytes: int = Field(48, ge=1, le=512, description="IVF-PQ bytes per vector.")
-    mmap: bool = Field(False, description="Memory-map the vector file where FAISS can, instead of reading it into memory.")
+    mmap: bool = Field(False, description="Memory-map the vector file where FAISS can, instead of reading it into "
+                                          "memory.")
     # The HTTP API (`newsdex serve`).
     host: str = Field("127.0.0.1", description="Address `newsdex serve` binds to (NEWSDEX_HOST).")
     port: int = Field(8000, ge=1, le=65535, description="Port `newsdex serve` listens on (NEWSDEX_PORT).")
-    api_key: SecretStr | None = Field(None, description="Bearer key for the API's writes (NEWSDEX_API_KEY); without one, writes are refused.")
-    read_key: SecretStr | None = Field(None, description="Bearer key for searches and article reads (NEWSDEX_READ_KEY); without one, reads are open.")
+    api_key: SecretStr | None = Field(None, description="Bearer key for the API's writes (NEWSDEX_API_KEY); without "
+                                                        "one, writes are refused.")
+    read_key: SecretStr | None = Field(None, description="Bearer key for searches and article reads "
+                                                         "(NEWSDEX_READ_KEY); without one, reads are open.")
     write_wait_seconds: float = Field(
-        10.0, ge=0, le=3600, description="How long an API write waits for another build to finish before a 503 with Retry-After.")
+        10.0, ge=0, le=3600, description="How long an API write waits for another build to finish before a 503 with "
+                                         "Retry-After.")
     max_waiting_writes: int = Field(
-        4, ge=1, le=64, description="API writes that may wait at once; more get a 503 at once, so waiting writes never take every server thread.")
+        4, ge=1, le=64, description="API writes that may wait at once; more get a 503 at once, so waiting writes "
+                                    "never take every server thread.")
     max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body the API accepts, in bytes.")
     batch_window_ms: float = Field(
         2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")

@@ -127,7 +127,8 @@ def load_collection(data_dir: Path, split: str = "test") -> Collection:
     texts = {r["id"]: str(r.get("text", "")) for r in read_records(queries_path)}
     missing = sorted(set(qrels) - set(texts))
     if missing:
-        raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. {missing[0]!r}")
+        raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. "
+                            f"{missing[0]!r}")
     queries = {qid: texts[qid] for qid in qrels if any(score > 0 for score in qrels[qid].values())}
     qrels = {qid: qrels[qid] for qid in queries}
     return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels)

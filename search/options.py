@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from newsdex.errors import InvalidQuery
@@ -61,9 +61,8 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class SearchOptions(BaseModel):
-    """What a search accepts besides the question. Dates are YYYY-MM-DD, both inclusive; a
-    range that holds no day (since after until) matches no article, like any other filter
-    that matches nothing (`ask` calls it a typo, see newsdex.cli).
+    """What a search accepts besides the question. Dates are YYYY-MM-DD, both inclusive, and
+    since may not be after until (over HTTP it may: see api.schemas).
 
     Strict: a number must be a number and a flag true or false (`"5"` and `true` are not a
     k), since a lenient reading hides a caller's mistake. The fusion options left unset
@@ -75,7 +74,8 @@ class SearchOptions(BaseModel):
     k: int = Field(5, ge=1, le=MAX_K, description="How many passages to return.")
     mode: Mode = Field("hybrid", description="dense (meaning), lexical (BM25 words) or hybrid (both, fused).")
     per_article: int | None = Field(None, ge=1, description="At most this many passages of one article.")
-    source: str | None = Field(None, max_length=MAX_SOURCE_CHARS, description="Only articles from this source (any case).")
+    source: str | None = Field(None, max_length=MAX_SOURCE_CHARS, description="Only articles from this source (any "
+                                                                              "case).")
     since: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
                            description="Only articles published on or after YYYY-MM-DD.")
     until: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
@@ -86,13 +86,17 @@ class SearchOptions(BaseModel):
     highlight: bool = Field(True, description="Mark the best-answering sentences and the query terms; false "
                                               "answers several times faster (the model reads no sentences).")
     dense_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                       description="Weight of the dense ranking in the fusion (default NEWSDEX_DENSE_WEIGHT).")
+                                       description="Weight of the dense ranking in the fusion (default "
+                                                   "NEWSDEX_DENSE_WEIGHT).")
     lexical_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                         description="Weight of the BM25 ranking in the fusion (default NEWSDEX_LEXICAL_WEIGHT).")
+                                         description="Weight of the BM25 ranking in the fusion (default "
+                                                     "NEWSDEX_LEXICAL_WEIGHT).")
     rrf_k: int | None = Field(None, ge=0, le=MAX_RRF_K,
-                              description="Fusion constant: score = sum weight / (rrf_k + rank) (default NEWSDEX_RRF_K).")
+                              description="Fusion constant: score = sum weight / (rrf_k + rank) (default "
+                                          "NEWSDEX_RRF_K).")
     candidates: int | None = Field(None, ge=1, le=MAX_CANDIDATES,
-                                   description="Passages each retriever hands to the fusion (default NEWSDEX_CANDIDATES).")
+                                   description="Passages each retriever hands to the fusion (default "
+                                               "NEWSDEX_CANDIDATES).")
 
     @field_validator(*MESSAGES, mode="wrap")
     @classmethod
@@ -106,6 +110,12 @@ class SearchOptions(BaseModel):
             text_only = (info.config or {}).get("strict") is False
             got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
             raise option_error(MESSAGES[info.field_name].format(got=got)) from None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SearchOptions:
+        if self.since and self.until and self.since > self.until:
+            raise option_error(f"since ({self.since}) is after until ({self.until})")
+        return self
 
     def with_defaults(self, settings: Settings) -> SearchOptions:
         """These options with the fusion's unset values filled in from `settings`."""

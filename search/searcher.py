@@ -182,7 +182,8 @@ class Searcher:
                 return ranking, hits, texts
             depth *= 4
 
-    def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows, explain: bool) -> SearchResponse:
+    def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows,
+                  explain: bool) -> SearchResponse:
         fused = dict(ranking.fused)
         dense = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.dense, start=1)}
         lexical = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.lexical, start=1)}

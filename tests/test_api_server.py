@@ -46,7 +46,8 @@ def server(seed_settings, tmp_path_factory):
     log = tmp_path_factory.mktemp("served-log") / "server.log"
     with open(log, "w") as out:
         process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--port", str(port),
-                                    "--index", str(index_dir), "--quiet"], stdout=out, stderr=subprocess.STDOUT, env=env)
+                                    "--index", str(index_dir), "--quiet"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -80,7 +81,8 @@ def test_real_server_answers_over_http_on_localhost(server):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make "
+                                                                               "browser` (apt-get install chromium)")
 def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -123,7 +125,8 @@ def _answer_with(data: dict):
     return handler
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make "
+                                                                               "browser` (apt-get install chromium)")
 def test_the_page_links_only_web_urls_whatever_the_server_sends(server):
     """An old index (or another server) may send a javascript: url: the page must not make it a link."""
     from playwright.sync_api import expect, sync_playwright

@@ -99,7 +99,8 @@ def test_own_text_article_loses_its_furniture_and_keeps_its_words():
                       "delivered to your inbox", "Photo: Reuters/Jane Doe", "Atocha station", "Subsidies question",
                       "Los comentarios", "Comentarios", "Sé el primero", "Most read", "Flights cancelled"):
         assert furniture not in text, furniture
-    quote = "“A night train is a hotel that moves,” said Elena Marín, who leads the national rail passengers' association."
+    quote = ("“A night train is a hotel that moves,” said Elena Marín, who leads the national rail passengers' "
+             "association.")
     assert article.paragraphs.count(quote) == 1  # the pull-quote repeat is gone
     assert article.paragraphs[1].startswith("Spain's state railway will restart overnight trains")
     assert article.paragraphs[-1].endswith("how long it is prepared to run the routes at a loss")
@@ -303,7 +304,8 @@ def test_deep_json_and_overlong_numbers_are_skipped_not_raised(tmp_path):
     assert "nested too deeply" in _skip_reason(skipped, "deep.json")
     assert "nested too deeply" in _skip_reason(skipped, "deeper.json")
     assert "nested too deeply" in _skip_reason(skipped, "lines.jsonl:2")
-    assert "malformed JSON" in _skip_reason(skipped, "lines.jsonl:3") and "digits" in _skip_reason(skipped, "lines.jsonl:3")
+    reason = _skip_reason(skipped, "lines.jsonl:3")
+    assert "malformed JSON" in reason and "digits" in reason
 
 
 def test_invalid_utf8_in_a_jsonl_line_skips_that_line_alone(tmp_path):

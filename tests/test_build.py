@@ -282,7 +282,8 @@ def test_builds_embed_while_reading_instead_of_loading_everything_first(tmp_path
     monkeypatch.setattr(build, "_CHUNK", 2)
     monkeypatch.setattr(build, "load_articles", watched_loader)
     (tmp_path / "wires.jsonl").write_text("".join(_record(n) for n in range(6)), encoding="utf-8")
-    report = Indexer(Settings(index_dir=tmp_path / "index"), _Watched(embedder, events)).build([tmp_path / "wires.jsonl"])
+    indexer = Indexer(Settings(index_dir=tmp_path / "index"), _Watched(embedder, events))
+    report = indexer.build([tmp_path / "wires.jsonl"])
     assert report.added == 6 and report.passages_embedded == 6
     assert events.index("encode 2") < events.index("load r5")  # the first chunk went to the model before the end
     assert all(int(e.split()[1]) <= 2 for e in events if e.startswith("encode"))

@@ -37,7 +37,8 @@ def test_sentence_spans_point_at_each_sentence():
 
 words = st.sampled_from(["Tokyo", "Seoul", "said", "the", "troops", "Dr.", "U.S.", "75th", "war", "“quoted”"])
 sentence_st = st.lists(words, min_size=1, max_size=8).map(lambda ws: " ".join(ws) + ".")
-passage_st = st.lists(st.lists(sentence_st, min_size=1, max_size=4).map(" ".join), min_size=1, max_size=3).map("\n".join)
+paragraph_st = st.lists(sentence_st, min_size=1, max_size=4).map(" ".join)
+passage_st = st.lists(paragraph_st, min_size=1, max_size=3).map("\n".join)
 
 
 @given(passage_st)
@@ -74,7 +75,8 @@ WIRE = ("The central bank raised its main rate by a quarter point on Thursday, c
 
 
 def test_copies_of_one_story_fold_into_the_first_with_also_in():
-    hits = [Hit(1, "herald", WIRE), Hit(2, "post", WIRE + " Reporting by staff."), Hit(3, "herald", "Other news entirely, "
+    hits = [Hit(1, "herald", WIRE), Hit(2, "post", WIRE + " Reporting by "
+                                                          "staff."), Hit(3, "herald", "Other news entirely, "
             "about a football match that ended in a draw after ninety minutes of rain."), Hit(4, "times", WIRE)]
     kept = group_hits(hits)
     assert [h.passage_id for h in kept] == [1, 3]

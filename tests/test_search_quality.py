@@ -152,7 +152,8 @@ def test_filtered_search_still_returns_k_results(news):
     assert {r.article_id for r in response.results} == {"apec-ishiba-yoon"}
     assert all(r.source == "TRT World" for r in response.results)
     # The same question unfiltered puts other articles' passages among the first k.
-    assert {r.article_id for r in news.search("what Kishida told Yoon about trust", k=k).results} != {"apec-ishiba-yoon"}
+    assert {r.article_id for r in news.search("what Kishida told Yoon about "
+                                              "trust", k=k).results} != {"apec-ishiba-yoon"}
 
 
 def test_date_filters_are_inclusive_and_apply_before_the_cut(news):
@@ -248,7 +249,8 @@ def test_bm25_ranks_matching_passages_and_honours_a_restriction(searcher):
     assert kursk and all("kursk" in store.passages([pid])[pid].text.lower() for pid, _ in kursk)
     assert [s for _, s in kursk] == sorted((s for _, s in kursk), reverse=True)
     # Stemmed: the plural and the singular find the same passages.
-    assert {pid for pid, _ in store.lexical_search(["summits"], 50)} == {pid for pid, _ in store.lexical_search(["summit"], 50)} != set()
+    plural = {pid for pid, _ in store.lexical_search(["summits"], 50)}
+    assert plural == {pid for pid, _ in store.lexical_search(["summit"], 50)} != set()
     every = [pid for pid, _ in store.lexical_search(["japan", "korea", "said", "kursk"], 50)]
     subset = every[len(every) // 2:]
     restricted = store.lexical_search(["japan", "korea", "said", "kursk"], 50, subset)
