@@ -12,7 +12,7 @@ import hmac
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import swagger_ui_bundle
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -65,6 +65,7 @@ from newsdex.settings import Settings
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+OPENAPI_URL = "/openapi.json"  # FastAPI's default, named for /docs to load
 
 # Where each named error lands; anything else a NewsdexError says is the server's fault.
 ERROR_STATUS: list[tuple[type[NewsdexError], int]] = [
@@ -87,7 +88,9 @@ Every error is JSON with a `detail` sentence.
 bearer = HTTPBearer(auto_error=False, description="NEWSDEX_API_KEY for writes; NEWSDEX_READ_KEY for reads when set.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)
+}
 
 
 def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
@@ -118,7 +121,8 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
 
     # docs_url=None: /docs is served below from the swagger-ui-bundle package, not a CDN,
     # so the interactive docs work on a machine with no internet.
-    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None)
+    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  openapi_url=OPENAPI_URL)
     app.state.settings = settings
     app.state.live = live
     app.state.indexer = indexer
@@ -126,8 +130,9 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     app.state.batcher = batcher
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RecordMetrics, metrics=metrics)  # added last, so it also times the 413s
-    app.add_exception_handler(NewsdexError, _newsdex_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    # Starlette types every handler as taking any Exception; it calls each only with its own kind.
+    app.add_exception_handler(NewsdexError, _newsdex_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(router)
     app.include_router(reads, dependencies=[Depends(require_read_key)] if _secret(settings.read_key) else [])
@@ -137,7 +142,7 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="newsdex API",
+        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="newsdex API",
                                    swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/docs-assets/favicon-32x32.png")
@@ -213,6 +218,7 @@ def search_post(body: SearchBody, live: Live) -> SearchResponse | BatchSearchRes
     with live.searcher() as searcher:
         if body.queries is not None:
             return BatchSearchResponse(responses=searcher.search_many(body.queries, body))
+        assert body.q is not None  # SearchBody holds q or queries, never neither
         return searcher.search(body.q, body)
 
 

@@ -126,7 +126,8 @@ class LiveIndex:
         if not self._reload.acquire(blocking=False):
             return
         try:
-            if current_build_name(self.settings.index_dir) != self._loaded.build:
+            current = self._loaded  # None only if closed meanwhile: then _acquire says so
+            if current is not None and current_build_name(self.settings.index_dir) != current.build:
                 self._open_current()
         except NewsdexError as exc:
             # The old build still answers; say why the new one is not served, once per build.
@@ -155,5 +156,5 @@ class LiveIndex:
                 self.swaps += 1
                 old.retired = True
                 idle = old.users == 0
-        if idle:
+        if idle and old is not None:
             old.searcher.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 
 from newsdex.index.articles import web_url
 from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, SearchOptions
@@ -24,7 +25,7 @@ MAX_PAGE = 100  # articles in one page of GET /articles
 QUESTION_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
 MAX_QUESTION_CHARS = 1000
 # In the schema only: search.query.clean_query enforces it, with its own messages.
-QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN}
+QUESTION_SCHEMA: JsonDict = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN}
 MAX_ID_CHARS = MAX_ARTICLE_ID_CHARS
 # What the schema says of an article's url: http(s), a host, then anything without white space.
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#][^\x00-\x20\x7f]*)?$"

@@ -190,13 +190,15 @@ def article_from_html(html: str, *, article_id: str, origin: str | None = None) 
     """A web page: trafilatura finds the main text and metadata, then furniture is cleaned."""
     try:
         import trafilatura  # imported here: only HTML needs it, and it is slow to import
+        from trafilatura.settings import Document
     except ImportError as error:
         raise BadArticle(f"cannot read HTML: trafilatura is not importable ({error})") from error
     try:
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     except Exception as error:  # noqa: BLE001 - lxml and trafilatura fail in many ways on hostile pages
         raise BadArticle(f"cannot parse the HTML page ({type(error).__name__}: {error})"[:300]) from None
-    if doc is None or not (doc.text or "").strip():
+    # A Document, since as_dict is left False; None when it found no article.
+    if not isinstance(doc, Document) or doc.text is None or not doc.text.strip():
         raise BadArticle("no article text found in the HTML page")
     paragraphs = split_paragraphs(doc.text)
     element = _TITLE_ELEMENT.search(html)

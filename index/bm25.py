@@ -111,7 +111,8 @@ class LexicalIndex:
                                                  (tantivy.Occur.Must, tantivy.Query.const_score_query(allowed, 0.0))])
         hits = self.searcher.search(query, int(k), count=False).hits
         ids = self.searcher.fast_field_values("id", [address for _, address in hits])
-        return [(int(pid), float(score)) for (score, _), pid in zip(hits, ids)]
+        # tantivy types any fast field's value as int | float | bool | None; "id" is a u64 every passage has.
+        return [(int(pid), float(score)) for (score, _), pid in zip(hits, ids)]  # type: ignore[arg-type]
 
 
 class LexicalWriter:

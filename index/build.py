@@ -125,7 +125,8 @@ class Indexer:
 
             def take(article: Article) -> None:
                 seen.add(article.id)
-                origins.add(article.origin)
+                if article.origin is not None:
+                    origins.add(article.origin)
                 previous = known.get(article.id)
                 if previous is None:
                     report.added += 1

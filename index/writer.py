@@ -157,8 +157,10 @@ class IndexWriter:
             cursor = self.db.execute(
                 "INSERT INTO passages (article_id, position, text) VALUES (?, ?, ?)", (article.id, position, text)
             )
-            ids.append(cursor.lastrowid)
-            self.bm25.add(cursor.lastrowid, article.title, text)
+            passage_id = cursor.lastrowid
+            assert passage_id is not None  # sqlite3 sets it after every INSERT
+            ids.append(passage_id)
+            self.bm25.add(passage_id, article.title, text)
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 

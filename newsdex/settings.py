@@ -17,7 +17,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # less time. onnx-int8 is faster still and within 0.005 in every mode, but its vectors are
 # another family (an index must be rebuilt to switch) and it encodes one text per model call
 # (see Embedder), so onnx stays the default. See docs/performance.md.
-DEFAULT_BACKEND = "onnx"
+Backend = Literal["torch", "onnx", "onnx-int8"]
+DEFAULT_BACKEND: Backend = "onnx"
 
 # seeds/ sits beside the packages in a checkout (and in an editable install); a plain
 # `seeds` relative to the working directory is the fallback for other layouts.
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
     offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
     device: str = Field("cpu", description="Torch device for the model.")
-    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+    backend: Backend = Field(
         DEFAULT_BACKEND, description="Encoder backend: torch, onnx (ONNX Runtime) or onnx-int8 (dynamically "
                                      "quantized).")
     int8_config: Literal["auto", "avx512_vnni", "avx512", "avx2", "arm64"] = Field(
