@@ -132,7 +132,7 @@ def describe(index: faiss.Index) -> str:
     inner = _inner(index)
     if isinstance(inner, faiss.IndexHNSW):
         storage = faiss.downcast_index(inner.storage)
-        name = f"HNSW{inner.hnsw.nb_neighbors(1)}"
+        name = f"HNSW{inner.hnsw.nb_neighbors(1)}"  # type: ignore[attr-defined]  # FAISS's stubs lack it
         return f"IDMap2,{name},{_storage_name(storage)}"
     if isinstance(inner, faiss.IndexIVFPQ):
         return f"IVF{inner.nlist},PQ{inner.pq.M}"
@@ -147,18 +147,25 @@ def _storage_name(index: faiss.Index) -> str:
 
 def _new_structure(target: Layout, dimension: int) -> faiss.Index:
     ip = faiss.METRIC_INNER_PRODUCT
+    inner: faiss.Index
     if target.kind == "hnsw":
+        # Every HNSW layout names these (layout()), and every IVF-PQ one the three below.
+        assert target.hnsw_m is not None and target.ef_construction is not None and target.ef_search is not None
+        hnsw: faiss.IndexHNSW
         if target.storage == "float32":
-            inner = faiss.IndexHNSWFlat(dimension, target.hnsw_m, ip)
+            hnsw = faiss.IndexHNSWFlat(dimension, target.hnsw_m, ip)
         else:
-            inner = faiss.IndexHNSWSQ(dimension, _SQ_TYPES[target.storage], target.hnsw_m, ip)
-        inner.hnsw.efConstruction = target.ef_construction
-        inner.hnsw.efSearch = target.ef_search
+            # FAISS's stubs want a ScalarQuantizer; the constructor takes its QT_* kind.
+            hnsw = faiss.IndexHNSWSQ(dimension, _SQ_TYPES[target.storage], target.hnsw_m, ip)  # type: ignore[arg-type]
+        hnsw.hnsw.efConstruction = target.ef_construction
+        hnsw.hnsw.efSearch = target.ef_search
+        inner = hnsw
     elif target.kind == "ivfpq":
+        assert target.ivf_lists is not None and target.pq_bytes is not None and target.ivf_probe is not None
         quantizer = faiss.IndexFlatIP(dimension)
-        inner = faiss.IndexIVFPQ(quantizer, dimension, target.ivf_lists, target.pq_bytes, 8, ip)
-        inner.nprobe = target.ivf_probe
-        return inner
+        ivf = faiss.IndexIVFPQ(quantizer, dimension, target.ivf_lists, target.pq_bytes, 8, ip)
+        ivf.nprobe = target.ivf_probe
+        return ivf
     elif target.storage == "float32":
         inner = faiss.IndexFlatIP(dimension)
     else:
@@ -173,18 +180,22 @@ def live_vectors(index: faiss.Index, dead: set[int] | None = None) -> tuple[np.n
         return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
     if isinstance(inner, faiss.IndexIVF):
         lists = inner.invlists
+        assert lists is not None  # FAISS's stubs allow none; every IVF index has its lists
         ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
                               for i in range(lists.nlist)]).astype(np.int64)
         # IVF reads a vector by id only through a direct map, which in turn forbids the
         # removals incremental updates make; it exists just for this read.
-        inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+        # FAISS's stubs lack DirectMap (SWIG has it).
+        inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         try:
             vectors = inner.reconstruct_batch(ids)
         finally:
-            inner.set_direct_map_type(faiss.DirectMap.NoMap)
-    else:
+            inner.set_direct_map_type(faiss.DirectMap.NoMap)  # type: ignore[attr-defined]
+    elif isinstance(index, faiss.IndexIDMap2):
         ids = faiss.vector_to_array(index.id_map).astype(np.int64)
         vectors = inner.reconstruct_n(0, index.ntotal)
+    else:
+        raise TypeError(f"no ids to read from a bare {type(index).__name__}: flat and HNSW sit in an IndexIDMap2")
     if dead:
         keep = ~np.isin(ids, np.fromiter(dead, dtype=np.int64))
         ids, vectors = ids[keep], vectors[keep]
@@ -252,11 +263,14 @@ def set_search_knobs(index: faiss.Index, ef_search: int | None, ivf_probe: int |
 def search_params(index: faiss.Index, k: int, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
     """Per-call parameters: the selector, and an HNSW beam at least as wide as k."""
     inner = _inner(index)
+    # FAISS's stubs lack SearchParametersHNSW and the keyword arguments its Python layer adds
+    # to every SearchParameters class (which also keep the selector alive with the parameters).
     if isinstance(inner, faiss.IndexHNSW):
-        return faiss.SearchParametersHNSW(sel=selector, efSearch=max(int(inner.hnsw.efSearch), k))
+        return faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+            sel=selector, efSearch=max(int(inner.hnsw.efSearch), k))
     if isinstance(inner, faiss.IndexIVF):
-        return faiss.SearchParametersIVF(sel=selector, nprobe=int(inner.nprobe))
-    return faiss.SearchParameters(sel=selector) if selector is not None else None
+        return faiss.SearchParametersIVF(sel=selector, nprobe=int(inner.nprobe))  # type: ignore[call-arg]
+    return faiss.SearchParameters(sel=selector) if selector is not None else None  # type: ignore[call-arg]
 
 
 def supports_remove(index: faiss.Index) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
@@ -117,11 +118,24 @@ class SearchOptions(BaseModel):
             raise option_error(f"since ({self.since}) is after until ({self.until})")
         return self
 
-    def with_defaults(self, settings: Settings) -> SearchOptions:
-        """These options with the fusion's unset values filled in from `settings`."""
-        defaults = {name: getattr(settings, name) for name in ("dense_weight", "lexical_weight", "rrf_k", "candidates")
-                    if getattr(self, name) is None}
-        return self.model_copy(update=defaults) if defaults else self
+    def fusion(self, settings: Settings) -> Fusion:
+        """The fusion's values for this search: these options' own where set, else `settings`'."""
+        return Fusion(
+            dense_weight=settings.dense_weight if self.dense_weight is None else self.dense_weight,
+            lexical_weight=settings.lexical_weight if self.lexical_weight is None else self.lexical_weight,
+            rrf_k=settings.rrf_k if self.rrf_k is None else self.rrf_k,
+            candidates=settings.candidates if self.candidates is None else self.candidates,
+        )
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """The fusion options of one search, none left unset: what the Searcher ranks with."""
+
+    dense_weight: float
+    lexical_weight: float
+    rrf_k: int
+    candidates: int
 
 
 def search_options(options: SearchOptions | None = None, **values) -> SearchOptions:

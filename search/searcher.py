@@ -12,6 +12,7 @@ import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, Ind
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
-from newsdex.search.options import SearchOptions, search_options
+from newsdex.search.options import Fusion, SearchOptions, search_options
 from newsdex.search.query import clean_query
 from newsdex.search.results import Explain, Result, SearchResponse
 from newsdex.search.terms import query_terms
@@ -104,7 +105,8 @@ class Searcher:
         Filters (source, since, until, article) narrow the candidates before the top k is
         cut, so a filtered search still returns k results when k exist.
         """
-        options = search_options(options, **values).with_defaults(self.settings)
+        options = search_options(options, **values)
+        fusion = options.fusion(self.settings)
         if options.article is not None:
             self.store.article(options.article)  # raises ArticleNotFound for an unknown id
         cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
@@ -114,21 +116,23 @@ class Searcher:
         allowed = self.store.filtered_passage_ids(source=options.source, since=options.since, until=options.until,
                                                   article=options.article)
         # Grouping by article thins the list, so start deeper rather than search twice.
-        depth = max(options.candidates, k if per_article is None else 4 * k)
+        depth = max(fusion.candidates, k if per_article is None else 4 * k)
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or options.highlight else None
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
         lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
                    if mode != "dense" else None)
-        dense = (self._dense(vectors, depth, allowed) if mode != "lexical" else [None] * len(cleaned))
+        dense = (self._dense(vectors, depth, allowed) if vectors is not None and mode != "lexical"
+                 else [None] * len(cleaned))
         first = lexical.result() if lexical is not None else [None] * len(cleaned)
-        rankings = [self._rank(q, None if vectors is None else vectors[i], options, allowed, depth, dense[i], first[i])
+        rankings = [self._rank(q, None if vectors is None else vectors[i], options, fusion, allowed, depth, dense[i],
+                               first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
         responses = [self._response(q, mode, ranking, hits, rows, options.explain)
                      for q, (ranking, hits, _) in zip(cleaned, rankings)]
-        if options.highlight:
+        if options.highlight and vectors is not None:
             self._highlight(cleaned, vectors, responses)
         return responses
 
@@ -142,8 +146,8 @@ class Searcher:
         return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
                 for row_scores, row_ids in zip(scores, ids)]
 
-    def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, allowed: list[int] | None,
-              depth: int, dense: list[tuple[int, float]] | None,
+    def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
+              allowed: list[int] | None, depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
@@ -151,20 +155,23 @@ class Searcher:
         fused list is read from SQLite and grouped: grouping looks at most 2k passages to
         keep k, and reading a hundred rows to show ten was most of a search's own cost.
         `dense` and `lexical` are the first pass's candidates, found before; a deeper pass
-        searches again. `options` has its fusion values filled in (with_defaults).
+        searches again; `fusion` holds the options' fusion values, none left unset.
         """
         mode, k, per_article = options.mode, options.k, options.per_article
         total = self.store.passage_count() if allowed is None else len(allowed)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):
-                ranking.dense = dense if dense is not None else self._dense(vector[None, :], depth, allowed)[0]
+                if dense is None:
+                    assert vector is not None  # every search with a dense side encodes its question
+                    dense = self._dense(vector[None, :], depth, allowed)[0]
+                ranking.dense = dense
             if mode in ("lexical", "hybrid"):
                 ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
             dense = lexical = None
             if mode == "hybrid":
                 ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
-                                    k=options.rrf_k, weights=[options.dense_weight, options.lexical_weight])
+                                    k=fusion.rrf_k, weights=[fusion.dense_weight, fusion.lexical_weight])
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
             fused = [i for i, _ in ranking.fused]
@@ -187,7 +194,7 @@ class Searcher:
         fused = dict(ranking.fused)
         dense = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.dense, start=1)}
         lexical = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.lexical, start=1)}
-        results = []
+        results: list[Result] = []
         for hit in hits:
             row = rows[hit.passage_id]
             detail = None
@@ -217,5 +224,9 @@ class Searcher:
             result.highlights = highlights
 
 
+@overload
+def _round(value: float) -> float: ...
+@overload
+def _round(value: None) -> None: ...
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)

@@ -88,9 +88,9 @@ def test_good_options_keep_their_values_and_types():
 
 def test_unset_fusion_options_take_the_settings_values():
     settings = Settings(rrf_k=10, dense_weight=2.0, lexical_weight=0.25, candidates=50)
-    filled = SearchOptions().with_defaults(settings)
+    filled = SearchOptions().fusion(settings)
     assert (filled.rrf_k, filled.dense_weight, filled.lexical_weight, filled.candidates) == (10, 2.0, 0.25, 50)
-    own = SearchOptions(rrf_k=0, lexical_weight=0.0).with_defaults(settings)
+    own = SearchOptions(rrf_k=0, lexical_weight=0.0).fusion(settings)
     assert (own.rrf_k, own.dense_weight, own.lexical_weight, own.candidates) == (0, 2.0, 0.0, 50)
     assert SearchOptions().rrf_k is None  # the options themselves stay as given
 
