@@ -1,17 +1,16 @@
 """The BM25 side of a build: a tantivy index of every passage, beside the SQLite file.
 
 Why tantivy and not SQLite FTS5 (which newsdex used first): FTS5 scores every passage
-that holds any word of the question, so its cost grows with the corpus (a lexical search
-took 37.5 ms at 100k passages and 327 ms at 1M on this project's 2-core machine), while
-tantivy's block-max WAND stops scoring once the k best are settled (1.1 ms and 5.3 ms for
-the whole search, 0.25 ms and 1.6 ms for BM25 itself; docs/performance.md).
+that holds any word of the question, so its cost grows with the corpus, while tantivy's
+block-max WAND stops scoring once the k best are settled (the figures: docs/performance.md,
+"Figures behind the code").
 It keeps postings per segment and marks deletions, so incremental builds change only what
 changed, like the rest of a build.
 
 Each passage is one document: its id (the SQLite and FAISS id) and one text field, the
 article's title followed by the passage text. One field rather than two because BM25 over
-the whole (one length, one IDF) ranks better than a sum of per-field BM25s: on SciFact,
-lexical nDCG@10 0.6490 with two fields, against 0.6733 with one. k1 = 1.2, b = 0.75;
+the whole (one length, one IDF) ranks better than a sum of per-field BM25s on SciFact
+(docs/performance.md, "Figures behind the code"). k1 = 1.2, b = 0.75;
 words are lower-cased, folded to ASCII and Porter-stemmed (Snowball English).
 """
 

@@ -143,10 +143,9 @@ class Embedder:
         self.int8_config = resolve_int8_config(int8_config) if backend == "onnx-int8" else None
         self.vector_family = vector_family(backend, self.int8_config)
         # Dynamic quantization scales each model call's activations as a whole, so with
-        # onnx-int8 a text's vector depended on the texts encoded beside it (cosine down to
-        # 0.9885 on the seed questions) and SciFact dense nDCG@10 fell 0.008 below torch's.
-        # One text per call makes every vector its own (dense -0.002, hybrid +0.005 against
-        # torch), and no slower: less padding (docs/performance.md).
+        # onnx-int8 a text's vector would depend on the texts encoded beside it. One text per
+        # call makes every vector its own, closer to torch's, and no slower: less padding
+        # (docs/performance.md, "Encoder backends").
         self.batch_size = 1 if backend == "onnx-int8" else batch_size
         source = resolve_model(model)
         if offline:
@@ -275,8 +274,7 @@ def _quantize(export: Path, config: str, target: Path) -> None:
 def _set_torch_threads(backend: str) -> None:
     """With an ONNX backend, torch only pools and normalizes the model's output: tensors too
     small to share out, and torch's threads then compete with ONNX Runtime's for the cores
-    (one thread lifted micro-batched serving from about 1.9x to over 2x the requests/s of
-    unbatched serving, docs/performance.md).
+    (measured on micro-batched serving: docs/performance.md, "Figures behind the code").
     The torch backend gets torch's own default back. Process-wide, like torch's setting."""
     import torch
 

@@ -86,9 +86,8 @@ class Layout:
 def auto_ef_search(n: int) -> int:
     """HNSW's search beam for n vectors, where the settings leave it open.
 
-    bench/query.py measured recall@10 against exact search: a beam of 128 gives 0.986 at
-    100k passages but 0.973 at 1M; 256 gives 0.995 and 0.989 for about 0.4 ms more at 100k.
-    The wider beam starts well before the narrow one would fall below 0.98.
+    The wider beam starts well before the narrow one's recall@10 against exact search would
+    fall below 0.98 (bench/query.py; docs/performance.md, "Figures behind the code").
     """
     return 128 if n < 250_000 else 256
 

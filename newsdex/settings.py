@@ -13,10 +13,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# ONNX Runtime computes the same vectors as torch (SciFact nDCG@10 equal to four places) in
-# less time. onnx-int8 is faster still and within 0.005 in every mode, but its vectors are
-# another family (an index must be rebuilt to switch) and it encodes one text per model call
-# (see Embedder), so onnx stays the default. See docs/performance.md.
+# ONNX Runtime computes the same vectors as torch in less time. onnx-int8 is faster still,
+# but its vectors are another family (an index must be rebuilt to switch) and it encodes one
+# text per model call (see Embedder), so onnx stays the default (docs/performance.md).
 Backend = Literal["torch", "onnx", "onnx-int8"]
 DEFAULT_BACKEND: Backend = "onnx"
 
