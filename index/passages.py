@@ -30,9 +30,10 @@ def sentences(paragraph: str) -> list[str]:
 
     Wikimedia's sentencex does the splitting: rule-based like pysbd, which newsdex used
     first, as good on news (it keeps `said.”` whole, which pysbd cut after the full stop)
-    and far faster (docs/performance.md, "Figures behind the code"). A paragraph with no end punctuation before its last word
-    is one sentence without asking. Should the pieces ever not add up to the paragraph, a
-    plain punctuation rule is used instead so that no word is lost.
+    and far faster (docs/performance.md, "Figures behind the code"). A paragraph with no end
+    punctuation before its last word is one sentence without asking. Should the pieces ever
+    not add up to the paragraph, a plain punctuation rule is used instead so that no word is
+    lost.
     """
     body = paragraph.rstrip(_CLOSERS).rstrip(".!?…").rstrip(_CLOSERS)
     if not _ENDS.search(body):
