@@ -11,10 +11,10 @@ setup: $(STAMP)
 
 # torch is installed first and pinned here (not in pyproject): 2.13.0 is the CPU build
 # this machine carries; letting pip resolve torch itself pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 ask: setup
