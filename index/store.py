@@ -250,6 +250,17 @@ class IndexStore:
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
 
+    def published_dates(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """Each passage's article's publication date (YYYY-MM-DD, None when undated): what recency weighs."""
+        found: dict[int, str | None] = {}
+        for start in range(0, len(ids), 10_000):  # within SQLite's limit on bound values
+            chunk = [int(i) for i in ids[start:start + 10_000]]
+            rows = self.db.execute(
+                f"""SELECT p.id, substr(a.published, 1, 10) FROM passages p JOIN articles a ON a.id = p.article_id
+                    WHERE p.id IN ({",".join("?" * len(chunk))})""", chunk)
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
     def article(self, article_id: str) -> ArticleRow:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:

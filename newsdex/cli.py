@@ -205,10 +205,27 @@ def _explain_line(explain) -> str:
              part("lexical", explain.lexical_rank, explain.lexical_score)]
     if explain.fused_score is not None:
         parts.append(f"fused {explain.fused_score:.6f}")
+    if explain.recency_factor is not None:
+        parts.append(f"recency x{explain.recency_factor:.4f}")
     return "   ".join(parts)
 
 
+def _dates_line(interpreted) -> str | None:
+    """"dates: 2024-07-01 to 2024-07-31" for the range read from a question; None when none was."""
+    if interpreted is None:
+        return None
+    if interpreted.since and interpreted.until:
+        span = interpreted.since if interpreted.since == interpreted.until else (
+            f"{interpreted.since} to {interpreted.until}")
+    else:
+        span = f"since {interpreted.since}" if interpreted.since else f"until {interpreted.until}"
+    return f"dates: {span}"
+
+
 def _print_results(response) -> None:
+    line = _dates_line(response.interpreted)
+    if line:
+        out.print(f"[dim]{escape(line)}[/dim]")
     if not response.results:
         out.print("no results")
         return
@@ -232,7 +249,7 @@ def _print_results(response) -> None:
 ASK_FLAGS = {"k": "--k", "mode": "--mode", "per_article": "--per-article", "source": "--source", "since": "--since",
              "until": "--until", "article": "--article", "explain": "--explain", "highlight": "--highlight",
              "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight", "rrf_k": "--rrf-k",
-             "candidates": "--candidates"}
+             "candidates": "--candidates", "as_of": "--as-of", "dates": "--no-dates", "recency": "--recency"}
 
 
 def search_options_from_flags(**flags):
@@ -250,7 +267,7 @@ def search_options_from_flags(**flags):
 def ask_command(
     question: str = typer.Argument(..., help="The question, in plain words"),
     k: int = typer.Option(5, "--k", "-k", help="How many passages to return (1-100)"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {query, results}"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {query, interpreted, results}"),
     mode: str = typer.Option("hybrid", "--mode", help="dense (meaning), lexical (BM25 words) or hybrid (both, fused)"),
     explain: bool = typer.Option(False, "--explain", help="Show each result's dense, lexical and fused rank and score"),
     highlight: bool = typer.Option(True, "--highlight/--no-highlight",
@@ -260,6 +277,11 @@ def ask_command(
     since: str | None = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD"),
     until: str | None = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD"),
     article: str | None = typer.Option(None, "--article", help="Only passages of the article with this id"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Read 'last week' and ages as of YYYY-MM-DD, not today"),
+    dates: bool = typer.Option(True, "--dates/--no-dates",
+                               help="Read a date phrase in the question ('in July 2024') as --since/--until"),
+    recency: str | None = typer.Option(None, "--recency", help="Favour new articles: score x 0.5^(age/HALF_LIFE), "
+                                                               "e.g. 30d, 2w, 6m, 1y [default: off]"),
     dense_weight: float | None = typer.Option(
         None, "--dense-weight", help="Weight of the dense ranking in hybrid fusion [default: NEWSDEX_DENSE_WEIGHT, "
                                      "1.0]"),
@@ -285,7 +307,7 @@ def ask_command(
         options = search_options_from_flags(
             k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
             explain=explain, highlight=highlight, dense_weight=dense_weight, lexical_weight=lexical_weight,
-            rrf_k=rrf_k, candidates=candidates)
+            rrf_k=rrf_k, candidates=candidates, as_of=as_of, dates=dates, recency=recency)
         searcher = _open_searcher(settings, quiet)
         try:
             response = searcher.search(question, options)

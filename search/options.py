@@ -46,6 +46,9 @@ MESSAGES = {
     "lexical_weight": "lexical_weight must be a number of at least 0, got {got}",
     "rrf_k": f"rrf_k must be a whole number between 0 and {MAX_RRF_K:,}, got {{got}}",
     "candidates": f"candidates must be a whole number between 1 and {MAX_CANDIDATES:,}, got {{got}}",
+    "as_of": "as_of must be a date written YYYY-MM-DD, got {got}",
+    "dates": "dates must be true or false, got {got}",
+    "recency": "recency must be a half-life such as 30d, 2w, 6m or 1y (at least one day), got {got}",
 }
 
 
@@ -54,6 +57,10 @@ def _real_date(value: str | None) -> str | None:
         date.fromisoformat(value)  # the pattern lets 2024-02-30 through
     return value
 
+
+# A half-life: a whole number of days, weeks, months (30 days) or years (365 days).
+RECENCY_PATTERN = r"^[1-9]\d{0,4}[dwmy]$"
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 _NUMBER = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
 
@@ -99,6 +106,16 @@ class SearchOptions(BaseModel):
                                    description="Passages each retriever hands to the fusion (default "
                                                "NEWSDEX_CANDIDATES).")
 
+    as_of: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                           description="Read relative dates in the question (\"last week\") and --recency's ages "
+                                       "as of YYYY-MM-DD instead of today.")
+    dates: bool = Field(True, description="Read a date phrase in the question (\"in July 2024\", \"since "
+                                          "October\") as a since/until range; false leaves the words alone.")
+    recency: str | None = Field(None, pattern=RECENCY_PATTERN,
+                                description="Half-life (30d, 2w, 6m, 1y): each result's score is multiplied by "
+                                            "0.5 ** (age / half-life); undated articles by the median factor "
+                                            "of the dated candidates. Off by default.")
+
     @field_validator(*MESSAGES, mode="wrap")
     @classmethod
     def _one_message(cls, value, handler, info):
@@ -117,6 +134,17 @@ class SearchOptions(BaseModel):
         if self.since and self.until and self.since > self.until:
             raise option_error(f"since ({self.since}) is after until ({self.until})")
         return self
+
+    @property
+    def half_life_days(self) -> int | None:
+        """`recency` in days, or None when recency is off."""
+        if self.recency is None:
+            return None
+        return int(self.recency[:-1]) * _UNIT_DAYS[self.recency[-1]]
+
+    def reference_day(self) -> date:
+        """The day relative dates and ages count from: as_of, else today."""
+        return date.fromisoformat(self.as_of) if self.as_of else date.today()
 
     def fusion(self, settings: Settings) -> Fusion:
         """The fusion's values for this search: these options' own where set, else `settings`'."""

@@ -21,6 +21,7 @@ class Explain(BaseModel):
     lexical_rank: int | None = None
     lexical_score: float | None = None
     fused_score: float | None = None
+    recency_factor: float | None = Field(None, description="What --recency multiplied the score by (None: off)")
 
 
 class Result(BaseModel):
@@ -38,6 +39,16 @@ class Result(BaseModel):
     also_in: list[str] = Field(default_factory=list, description="Other articles carrying the same passage")
 
 
+class Interpreted(BaseModel):
+    """What was read from the question: the words the retrievers saw and the dates it named."""
+
+    query: str = Field(description="The question without its date phrase")
+    since: str | None = None
+    until: str | None = None
+
+
 class SearchResponse(BaseModel):
     query: str
+    interpreted: Interpreted | None = Field(None, description="The date range read from the question; null where "
+                                                              "none was read")
     results: list[Result]

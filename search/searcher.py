@@ -20,12 +20,14 @@ from newsdex.index.articles import web_url
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
 from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
+from newsdex.search.dates import DateReading, read_dates
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
 from newsdex.search.query import clean_query
-from newsdex.search.results import Explain, Result, SearchResponse
+from newsdex.search.recency import decay
+from newsdex.search.results import Explain, Interpreted, Result, SearchResponse
 from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
@@ -42,6 +44,7 @@ class _Ranking:
     dense: list[tuple[int, float]] = field(default_factory=list)
     lexical: list[tuple[int, float]] = field(default_factory=list)
     fused: list[tuple[int, float]] = field(default_factory=list)
+    factors: dict[int, float] | None = None  # recency's, when on
 
 
 class Searcher:
@@ -103,7 +106,9 @@ class Searcher:
         `options` is a SearchOptions; options given by name (`k=3, mode="dense"`) build one,
         or override those of `options`. A bad value is an InvalidQuery naming the option.
         Filters (source, since, until, article) narrow the candidates before the top k is
-        cut, so a filtered search still returns k results when k exist.
+        cut, so a filtered search still returns k results when k exist. A date phrase in a
+        question ("in July 2024") is such a filter too, unless `dates` is off or since/until
+        is given (search.dates); its words leave what the retrievers see.
         """
         options = search_options(options, **values)
         fusion = options.fusion(self.settings)
@@ -112,12 +117,44 @@ class Searcher:
         cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
         if not cleaned:
             return []
+        readings = [self._dates_of(q, options) for q in cleaned]
+        # The words the retrievers see: the question less its date phrase.
+        words = [q if reading is None else reading.query for q, reading in zip(cleaned, readings)]
+        vectors = self.embedder.encode(words) if options.mode != "lexical" or options.highlight else None
+        # Questions that name the same range share one filtered search (one SQLite query, one batch).
+        groups: dict[tuple[str | None, str | None], list[int]] = {}
+        for i, reading in enumerate(readings):
+            key = (options.since, options.until) if reading is None else (reading.since, reading.until)
+            groups.setdefault(key, []).append(i)
+        responses: list[SearchResponse | None] = [None] * len(cleaned)
+        for (since, until), members in groups.items():
+            answered = self._search_group([words[i] for i in members], None if vectors is None else vectors[members],
+                                          options, fusion, since, until)
+            for i, response in zip(members, answered):
+                response.query = cleaned[i]
+                reading = readings[i]
+                if reading is not None:
+                    response.interpreted = Interpreted(query=reading.query, since=reading.since, until=reading.until)
+                responses[i] = response
+        done = [response for response in responses if response is not None]
+        if options.highlight and vectors is not None:
+            self._highlight(words, vectors, done)
+        return done
+
+    def _dates_of(self, question: str, options: SearchOptions) -> DateReading | None:
+        """The date range a question names, unless dates are off or a --since/--until flag sets it (flags win)."""
+        if not options.dates or options.since is not None or options.until is not None:
+            return None
+        return read_dates(question, options.reference_day())
+
+    def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,
+                      since: str | None, until: str | None) -> list[SearchResponse]:
+        """Responses (unhighlighted) for questions that share one date range."""
         mode, k, per_article = options.mode, options.k, options.per_article
-        allowed = self.store.filtered_passage_ids(source=options.source, since=options.since, until=options.until,
+        allowed = self.store.filtered_passage_ids(source=options.source, since=since, until=until,
                                                   article=options.article)
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(fusion.candidates, k if per_article is None else 4 * k)
-        vectors = self.embedder.encode(cleaned) if mode != "lexical" or options.highlight else None
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
@@ -130,11 +167,8 @@ class Searcher:
                                first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
-        responses = [self._response(q, mode, ranking, hits, rows, options.explain)
-                     for q, (ranking, hits, _) in zip(cleaned, rankings)]
-        if options.highlight and vectors is not None:
-            self._highlight(cleaned, vectors, responses)
-        return responses
+        return [self._response(q, mode, ranking, hits, rows, options.explain)
+                for q, (ranking, hits, _) in zip(cleaned, rankings)]
 
     # -- ranking ---------------------------------------------------------------------------
 
@@ -174,6 +208,11 @@ class Searcher:
                                     k=fusion.rrf_k, weights=[fusion.dense_weight, fusion.lexical_weight])
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
+            half_life = options.half_life_days
+            if half_life is not None and ranking.fused:
+                ranking.fused, ranking.factors = decay(
+                    ranking.fused, self.store.published_dates([i for i, _ in ranking.fused]),
+                    options.reference_day(), half_life)
             fused = [i for i, _ in ranking.fused]
             window = min(len(fused), 2 * k + 10 if per_article is None else 8 * k + 10)
             while True:
@@ -203,7 +242,9 @@ class Searcher:
                 l_rank, l_score = lexical.get(hit.passage_id, (None, None))
                 detail = Explain(dense_rank=d_rank, dense_score=_round(d_score), lexical_rank=l_rank,
                                  lexical_score=_round(l_score),
-                                 fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None)
+                                 fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None,
+                                 recency_factor=(None if ranking.factors is None
+                                                 else _round(ranking.factors[hit.passage_id])))
             results.append(Result(
                 rank=len(results) + 1, score=_round(fused[hit.passage_id]), text=row.text,
                 article_id=row.article_id, title=row.title, passage_id=row.id, source=row.source,

@@ -74,3 +74,22 @@ def seed_copy(tmp_path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def dated_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings whose index holds tests/data/dated: ten JSONL articles from 1962, 1963 and 2019, one undated."""
+    from newsdex.index.build import Indexer
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("dated-index") / "index")
+    Indexer(settings, embedder).build([DATA / "dated"])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def dated_searcher(dated_settings, embedder):
+    from newsdex.search.searcher import Searcher
+
+    searcher = Searcher.open(dated_settings, embedder=embedder)
+    yield searcher
+    searcher.close()

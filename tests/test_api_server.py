@@ -112,6 +112,9 @@ def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
             assert "article=" in page.url
             page.go_back()
             expect(page.locator("#results .result").first).to_be_visible()
+
+            page.goto(base + "/?q=what+did+Kishida+say+in+July+2024")  # the dates read from the question
+            expect(page.locator("#status")).to_contain_text("dates: 2024-07-01 to 2024-07-31")
         finally:
             browser.close()
 

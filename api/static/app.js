@@ -85,7 +85,17 @@ function drawResults(data) {
       markedPassage(r.text, r.highlights || [])));
   }
   const n = data.results.length;
-  say(n ? `${n} result${n === 1 ? "" : "s"} for “${data.query}”` : `No results for “${data.query}”`);
+  const found = n ? `${n} result${n === 1 ? "" : "s"} for “${data.query}”` : `No results for “${data.query}”`;
+  const dates = datesRead(data.interpreted);
+  say(dates ? `${found} · ${dates}` : found);
+}
+
+// The range read from a date phrase in the question, as `ask` prints it: "dates: 1963-11-01 to 1963-11-30".
+function datesRead(interpreted) {
+  if (!interpreted) return "";
+  const { since, until } = interpreted;
+  if (since && until) return `dates: ${since === until ? since : `${since} to ${until}`}`;
+  return since ? `dates: since ${since}` : `dates: until ${until}`;
 }
 
 async function runSearch(params) {
