@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import JsonDict
 
 from newsdex.index.articles import web_url
-from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, SearchOptions
+from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, MAX_SPEAKER_CHARS, SearchOptions
 from newsdex.search.results import SearchResponse
 
 # One POST /search may ask this many questions (embedded in one batch) and this many
@@ -119,6 +119,27 @@ class ArticleSummary(BaseModel):
     def _web_only(cls, value: str | None) -> str | None:
         """An index built before the loader dropped other schemes may still hold a javascript: url."""
         return web_url(value)
+
+
+class QuotesQuery(BaseModel):
+    """GET /quotes: one page of a person's statements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(..., min_length=1, max_length=MAX_SPEAKER_CHARS, pattern=r"\w",
+                         description="The speaker, in any form of the name ('Kishida', 'Fumio Kishida'; any case).",
+                         examples=["Kishida"])
+    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Statements in the page.")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="Statements skipped before the page.")
+
+
+class SpeakersQuery(BaseModel):
+    """GET /speakers: one page of the people quoted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description="Speakers in the page.")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="Speakers skipped before the page.")
 
 
 class ArticlesQuery(BaseModel):

@@ -98,9 +98,10 @@ _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø
 _PARTICLE = r"(?:de|del|da|di|dos|du|la|le|van|von|der|den|ter|bin|bint|al|el|ul|ibn)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
 _NAME_RE = re.compile(_NAME)
+_NAME_CS = rf"(?-i:{_NAME})"  # a name inside a pattern that ignores case elsewhere
 # A qualifier is the word before a role that says whose ("Arsenal manager", "Japanese Prime Minister").
 _QUALIFIER = rf"(?P<qualifier>(?-i:[A-Z][\w.’'-]*))(?<!\.)\s+(?!(?:{_ROLE})\s+(?:{_ROLE})\b)"
-_TITLED_NAME = re.compile(rf"(?<![\w-])(?:{_QUALIFIER})?(?P<role>{_ROLE})\s+(?P<name>{_NAME})", re.IGNORECASE)
+_TITLED_NAME = re.compile(rf"(?<![\w-])(?:{_QUALIFIER})?(?P<role>{_ROLE})\s+(?P<name>{_NAME_CS})", re.IGNORECASE)
 # Subjects that name a role, not a person: "the prime minister", "the City manager".
 _THE_ROLE = re.compile(rf"the\s+(?P<role>{_ROLE})", re.IGNORECASE)
 _THE_QUALIFIED_ROLE = re.compile(rf"the\s+{_QUALIFIER}(?P<role>{_ROLE})", re.IGNORECASE)
@@ -111,11 +112,11 @@ _TITLED_SUBJECT = re.compile(rf"(?P<prefix>.*(?<![\w-])(?:{_ROLE}))\s+(?P<rest>.
 # Case-sensitive names after a case-insensitive role: re.IGNORECASE would let "said" be a name.
 _NAME_EXACT = re.compile(rf"^{_NAME}")
 # "Mick Lynch, the general secretary of ...", "Anna Becker, 54, a pharmacist": a person described.
-_DESCRIBED = re.compile(rf"(?P<name>{_NAME}),\s+(?:\d{{1,3}},|(?:the|a|an)\s+(?:[\w-]+\s+){{0,4}}?(?:{_PERSON_NOUN})\b)",
-                        re.IGNORECASE)
+_DESCRIBED = re.compile(
+    rf"(?P<name>{_NAME_CS}),\s+(?:\d{{1,3}},|(?:the|a|an)\s+(?:[\w-]+\s+){{0,4}}?(?:{_PERSON_NOUN})\b)", re.IGNORECASE)
 # "Her opponent, John Deaton, ...": a person named after what they are.
 _DESCRIBED_BEFORE = re.compile(
-    rf"\b(?:his|her|their|its|the|a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:{_PERSON_NOUN}),\s+(?P<name>{_NAME}),",
+    rf"\b(?:his|her|their|its|the|a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:{_PERSON_NOUN}),\s+(?P<name>{_NAME_CS}),",
     re.IGNORECASE)
 
 # Capitalised words that are no part of a person's name: places, bodies, sentence openers.
@@ -354,7 +355,19 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
             units.append(_Unit(unit_start, a_end, tuple(pending + own)))
             pending = []
             unit_start = None
-    return units
+    return [piece for unit in units for piece in _split_before_quote(PARAGRAPH_BREAK.join(paragraphs), unit)]
+
+
+_SENTENCE_END = re.compile(r"[.!?…]\s+$")
+
+
+def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
+    """A sentence the splitter left joined to the quotation after it ("... a warning. “The NHS
+    is ...") is a unit of its own: the quotation's attribution is not its."""
+    if unit.quotes and unit.quotes[0][0] > unit.start and _SENTENCE_END.search(text[unit.start:unit.quotes[0][0]]):
+        head = text[unit.start:unit.quotes[0][0]].rstrip()
+        return [_Unit(unit.start, unit.start + len(head), ()), _Unit(unit.quotes[0][0], unit.end, unit.quotes)]
+    return [unit]
 
 
 # --- Attribution ----------------------------------------------------------------------------
@@ -364,9 +377,9 @@ _SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,80},)
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
 # What may stand between a cue and its "that": whom it was told to, and when or where
 # ("told reporters on Friday", "said in a statement"); never a clause of its own.
-_HEARER = (r"(?:reporters|journalists|lawmakers|legislators|parliament|the\s+\w+(?:\s+\w+)?|a\s+\w+(?:\s+\w+)?"
-           rf"|his\s+\w+|her\s+\w+|{_NAME})")
-_CIRCUMSTANCE_WORDS = ("on in at during after before to via through late earlier last this while outside inside near "
+_HEARER = (r"(?:reporters|journalists|lawmakers|legislators|parliament"
+           rf"|(?:the|a|an|his|her|their)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+(?:\s+{_NAME})?|{_NAME})")
+_CIRCUMSTANCE_WORDS = ("on in at during after before via through late earlier last this while outside inside near "
                        "from by over ahead following when").split()
 _CIRCUMSTANCE = rf"(?:(?:{'|'.join(_CIRCUMSTANCE_WORDS)})\s[^,“”\"«»;:]{{1,60}}?)"
 # `SUBJ CUE (hearer) (circumstance) that CLAUSE`: reported speech from the start of a (tidied) unit.
@@ -386,7 +399,7 @@ _REPORTED_BARE = re.compile(
 _CALLED = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called|described)\s+(?P<clause>[^“”\"«»]{{1,60}}?\s*[“\"«].+)$",
                      re.DOTALL)
 # `CLAUSE, SUBJ said (on Friday).` and `CLAUSE, said SUBJ.`: the attribution closes the sentence.
-_TRAILING = re.compile(rf"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)\W*$",
+_TRAILING = re.compile(r"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)\W*$",
                        re.DOTALL)
 _ACCORDING_LEAD = re.compile(r"^according\s+to\s+(?P<subj>[^,“”\"«»]{1,80}),\s+(?P<rest>.+)$",
                              re.DOTALL | re.IGNORECASE)
@@ -397,6 +410,11 @@ _ATTRIBUTION = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b(?P<tail>[^“
 _ATTRIBUTION_INVERTED = re.compile(
     rf"^(?P<cue>{_INVERTED_CUE})\s+(?P<subj>[^“”\"«»]{{1,100}}?)(?P<tail>(?:,\s+according\s+to\s+[^“”\"«»]+)?)$",
     re.DOTALL)
+# What may follow the cue of an attribution standing alone: whom it was said to, when and
+# where, and a participle ("Kishida told Yoon", "Arteta said, referring to the second goal");
+# never an infinitive or a clause ("Moscow pledged to extend ...").
+_ATTRIBUTION_TAIL = re.compile(rf"(?:\s+{_HEARER})?(?:,?\s+{_CIRCUMSTANCE})*(?:,\s+\w+ing\b.*)?\s*",
+                               re.DOTALL)
 # Openers of a sentence that are not its subject: "On Friday, ", "Speaking in Lima, ".
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
@@ -425,7 +443,7 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
     if not text:
         return None
     shift += len(frame.strip()) - len(text)
-    body = text.rstrip(".!?").rstrip()
+    body = text.rstrip(".!?,;: ")
     tail = _ACCORDING_TAIL.match(body)
     core = tail.group("rest") if tail else body
     match = _ATTRIBUTION_INVERTED.match(core)
@@ -433,7 +451,7 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
         subj = match.group("subj")
         return _Attribution(subj, _tidy_cue(match.group("cue")), shift + match.start("subj"))
     match = _ATTRIBUTION.match(core)
-    if match and len(match.group("tail").split()) <= 8:
+    if match and len(match.group("tail").split()) <= 8 and _ATTRIBUTION_TAIL.fullmatch(match.group("tail")):
         return _Attribution(match.group("subj"), _tidy_cue(match.group("cue")), shift + match.start("subj"))
     if tail:
         return _Attribution(tail.group("subj"), "according to", shift + tail.start("subj"))
@@ -653,7 +671,7 @@ def statement_in_passage(statement: Statement, passage: str) -> tuple[int, int] 
     found = passage.find(words)
     if found >= 0:
         return found, found + len(words)
-    opening = words[:40]
+    opening = words[:min(40, max(8, len(words) // 2))]
     found = passage.find(opening)
     if found < 0:
         return None

@@ -54,6 +54,35 @@ class ArticleRow:
 
 
 @dataclass(frozen=True)
+class StatementRow:
+    """One attributed statement (index.statements) with the article it is in."""
+
+    id: int
+    article_id: str
+    position: int
+    speaker: str | None
+    cue: str
+    kind: str
+    text: str
+    text_start: int
+    text_end: int
+    passage_id: int | None
+    passage_start: int | None
+    passage_end: int | None
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    speaker: str
+    statements: int
+    articles: int
+
+
+@dataclass(frozen=True)
 class ArticleWithPassages:
     """One article and the passages it was split into, in order."""
 
@@ -286,6 +315,58 @@ class IndexStore:
 
     def article_with_passages(self, article_id: str) -> ArticleWithPassages:
         return ArticleWithPassages(self.article(article_id), self.article_passages(article_id))
+
+    # -- statements ------------------------------------------------------------------------
+
+    @property
+    def has_statements(self) -> bool:
+        """False for a build made before statements were kept (the next write adds them)."""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'statements'"
+                               ).fetchone() is not None
+
+    def speakers(self) -> list[SpeakerRow]:
+        """Everyone quoted, most statements first (then by name)."""
+        if not self.has_statements:
+            return []
+        rows = self.db.execute(
+            """SELECT speaker, count(*) AS statements, count(DISTINCT article_id) AS articles FROM statements
+               WHERE speaker IS NOT NULL GROUP BY speaker ORDER BY statements DESC, speaker""")
+        return [SpeakerRow(**dict(row)) for row in rows]
+
+    def statements_by(self, speakers: Sequence[str], *, limit: int | None = None, offset: int = 0,
+                      passage_ids: Sequence[int] | None = None) -> list[StatementRow]:
+        """Statements of these speakers (full names as stored), newest article first, in article order.
+
+        `passage_ids`: only statements held by those passages (a search's filters).
+        """
+        if not speakers or not self.has_statements:
+            return []
+        marks = ",".join("?" * len(speakers))
+        params: list = list(speakers)
+        where = f"s.speaker IN ({marks})"
+        page = ""
+        if limit is not None and passage_ids is None:
+            page = " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        rows = self.db.execute(
+            f"""SELECT s.id, s.article_id, s.position, s.speaker, s.cue, s.kind, s.text, s.text_start, s.text_end,
+                       s.passage_id, s.passage_start, s.passage_end, a.title, a.source, a.published, a.url
+                FROM statements s JOIN articles a ON a.id = s.article_id WHERE {where}
+                ORDER BY a.published IS NULL, a.published DESC, s.article_id, s.position{page}""",
+            params)
+        found = [StatementRow(**dict(row)) for row in rows]
+        if passage_ids is not None:  # a filter may allow more passages than SQLite takes parameters
+            allowed = set(passage_ids)
+            found = [row for row in found if row.passage_id in allowed]
+            found = found[offset:] if limit is None else found[offset:offset + limit]
+        return found
+
+    def statement_count(self, speakers: Sequence[str]) -> int:
+        if not speakers or not self.has_statements:
+            return 0
+        marks = ",".join("?" * len(speakers))
+        return int(self.db.execute(f"SELECT count(*) FROM statements WHERE speaker IN ({marks})",
+                                   list(speakers)).fetchone()[0])
 
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]

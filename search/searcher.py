@@ -25,7 +25,8 @@ from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
 from newsdex.search.query import clean_query
-from newsdex.search.results import Explain, Result, SearchResponse
+from newsdex.search.quotes import VectorCache, answer_with_statements, quote_page, speaker_ask, speaker_page
+from newsdex.search.results import Explain, QuotePage, Result, SearchResponse, SpeakerPage
 from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
@@ -55,6 +56,8 @@ class Searcher:
         self.sentences = SentenceCache()
         # A passage's shingles, for copy detection: a server shows the same passages again and again.
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
+        self.statement_vectors = VectorCache()
+        self._speakers: list[str] | None = None  # everyone quoted in the build, read once (a build never changes)
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
@@ -91,6 +94,22 @@ class Searcher:
     def article(self, article_id: str) -> ArticleWithPassages:
         """One article and its passages; ArticleNotFound for an unknown id."""
         return self.store.article_with_passages(article_id)
+
+    # -- who said what --------------------------------------------------------------------
+
+    def speaker_names(self) -> list[str]:
+        """Everyone the build quotes, most statements first."""
+        if self._speakers is None:
+            self._speakers = [row.speaker for row in self.store.speakers()]
+        return self._speakers
+
+    def speakers(self, limit: int = 50, offset: int = 0) -> SpeakerPage:
+        """The people quoted, with how many statements (and articles) each, most first."""
+        return speaker_page(self.store, limit=limit, offset=offset)
+
+    def quotes(self, speaker: str, limit: int = 20, offset: int = 0) -> QuotePage:
+        """A person's statements (any form of the name: "Kishida", "fumio kishida"), newest first."""
+        return quote_page(self.store, speaker, limit=limit, offset=offset, known=self.speaker_names())
 
     def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""
@@ -134,6 +153,12 @@ class Searcher:
                      for q, (ranking, hits, _) in zip(cleaned, rankings)]
         if options.highlight and vectors is not None:
             self._highlight(cleaned, vectors, responses)
+        # A question asking what someone said: their statements first (search.quotes).
+        for query, response in zip(cleaned, responses):
+            ask = speaker_ask(query, options.speaker, self.speaker_names())
+            if ask is not None:
+                answer_with_statements(response, ask, self.store, self.embedder, self.statement_vectors, k=k,
+                                       allowed=allowed, highlight=options.highlight)
         return responses
 
     # -- ranking ---------------------------------------------------------------------------
