@@ -559,7 +559,7 @@ class _Finder:
                         speaker = self.speaker(attr.subject, attr.subject_at, index)
                         return [s for s in (self._direct(q, speaker, attr.cue) for q in quotes) if s]
                 if not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps) \
-                        and self._carries_on(index, previous):
+                        and previous is not None and self._carries_on(index, previous):
                     prior = previous[1]
                     return [s for s in (self._direct(q, prior.speaker, prior.cue) for q in quotes) if s]
                 return []
@@ -579,13 +579,13 @@ class _Finder:
                     return [made_direct] if made_direct else []
         return self._reported(index, unit)
 
-    def _carries_on(self, index: int, previous: tuple[int, Statement] | None) -> bool:
+    def _carries_on(self, index: int, previous: tuple[int, Statement]) -> bool:
         """Whether an unattributed quotation goes on with the statement just before it.
 
         Only the sentence right before counts; across a paragraph break only when that was a
         quotation too (news carries a speaker's quotes on from paragraph to paragraph).
         """
-        if previous is None or previous[0] != index - 1:
+        if previous[0] != index - 1:
             return False
         same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[index - 1].end:self.units[index].start]
         return same_paragraph or previous[1].kind in ("direct", "mixed")
@@ -735,13 +735,13 @@ def attribution_scores(items: Sequence[dict]) -> AttributionScores:
         for li, label in enumerate(item["statements"]):
             labelled += 1
             with_speaker += label["speaker"] is not None
-            statement = found[pairs[li]] if li in pairs else None
-            if statement is not None:
+            pair = found[pairs[li]] if li in pairs else None
+            if pair is not None:
                 matched += 1
-                same_kind += statement.kind == label["kind"]
-            if label["speaker"] is not None and (statement is None or statement.speaker != label["speaker"]):
+                same_kind += pair.kind == label["kind"]
+            if label["speaker"] is not None and (pair is None or pair.speaker != label["speaker"]):
                 missed.append(f"{item['id']}: {label['words']!r} ({label['speaker']}, got "
-                              f"{statement.speaker if statement else 'no statement'})")
+                              f"{pair.speaker if pair else 'no statement'})")
         for fi, statement in enumerate(found):
             if statement.speaker is None:
                 continue

@@ -308,8 +308,8 @@ def ask_command(
         clean_query(question, settings.max_query_chars)
         options = search_options_from_flags(
             k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
-            speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight, lexical_weight=lexical_weight,
-            rrf_k=rrf_k, candidates=candidates)
+            speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight,
+            lexical_weight=lexical_weight, rrf_k=rrf_k, candidates=candidates)
         searcher = _open_searcher(settings, quiet)
         try:
             response = searcher.search(question, options)

@@ -84,7 +84,8 @@ class VectorCache:
 
 
 def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: IndexStore, embedder: TextEmbedder,
-                           cache: VectorCache, *, k: int, allowed: Sequence[int] | None, highlight: bool) -> None:
+                           cache: VectorCache, *, k: int, allowed: Sequence[int] | None, highlight: bool,
+                           per_article: int | None = None) -> None:
     """Put the asked person's statements first in `response` (in place), best first, and say why.
 
     The passages found for the question follow, those already shown as a statement's
@@ -105,11 +106,12 @@ def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: Ind
     # say"), for the whole question. Ties (none in practice) keep the newest first.
     scores = _relevance(candidates, ask.topic or response.query, embedder, cache)
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    chosen = [candidates[i] for i in order[:k]]
+    chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
     # A statement is shown before the passages whatever its score; one scoring below them
     # takes their best score, so that scores never rise down the list.
     floor = max((r.score for r in response.results), default=0.0)
-    chosen_scores = [max(scores[i], floor) for i in order[:k]]
+    score_of = {id(candidates[i]): scores[i] for i in order}
+    chosen_scores = [max(score_of[id(row)], floor) for row in chosen]
     passages = store.passages([row.passage_id for row in chosen if row.passage_id is not None])
     terms = query_terms(ask.topic) if ask.topic else []
     results: list[Result] = []
@@ -128,7 +130,7 @@ def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: Ind
     # Passages that name the person come next, then whatever else the question found.
     names = {word for speaker in ask.speakers for word in name_words(speaker)}
     rest.sort(key=lambda r: not names & {w.casefold() for w in WORD.findall(r.text)})
-    merged = (results + rest)[:k]
+    merged = _at_most_per_article(results + rest, per_article)[:k]
     for rank, result in enumerate(merged, start=1):
         result.rank = rank
     response.results = merged
@@ -137,6 +139,19 @@ def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: Ind
         asked=ask.asked, speakers=ask.speakers, statements=len(rows), topic=ask.topic or None,
         reason=f"{asked} asks what {ask.asked} said: {len(rows)} statement{'s' if len(rows) != 1 else ''} by {who} "
                f"come{'' if len(rows) != 1 else 's'} first ({order_words}), then passages that mention them")
+
+
+def _at_most_per_article(items: list, per_article: int | None) -> list:
+    """`items` (statements or results) with at most `per_article` of one article, in order."""
+    if per_article is None:
+        return items
+    seen: dict[str, int] = {}
+    kept = []
+    for item in items:
+        seen[item.article_id] = seen.get(item.article_id, 0) + 1
+        if seen[item.article_id] <= per_article:
+            kept.append(item)
+    return kept
 
 
 def _relevance(rows: Sequence[StatementRow], topic: str, embedder: TextEmbedder, cache: VectorCache) -> list[float]:

@@ -158,7 +158,7 @@ class Searcher:
             ask = speaker_ask(query, options.speaker, self.speaker_names())
             if ask is not None:
                 answer_with_statements(response, ask, self.store, self.embedder, self.statement_vectors, k=k,
-                                       allowed=allowed, highlight=options.highlight)
+                                       allowed=allowed, highlight=options.highlight, per_article=per_article)
         return responses
 
     # -- ranking ---------------------------------------------------------------------------
