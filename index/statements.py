@@ -154,6 +154,7 @@ _OPENERS = "“„«"
 _CLOSERS = "”»"
 _STRAIGHT = '"'
 _QUOTE_MARKS = _OPENERS + _CLOSERS + _STRAIGHT
+_QUOTE_MARK = re.compile(f"[{_QUOTE_MARKS}]")
 
 
 # --- People the article names ---------------------------------------------------------------
@@ -270,9 +271,8 @@ def _quote_spans(text: str) -> list[tuple[int, int | None]]:
     """(opening mark, index after the closing mark) of each quotation in `text`; None: never closed."""
     spans: list[tuple[int, int | None]] = []
     opened: int | None = None
-    for i, ch in enumerate(text):
-        if ch not in _QUOTE_MARKS:
-            continue
+    for mark in _QUOTE_MARK.finditer(text):
+        i, ch = mark.start(), mark.group()
         if opened is None:
             if ch in _OPENERS or (ch == _STRAIGHT and (i == 0 or not text[i - 1].isalnum())):
                 opened = i
@@ -463,8 +463,15 @@ class _Finder:
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self.text = PARAGRAPH_BREAK.join(paragraphs)
-        self.people = People(self.text)
         self.units = _units(paragraphs)
+        self._people: People | None = None
+
+    @property
+    def people(self) -> People:
+        """Read from the whole article once, when a subject first needs a name."""
+        if self._people is None:
+            self._people = People(self.text)
+        return self._people
 
     def speaker(self, subject: str, at: int, unit_index: int) -> str | None:
         """The person `subject` names, or None unless the article makes it plain."""
@@ -654,9 +661,17 @@ def _trim_end(text: str, start: int, end: int) -> int:
     return end
 
 
+# Every statement has a cue word: an article without one has none to find (most text of most
+# archives), and is passed over before any sentence is looked at.
+_CUE_SET = frozenset(_CUE_WORDS) | {"according", "pointed", "went", "called", "described"}
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
 def statements_in(paragraphs: Sequence[str]) -> list[Statement]:
     """The attributed statements of an article's clean paragraphs, in order; offsets are into
     the paragraphs joined by blank lines (Article.text)."""
+    if not any(not _CUE_SET.isdisjoint(_LOWER_WORD.findall(paragraph.lower())) for paragraph in paragraphs):
+        return []
     return _Finder(paragraphs).find()
 
 
