@@ -130,11 +130,11 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Show what the index holds and how it was built."""
-    from newsdex.index.store import IndexStore
+    from newsdex.index.stores import open_store
 
     def body() -> None:
         settings = make_settings(index_dir=index)
-        with IndexStore.open(settings.index_dir) as store:
+        with open_store(settings) as store:
             data = store.stats().as_dict()
         if as_json:
             print(json.dumps(data))
@@ -325,10 +325,10 @@ def ask_command(
 
 def _open_store(settings: Settings, quiet: bool):
     """The live build, read without the model (the seed index is built first when there is none)."""
-    from newsdex.index.store import IndexStore
+    from newsdex.index.stores import open_store
 
     _ensure_index(settings, quiet)
-    return IndexStore.open(settings.index_dir)
+    return open_store(settings)
 
 
 LimitOpt = typer.Option(20, "--limit", min=1, max=100, help="How many to list (1-100)")

@@ -18,7 +18,8 @@ import numpy as np
 
 from newsdex.index.articles import web_url
 from newsdex.index.embedder import TextEmbedder
-from newsdex.index.store import IndexStore, StatementRow
+from newsdex.index.rows import StatementRow
+from newsdex.index.stores import Filters, Store
 from newsdex.index.words import WORD
 from newsdex.search.highlight import highlights_for
 from newsdex.search.results import (
@@ -83,15 +84,15 @@ class VectorCache:
             return np.stack([self._items[t] if t in self._items else embedder.encode([t])[0] for t in texts])
 
 
-def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: IndexStore, embedder: TextEmbedder,
-                           cache: VectorCache, *, k: int, allowed: Sequence[int] | None, highlight: bool,
+def answer_with_statements(response: SearchResponse, ask: SpeakerAsk, store: Store, embedder: TextEmbedder,
+                           cache: VectorCache, *, k: int, filters: Filters, highlight: bool,
                            per_article: int | None = None) -> None:
     """Put the asked person's statements first in `response` (in place), best first, and say why.
 
     The passages found for the question follow, those already shown as a statement's
     context left out. Without statements by anyone of that name, the results stay as they are.
     """
-    rows = [row for row in store.statements_by(ask.speakers, passage_ids=allowed) if row.passage_id is not None]
+    rows = [row for row in store.statements_by(ask.speakers, filters=filters) if row.passage_id is not None]
     who = " / ".join(ask.speakers)
     asked = "the speaker option" if ask.explicit else "the question"
     if not rows:
@@ -167,7 +168,7 @@ def quote_out(row: StatementRow) -> QuoteOut:
                     published=row.published, url=web_url(row.url), passage_id=row.passage_id)
 
 
-def quote_page(store: IndexStore, speaker: str, *, limit: int = 20, offset: int = 0,
+def quote_page(store: Store, speaker: str, *, limit: int = 20, offset: int = 0,
                known: Sequence[str] | None = None) -> QuotePage:
     """A person's statements (any form of the name), newest first, one page at a time.
 
@@ -181,7 +182,7 @@ def quote_page(store: IndexStore, speaker: str, *, limit: int = 20, offset: int 
                      limit=limit, offset=offset, next_offset=offset + limit if offset + limit < total else None)
 
 
-def speaker_page(store: IndexStore, *, limit: int = 50, offset: int = 0) -> SpeakerPage:
+def speaker_page(store: Store, *, limit: int = 50, offset: int = 0) -> SpeakerPage:
     """The people quoted, with how many statements (and articles) each, most first."""
     rows = store.speakers()
     page = rows[offset:offset + limit]

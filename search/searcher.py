@@ -1,8 +1,8 @@
 """Answering questions from an index: the one object the CLI and the API both call.
 
 A search runs up to two retrievers over the same passages, dense (cosine between the
-question's vector and each passage's, in FAISS) and lexical (BM25, in tantivy),
-fuses their rankings by reciprocal rank fusion, folds copies of one story together,
+question's vector and each passage's) and lexical (BM25), both asked of the store
+(index.stores), fuses their rankings by reciprocal rank fusion, folds copies of one story together,
 keeps at most N passages per article, and marks what answers the question.
 """
 
@@ -19,7 +19,8 @@ import numpy as np
 from newsdex.index.articles import web_url
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
-from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
+from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats
+from newsdex.index.stores import Filters, Store, open_store
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
@@ -48,8 +49,8 @@ class _Ranking:
 class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
-    def __init__(self, store: IndexStore, embedder: TextEmbedder, settings: Settings) -> None:
-        check_searchable(store.manifest, embedder, store.index_dir)
+    def __init__(self, store: Store, embedder: TextEmbedder, settings: Settings) -> None:
+        check_searchable(store.manifest, embedder, store.location)
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -61,8 +62,7 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
-        store = IndexStore.open(settings.index_dir, mmap=settings.mmap,
-                                ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
+        store = open_store(settings)
         try:
             if embedder is None:
                 embedder = Embedder.from_settings(settings, store.manifest.int8_config)
@@ -132,8 +132,7 @@ class Searcher:
         if not cleaned:
             return []
         mode, k, per_article = options.mode, options.k, options.per_article
-        allowed = self.store.filtered_passage_ids(source=options.source, since=options.since, until=options.until,
-                                                  article=options.article)
+        allowed = Filters(source=options.source, since=options.since, until=options.until, article=options.article)
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(fusion.candidates, k if per_article is None else 4 * k)
         vectors = self.embedder.encode(cleaned) if mode != "lexical" or options.highlight else None
@@ -158,21 +157,21 @@ class Searcher:
             ask = speaker_ask(query, options.speaker, self.speaker_names())
             if ask is not None:
                 answer_with_statements(response, ask, self.store, self.embedder, self.statement_vectors, k=k,
-                                       allowed=allowed, highlight=options.highlight, per_article=per_article)
+                                       filters=allowed, highlight=options.highlight, per_article=per_article)
         return responses
 
     # -- ranking ---------------------------------------------------------------------------
 
-    def _lexical(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
+    def _lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
         return self.store.lexical_search(query_terms(query), depth, allowed)
 
-    def _dense(self, vectors: np.ndarray, depth: int, allowed: list[int] | None) -> list[list[tuple[int, float]]]:
+    def _dense(self, vectors: np.ndarray, depth: int, allowed: Filters) -> list[list[tuple[int, float]]]:
         scores, ids = self.store.search_vectors(vectors, depth, allowed)
         return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
                 for row_scores, row_ids in zip(scores, ids)]
 
     def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
-              allowed: list[int] | None, depth: int, dense: list[tuple[int, float]] | None,
+              allowed: Filters, depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
@@ -183,7 +182,7 @@ class Searcher:
         searches again; `fusion` holds the options' fusion values, none left unset.
         """
         mode, k, per_article = options.mode, options.k, options.per_article
-        total = self.store.passage_count() if allowed is None else len(allowed)
+        total = self.store.passage_count(allowed)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):

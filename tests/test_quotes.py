@@ -63,7 +63,7 @@ def test_no_statement_is_given_to_kishida_that_he_did_not_make(searcher):
     assert page.speakers == [KISHIDA] and page.total == 2
     assert [q.cue for q in page.quotes] == ["told", "stressed"]
     assert all("maintain the thaw" not in q.text and "concurred" not in q.text for q in page.quotes)
-    with IndexStore.open(searcher.store.index_dir) as store:
+    with IndexStore.open(searcher.settings.index_dir) as store:
         assert [row.speaker for row in store.speakers()] == [KISHIDA, "Shigeru Ishiba", "Yoon Suk Yeol"]
 
 
