@@ -252,6 +252,8 @@ def article_from_record(record: dict[str, Any], origin: str = "api", *, as_given
     if not fields["text"]:
         raise BadArticle(f"record {article_id!r} has no 'text'")
     paragraphs = split_paragraphs(fields["text"])
+    if not paragraphs:
+        raise BadArticle(f"record {article_id!r} has no readable 'text'")
     title = fields["title"] or paragraphs[0].lstrip("#").strip()
     parsed = parse_body(title, paragraphs, subtitle=fields["subtitle"], guess_subtitle=False)
     if not parsed.paragraphs and as_given:

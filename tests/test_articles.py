@@ -195,6 +195,7 @@ def test_json_file_with_a_list_skips_only_the_bad_record(tmp_path):
     ({"id": True, "text": "Some text here."}, "'id'"),
     ({"id": "x"}, "'text'"),
     ({"id": "x", "text": "   "}, "'text'"),
+    ({"id": "x", "text": "\x0f\x7f"}, "no readable 'text'"),
     ({"id": "x", "text": "Some text here.", "author": ["A", "B"]}, "'author' must be a string"),
     ({"id": "x", "title": "Only furniture", "text": "Read More\nAdvertisement\nRoute 6"}, "no article text left"),
     (["not", "an", "object"], "JSON object"),
