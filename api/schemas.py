@@ -180,7 +180,9 @@ class ArticleIn(BaseModel):
 
     id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"\S")] | int = Field(
         description=f"Stable id (at most {MAX_ID_CHARS:,} characters); posting the same id again replaces the article.")
-    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"\S"},  # article_from_record says why
+    # At least one character that cleaning keeps (control characters become spaces), so a
+    # text the schema accepts always has a readable paragraph; article_from_record enforces it.
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"[^\s\u0000-\u001f\u007f-\u009f]"},
                       description="The article text; paragraphs separated by blank lines.")
     title: str | None = Field(None, description="Without one, the first line is the title.")
     published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")
