@@ -173,16 +173,20 @@ class ArticleDetail(ArticleSummary):
     passages: list[PassageOut]
 
 
+# At least one character that is neither space nor control character (cleaning turns those
+# into spaces, and Python strips U+001C-U+001F as space where JSON Schema's \s does not), so
+# an id or text the schema accepts is one article_from_record accepts.
+READABLE = r"[^\s\u0000-\u001f\u007f-\u009f]"
+
+
 class ArticleIn(BaseModel):
     """One article to add or replace; `text` is cleaned like any scraped page."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"\S")] | int = Field(
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=READABLE)] | int = Field(
         description=f"Stable id (at most {MAX_ID_CHARS:,} characters); posting the same id again replaces the article.")
-    # At least one character that cleaning keeps (control characters become spaces), so a
-    # text the schema accepts always has a readable paragraph; article_from_record enforces it.
-    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"[^\s\u0000-\u001f\u007f-\u009f]"},
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": READABLE},  # article_from_record enforces it
                       description="The article text; paragraphs separated by blank lines.")
     title: str | None = Field(None, description="Without one, the first line is the title.")
     published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")

@@ -193,6 +193,7 @@ def test_json_file_with_a_list_skips_only_the_bad_record(tmp_path):
     ({"title": "t", "text": "Some text here."}, "'id'"),
     ({"id": "", "text": "Some text here."}, "'id'"),
     ({"id": True, "text": "Some text here."}, "'id'"),
+    ({"id": "\x1e\x00", "text": "Some text here."}, "'id'"),
     ({"id": "x"}, "'text'"),
     ({"id": "x", "text": "   "}, "'text'"),
     ({"id": "x", "text": "\x0f\x7f"}, "no readable 'text'"),
