@@ -37,10 +37,12 @@ from newsdex.api.schemas import (
     ErrorOut,
     Health,
     PassageOut,
+    QuotesQuery,
     Ready,
     SearchAnswer,
     SearchBody,
     SearchQuery,
+    SpeakersQuery,
     WriteReport,
 )
 from newsdex.errors import (
@@ -59,7 +61,7 @@ from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import recorded_int8_config
-from newsdex.search.results import SearchResponse
+from newsdex.search.results import QuotePage, SearchResponse, SpeakerPage
 from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -220,6 +222,24 @@ def search_post(body: SearchBody, live: Live) -> SearchResponse | BatchSearchRes
             return BatchSearchResponse(responses=searcher.search_many(body.queries, body))
         assert body.q is not None  # SearchBody holds q or queries, never neither
         return searcher.search(body.q, body)
+
+
+# -- who said what -------------------------------------------------------------------------
+
+
+@reads.get("/quotes", response_model=QuotePage, tags=["quotes"])
+def list_quotes(params: Annotated[QuotesQuery, Query()], live: Live) -> QuotePage:
+    """A person's statements (any form of the name), newest first, one page at a time: the same
+    JSON as `newsdex quotes NAME --json`. A name nobody quoted has: an empty page, `speakers` []."""
+    with live.searcher() as searcher:
+        return searcher.quotes(params.speaker, limit=params.limit, offset=params.offset)
+
+
+@reads.get("/speakers", response_model=SpeakerPage, tags=["quotes"])
+def list_speakers(params: Annotated[SpeakersQuery, Query()], live: Live) -> SpeakerPage:
+    """The people quoted in the index, most statements first, with counts."""
+    with live.searcher() as searcher:
+        return searcher.speakers(limit=params.limit, offset=params.offset)
 
 
 # -- articles ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import JsonDict
 
 from newsdex.index.articles import web_url
-from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, SearchOptions
+from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, MAX_SPEAKER_CHARS, SearchOptions
 from newsdex.search.results import SearchResponse
 
 # One POST /search may ask this many questions (embedded in one batch) and this many
@@ -121,6 +121,27 @@ class ArticleSummary(BaseModel):
         return web_url(value)
 
 
+class QuotesQuery(BaseModel):
+    """GET /quotes: one page of a person's statements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(..., min_length=1, max_length=MAX_SPEAKER_CHARS, pattern=r"\w",
+                         description="The speaker, in any form of the name ('Kishida', 'Fumio Kishida'; any case).",
+                         examples=["Kishida"])
+    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Statements in the page.")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="Statements skipped before the page.")
+
+
+class SpeakersQuery(BaseModel):
+    """GET /speakers: one page of the people quoted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description="Speakers in the page.")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="Speakers skipped before the page.")
+
+
 class ArticlesQuery(BaseModel):
     """GET /articles: one page of the article list."""
 
@@ -152,14 +173,20 @@ class ArticleDetail(ArticleSummary):
     passages: list[PassageOut]
 
 
+# At least one character that is neither space nor control character (cleaning turns those
+# into spaces, and Python strips U+001C-U+001F as space where JSON Schema's \s does not), so
+# an id or text the schema accepts is one article_from_record accepts.
+READABLE = r"[^\s\u0000-\u001f\u007f-\u009f]"
+
+
 class ArticleIn(BaseModel):
     """One article to add or replace; `text` is cleaned like any scraped page."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"\S")] | int = Field(
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=READABLE)] | int = Field(
         description=f"Stable id (at most {MAX_ID_CHARS:,} characters); posting the same id again replaces the article.")
-    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"\S"},  # article_from_record says why
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": READABLE},  # article_from_record enforces it
                       description="The article text; paragraphs separated by blank lines.")
     title: str | None = Field(None, description="Without one, the first line is the title.")
     published: str | None = Field(None, description="Publication date, ISO 8601 or a written date.")

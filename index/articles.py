@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -218,11 +219,16 @@ def _utf8(value: str, name: str) -> str:
     return value
 
 
+def _readable(char: str) -> bool:
+    """Neither space nor a control character: what cleaning keeps of a text."""
+    return not char.isspace() and unicodedata.category(char) != "Cc"
+
+
 def _record_id(record: dict[str, Any]) -> str:
     value = record.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and any(_readable(c) for c in value):
         return _utf8(value.strip(), "id")
     raise BadArticle("record has no 'id' (a non-empty string or an integer)")
 
@@ -252,6 +258,8 @@ def article_from_record(record: dict[str, Any], origin: str = "api", *, as_given
     if not fields["text"]:
         raise BadArticle(f"record {article_id!r} has no 'text'")
     paragraphs = split_paragraphs(fields["text"])
+    if not paragraphs:
+        raise BadArticle(f"record {article_id!r} has no readable 'text'")
     title = fields["title"] or paragraphs[0].lstrip("#").strip()
     parsed = parse_body(title, paragraphs, subtitle=fields["subtitle"], guess_subtitle=False)
     if not parsed.paragraphs and as_given:

@@ -85,7 +85,7 @@ def incompatibility(index: Manifest, model: str, dimension: int, family: str,
     return f"the index was built with {'; '.join(problems)}: {hint}"
 
 
-def check_searchable(index: Manifest, embedder: TextEmbedder, index_dir: Path) -> None:
+def check_searchable(index: Manifest, embedder: TextEmbedder, index_dir: Path | str) -> None:
     """Raise IndexIncompatible when questions embedded by `embedder` cannot be searched in
     the index `index` describes (the reader's side of `incompatibility`)."""
     problem = incompatibility(index, embedder.name, embedder.dimension, embedder.vector_family)

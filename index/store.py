@@ -1,15 +1,16 @@
-"""The index reader: one opened, immutable build, and the only code that reads its files
-(FAISS vectors, the SQLite rows, and BM25 through index.bm25).
+"""The embedded store: one opened, immutable build, and the only code that reads its files
+(FAISS vectors, the SQLite rows, and BM25 through index.bm25). It implements index.stores.Store.
 
 Which build is live and how builds are swapped is index.builds; what a build was made with
-is index.manifest; making a new build is index.writer.
+is index.manifest; making a new build is index.writer. Filters become SQL over the articles,
+then a FAISS id selector and a tantivy term set; HNSW tombstones and FAISS's knobs stay here.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -20,68 +21,17 @@ from newsdex.index import vectors as vector_index
 from newsdex.index.bm25 import LexicalIndex
 from newsdex.index.builds import BM25_DIR, DB_FILE, VECTORS_FILE, current_build
 from newsdex.index.manifest import Manifest, check_format
+from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
+from newsdex.index.stores import NO_FILTERS, Filters
+
+__all__ = ["ArticleRow", "ArticleWithPassages", "IndexStats", "IndexStore", "PassageRow", "SpeakerRow",
+           "StatementRow", "dead_ids"]
 
 # Filters leaving at most this many passages are searched exactly (see _exact_search).
 EXACT_FILTER_LIMIT = 20_000
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    id: int
-    article_id: str
-    position: int
-    text: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    id: str
-    title: str
-    subtitle: str | None
-    author: str | None
-    dateline: str | None
-    source: str | None
-    published: str | None
-    url: str | None
-    origin: str | None
-    content_hash: str
-    text: str
-    indexed_at: str
-
-
-@dataclass(frozen=True)
-class ArticleWithPassages:
-    """One article and the passages it was split into, in order."""
-
-    article: ArticleRow
-    passages: list[PassageRow]
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    """What an index holds and how it was built: the one shape `newsdex stats --json`,
-    `/ready` and `/metrics` all report, so the three cannot drift apart."""
-
-    index: str
-    build: str
-    articles: int
-    passages: int
-    model: str
-    backend: str
-    int8_config: str | None
-    dimension: int
-    passage_tokens: int
-    faiss_index: str
-    vectors: dict
-    size_bytes: int
-    built_at: str
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+# Filters whose passage ids a store keeps: one search asks for the same ids up to three times
+# (dense, lexical, count), and a server sees the same few filters again and again.
+FILTER_CACHE_SIZE = 32
 
 
 class IndexStore:
@@ -119,6 +69,7 @@ class IndexStore:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index "
                                     "--rebuild`") from exc
         self.dead = dead_ids(self.db)
+        self._filter_ids = functools.lru_cache(maxsize=FILTER_CACHE_SIZE)(self._passage_ids)
         vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
                                       ivf_probe)
         # One question is too small to split across cores (FAISS's threads then mostly wait
@@ -168,14 +119,19 @@ class IndexStore:
 
     # -- vectors ---------------------------------------------------------------------------
 
+    @property
+    def location(self) -> str:
+        return str(self.index_dir)
+
     def search_vectors(self, queries: np.ndarray, k: int,
-                       passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       filters: Filters = NO_FILTERS) -> tuple[np.ndarray, np.ndarray]:
         """Scores and passage ids of the k nearest passages for each query row (-1 pads).
 
-        With `passage_ids`, only those passages are candidates: the filter is applied inside
-        the search, before the k nearest are cut, not to the k results afterwards.
+        With filters, only their passages are candidates: the filter is applied inside the
+        search, before the k nearest are cut, not to the k results afterwards.
         """
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        passage_ids = self._allowed(filters)
         if passage_ids is None:
             k = max(1, min(k, self.vectors.ntotal - len(self.dead) or 1))
             params = vector_index.search_params(self.vectors, k, self._not_tombstoned)
@@ -185,57 +141,45 @@ class IndexStore:
         k = max(1, min(k, len(passage_ids)))
         if len(passage_ids) <= EXACT_FILTER_LIMIT and vector_index.supports_reconstruct(self.vectors):
             return self._exact_search(queries, k, passage_ids)
-        selector = faiss.IDSelectorBatch(np.asarray(passage_ids, dtype=np.int64))
+        selector = faiss.IDSelectorBatch(passage_ids)
         return self.vectors.search(queries, k, params=vector_index.search_params(self.vectors, k, selector))
 
-    def _exact_search(self, queries: np.ndarray, k: int, passage_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    def _exact_search(self, queries: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact scores over a filter's passages: an ANN graph walk misses most of a small subset."""
-        ids = np.asarray(passage_ids, dtype=np.int64)
         vectors = self.vectors.reconstruct_batch(ids)
         scores = queries @ vectors.T
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
 
     def lexical_search(self, terms: Sequence[str], k: int,
-                       passage_ids: Sequence[int] | None = None) -> list[tuple[int, float]]:
+                       filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the k best passages matching any of `terms`, best first.
 
         Terms are plain words, never query syntax; a passage is its article's title and its
-        text. `passage_ids` restricts the candidates before the k best are cut.
+        text. Filters restrict the candidates before the k best are cut.
         """
-        return self.bm25.search(terms, k, passage_ids)
+        passage_ids = self._allowed(filters)
+        return self.bm25.search(terms, k, None if passage_ids is None else passage_ids.tolist())
 
-    def filtered_passage_ids(self, *, source: str | None = None, since: str | None = None,
-                             until: str | None = None, article: str | None = None) -> list[int] | None:
-        """Ids of the passages whose article passes every given filter; None when no filter is given.
+    def passage_count(self, filters: Filters = NO_FILTERS) -> int:
+        passage_ids = self._allowed(filters)
+        return int(self.vectors.ntotal) - len(self.dead) if passage_ids is None else len(passage_ids)
 
-        `since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; articles without a
-        publication date never pass a date filter. `source` matches case-insensitively.
-        """
-        clauses, params = [], []
-        if source is not None:
-            clauses.append("a.source = ? COLLATE NOCASE")
-            params.append(source)
-        if since is not None:
-            clauses.append("a.published IS NOT NULL AND substr(a.published, 1, 10) >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("a.published IS NOT NULL AND substr(a.published, 1, 10) <= ?")
-            params.append(until)
-        if article is not None:
-            clauses.append("a.id = ?")
-            params.append(article)
-        if not clauses:
-            return None
+    def _allowed(self, filters: Filters) -> np.ndarray | None:
+        """The ids (sorted, int64) of the passages that pass `filters`; None when nothing is filtered."""
+        return self._filter_ids(filters) if filters else None
+
+    def _passage_ids(self, filters: Filters) -> np.ndarray:
+        """`filters` as SQL over the articles; the result is read-only, since the cache shares it."""
+        clauses, params = _article_clauses(filters)
         rows = self.db.execute(
             f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {' AND '.join(clauses)} ORDER "
             "BY p.id",
             params,
         )
-        return [row[0] for row in rows]
-
-    def passage_count(self) -> int:
-        return int(self.vectors.ntotal) - len(self.dead)
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64)
+        ids.setflags(write=False)
+        return ids
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -249,17 +193,6 @@ class IndexStore:
             [int(i) for i in ids],
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
-
-    def published_dates(self, ids: Sequence[int]) -> dict[int, str | None]:
-        """Each passage's article's publication date (YYYY-MM-DD, None when undated): what recency weighs."""
-        found: dict[int, str | None] = {}
-        for start in range(0, len(ids), 10_000):  # within SQLite's limit on bound values
-            chunk = [int(i) for i in ids[start:start + 10_000]]
-            rows = self.db.execute(
-                f"""SELECT p.id, substr(a.published, 1, 10) FROM passages p JOIN articles a ON a.id = p.article_id
-                    WHERE p.id IN ({",".join("?" * len(chunk))})""", chunk)
-            found.update((row[0], row[1]) for row in rows)
-        return found
 
     def article(self, article_id: str) -> ArticleRow:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -298,6 +231,47 @@ class IndexStore:
     def article_with_passages(self, article_id: str) -> ArticleWithPassages:
         return ArticleWithPassages(self.article(article_id), self.article_passages(article_id))
 
+    # -- statements ------------------------------------------------------------------------
+
+    @property
+    def has_statements(self) -> bool:
+        """False for a build made before statements were kept (the next write adds them)."""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'statements'"
+                               ).fetchone() is not None
+
+    def speakers(self) -> list[SpeakerRow]:
+        """Everyone quoted, most statements first (then by name)."""
+        if not self.has_statements:
+            return []
+        rows = self.db.execute(
+            """SELECT speaker, count(*) AS statements, count(DISTINCT article_id) AS articles FROM statements
+               WHERE speaker IS NOT NULL GROUP BY speaker ORDER BY statements DESC, speaker""")
+        return [SpeakerRow(**dict(row)) for row in rows]
+
+    def statements_by(self, speakers: Sequence[str], *, limit: int | None = None, offset: int = 0,
+                      filters: Filters = NO_FILTERS) -> list[StatementRow]:
+        """Statements of these speakers (full names as stored) in articles passing `filters`,
+        newest article first (undated last), in article order."""
+        if not speakers or not self.has_statements:
+            return []
+        clauses, params = _article_clauses(filters)
+        where = " AND ".join([f"s.speaker IN ({','.join('?' * len(speakers))})", *clauses])
+        page = " LIMIT ? OFFSET ?" if limit is not None else ""
+        rows = self.db.execute(
+            f"""SELECT s.id, s.article_id, s.position, s.speaker, s.cue, s.kind, s.text, s.text_start, s.text_end,
+                       s.passage_id, s.passage_start, s.passage_end, a.title, a.source, a.published, a.url
+                FROM statements s JOIN articles a ON a.id = s.article_id WHERE {where}
+                ORDER BY a.published IS NULL, a.published DESC, s.article_id, s.position{page}""",
+            [*speakers, *params, *([limit, offset] if limit is not None else [])])
+        return [StatementRow(**dict(row)) for row in rows]
+
+    def statement_count(self, speakers: Sequence[str]) -> int:
+        if not speakers or not self.has_statements:
+            return 0
+        marks = ",".join("?" * len(speakers))
+        return int(self.db.execute(f"SELECT count(*) FROM statements WHERE speaker IN ({marks})",
+                                   list(speakers)).fetchone()[0])
+
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -308,6 +282,24 @@ class IndexStore:
                           passage_tokens=m.passage_tokens, faiss_index=m.faiss_index,
                           vectors=m.vectors or {"kind": "flat", "storage": "float32"},  # builds from before layouts
                           size_bytes=size, built_at=m.built_at)
+
+
+def _article_clauses(filters: Filters) -> tuple[list[str], list[str]]:
+    """`filters` as SQL conditions on the articles table (aliased `a`), with their parameters."""
+    clauses, params = [], []
+    if filters.source is not None:
+        clauses.append("a.source = ? COLLATE NOCASE")
+        params.append(filters.source)
+    if filters.since is not None:
+        clauses.append("a.published IS NOT NULL AND substr(a.published, 1, 10) >= ?")
+        params.append(filters.since)
+    if filters.until is not None:
+        clauses.append("a.published IS NOT NULL AND substr(a.published, 1, 10) <= ?")
+        params.append(filters.until)
+    if filters.article is not None:
+        clauses.append("a.id = ?")
+        params.append(filters.article)
+    return clauses, params
 
 
 def dead_ids(db: sqlite3.Connection) -> set[int]:

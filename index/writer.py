@@ -22,6 +22,7 @@ from newsdex.index.articles import Article
 from newsdex.index.bm25 import LexicalWriter
 from newsdex.index.builds import BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
+from newsdex.index.statements import statement_in_passage, statements_in
 from newsdex.index.store import IndexStore, dead_ids
 from newsdex.index.vectors import Layout, VectorSpec
 
@@ -50,6 +51,27 @@ CREATE INDEX passages_article ON passages(article_id, position);
 """
 # Added after format 1 shipped: created when missing, so older builds stay readable.
 DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
+# Who said what (index.statements), found in each article's clean text at build time. Added
+# after format 2 shipped: a build without it gets it, filled from its articles, when next written.
+STATEMENTS_SCHEMA = """
+CREATE TABLE statements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,     -- order in the article
+    speaker TEXT,                  -- the fullest name the article gives; NULL when no person is named
+    cue TEXT NOT NULL,             -- the attributing word: said, told, stressed, according to, ...
+    kind TEXT NOT NULL,            -- direct, indirect or mixed
+    text TEXT NOT NULL,            -- the words, exactly as in articles.text
+    text_start INTEGER NOT NULL,   -- offsets of text in articles.text
+    text_end INTEGER NOT NULL,
+    passage_id INTEGER,            -- the passage that holds the words (NULL: none does)
+    passage_start INTEGER,         -- offsets of the words in that passage's text
+    passage_end INTEGER
+);
+CREATE INDEX statements_speaker ON statements(speaker COLLATE NOCASE);
+CREATE INDEX statements_article ON statements(article_id, position);
+CREATE INDEX statements_passage ON statements(passage_id);
+"""
 
 
 def _now() -> str:
@@ -116,6 +138,36 @@ class IndexWriter:
             self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
         self.db.execute(DEAD_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'statements'").fetchone():
+            self.db.executescript(STATEMENTS_SCHEMA)
+            self._fill_statements()
+
+    def _fill_statements(self) -> None:
+        """Statements for every article of a build made before they were kept: found in the
+        stored text and passages, so the build's articles need not be read or embedded again."""
+        for (article_id,) in self.db.execute("SELECT id FROM articles").fetchall():
+            text = self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+            passages = self.db.execute("SELECT id, text FROM passages WHERE article_id = ? ORDER BY position",
+                                       (article_id,)).fetchall()
+            self._put_statements(article_id, tuple(text.split("\n\n")), passages)
+
+    def _put_statements(self, article_id: str, paragraphs: Sequence[str],
+                        passages: Sequence[tuple[int, str]]) -> None:
+        """The article's statements, each tied to the first passage that holds its words."""
+        rows = []
+        for position, statement in enumerate(statements_in(paragraphs)):
+            where: tuple[int | None, int | None, int | None] = (None, None, None)
+            for passage_id, passage_text in passages:
+                found = statement_in_passage(statement, passage_text)
+                if found is not None:
+                    where = (passage_id, *found)
+                    break
+            rows.append((article_id, position, statement.speaker, statement.cue, statement.kind, statement.text,
+                         statement.start, statement.end, *where))
+        self.db.executemany(
+            """INSERT INTO statements (article_id, position, speaker, cue, kind, text, text_start, text_end,
+                                       passage_id, passage_start, passage_end)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
 
     def __enter__(self) -> IndexWriter:
         return self
@@ -161,6 +213,7 @@ class IndexWriter:
             assert passage_id is not None  # sqlite3 sets it after every INSERT
             ids.append(passage_id)
             self.bm25.add(passage_id, article.title, text)
+        self._put_statements(article.id, article.paragraphs, list(zip(ids, passages)))
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
@@ -177,6 +230,7 @@ class IndexWriter:
             else:
                 self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
             self.bm25.remove(ids)
+        self.db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
         self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 

@@ -33,6 +33,10 @@ _EXPORTS = {
     "Result": "newsdex.search.results",
     "Highlight": "newsdex.search.results",
     "Explain": "newsdex.search.results",
+    "Quote": "newsdex.search.results",
+    "SpeakerRoute": "newsdex.search.results",
+    "QuotePage": "newsdex.search.results",
+    "SpeakerPage": "newsdex.search.results",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -51,7 +55,16 @@ if TYPE_CHECKING:
     from newsdex.index.build import BuildReport, Indexer
     from newsdex.index.embedder import Embedder
     from newsdex.search.options import SearchOptions
-    from newsdex.search.results import Explain, Highlight, Result, SearchResponse
+    from newsdex.search.results import (
+        Explain,
+        Highlight,
+        Quote,
+        QuotePage,
+        Result,
+        SearchResponse,
+        SpeakerPage,
+        SpeakerRoute,
+    )
     from newsdex.search.searcher import Searcher
     from newsdex.settings import Settings
 

@@ -130,11 +130,11 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Show what the index holds and how it was built."""
-    from newsdex.index.store import IndexStore
+    from newsdex.index.stores import open_store
 
     def body() -> None:
         settings = make_settings(index_dir=index)
-        with IndexStore.open(settings.index_dir) as store:
+        with open_store(settings) as store:
             data = store.stats().as_dict()
         if as_json:
             print(json.dumps(data))
@@ -210,6 +210,20 @@ def _explain_line(explain) -> str:
     return "   ".join(parts)
 
 
+def _quoted(quote) -> str:
+    """A statement as printed: quoted words in quotation marks, reported ones as they are."""
+    return f"“{quote.text}”" if quote.kind == "direct" else quote.text
+
+
+def _print_route(response) -> None:
+    """--explain: whether and why the question was answered with someone's statements."""
+    if response.speaker is not None:
+        out.print(f"[magenta]speaker route: {escape(response.speaker.reason)}[/magenta]")
+    else:
+        out.print("[magenta]speaker route: not taken (the question does not ask what someone said)[/magenta]")
+    out.print()
+
+
 def _dates_line(interpreted) -> str | None:
     """"dates: 2024-07-01 to 2024-07-31" for the range read from a question; None when none was."""
     if interpreted is None:
@@ -222,7 +236,9 @@ def _dates_line(interpreted) -> str | None:
     return f"dates: {span}"
 
 
-def _print_results(response) -> None:
+def _print_results(response, explain: bool = False) -> None:
+    if explain:
+        _print_route(response)
     line = _dates_line(response.interpreted)
     if line:
         out.print(f"[dim]{escape(line)}[/dim]")
@@ -238,6 +254,10 @@ def _print_results(response) -> None:
             out.print(f"   [dim]also in: {escape(', '.join(result.also_in))}[/dim]")
         if result.explain is not None:
             out.print(f"   [magenta]{escape(_explain_line(result.explain))}[/magenta]")
+        if result.quote is not None:
+            quote = result.quote
+            out.print(f"   [green]{escape(quote.speaker or 'unnamed speaker')} ({quote.cue}, {quote.kind}):[/green] "
+                      f"{escape(_quoted(quote))}")
         start = 0
         for line in result.text.split("\n"):
             out.print(f"   {_marked_line(line, start, result.highlights)}", soft_wrap=True)
@@ -247,7 +267,8 @@ def _print_results(response) -> None:
 
 # Where each search option comes from on the command line, for error messages.
 ASK_FLAGS = {"k": "--k", "mode": "--mode", "per_article": "--per-article", "source": "--source", "since": "--since",
-             "until": "--until", "article": "--article", "explain": "--explain", "highlight": "--highlight",
+             "until": "--until", "article": "--article", "speaker": "--speaker", "explain": "--explain",
+             "highlight": "--highlight",
              "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight", "rrf_k": "--rrf-k",
              "candidates": "--candidates", "as_of": "--as-of", "dates": "--no-dates", "recency": "--recency"}
 
@@ -282,6 +303,9 @@ def ask_command(
                                help="Read a date phrase in the question ('in July 2024') as --since/--until"),
     recency: str | None = typer.Option(None, "--recency", help="Favour new articles: score x 0.5^(age/HALF_LIFE), "
                                                                "e.g. 30d, 2w, 6m, 1y [default: off]"),
+    speaker: str | None = typer.Option(
+        None, "--speaker", help="This person's statements first, best first for the question (any form of the "
+                                "name: Kishida, 'Fumio Kishida')"),
     dense_weight: float | None = typer.Option(
         None, "--dense-weight", help="Weight of the dense ranking in hybrid fusion [default: NEWSDEX_DENSE_WEIGHT, "
                                      "1.0]"),
@@ -306,8 +330,9 @@ def ask_command(
         clean_query(question, settings.max_query_chars)
         options = search_options_from_flags(
             k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
-            explain=explain, highlight=highlight, dense_weight=dense_weight, lexical_weight=lexical_weight,
-            rrf_k=rrf_k, candidates=candidates, as_of=as_of, dates=dates, recency=recency)
+            speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight,
+            lexical_weight=lexical_weight, rrf_k=rrf_k, candidates=candidates, as_of=as_of, dates=dates,
+            recency=recency)
         searcher = _open_searcher(settings, quiet)
         try:
             response = searcher.search(question, options)
@@ -316,7 +341,88 @@ def ask_command(
         if as_json:
             print(response.model_dump_json())
         else:
-            _print_results(response)
+            _print_results(response, explain=explain)
+
+    guarded(body)
+
+
+def _open_store(settings: Settings, quiet: bool):
+    """The live build, read without the model (the seed index is built first when there is none)."""
+    from newsdex.index.stores import open_store
+
+    _ensure_index(settings, quiet)
+    return open_store(settings)
+
+
+LimitOpt = typer.Option(20, "--limit", min=1, max=100, help="How many to list (1-100)")
+OffsetOpt = typer.Option(0, "--offset", min=0, help="How many to skip first")
+
+
+@app.command("quotes")
+def quotes_command(
+    name: str = typer.Argument(..., help="The speaker, in any form of the name: Kishida, 'Fumio Kishida'"),
+    limit: int = LimitOpt,
+    offset: int = OffsetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the same as GET /quotes)"),
+    index: Path | None = IndexOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+) -> None:
+    """List a person's statements, newest first."""
+    from newsdex.search.quotes import quote_page
+
+    def body() -> None:
+        if not name.strip():
+            raise InvalidQuery("the speaker's name is empty")
+        settings = make_settings(index_dir=index)
+        with _open_store(settings, quiet) as store:
+            page = quote_page(store, name, limit=limit, offset=offset)
+        if as_json:
+            print(page.model_dump_json())
+            return
+        if not page.speakers:
+            out.print(f"nobody named {escape(name)!r} is quoted in the index (see `newsdex speakers`)")
+            return
+        out.print(f"{page.total} statement{'s' if page.total != 1 else ''} by {escape(', '.join(page.speakers))}"
+                  + (f" (showing {offset + 1}-{offset + len(page.quotes)})" if page.total > len(page.quotes) else ""))
+        for number, quote in enumerate(page.quotes, start=offset + 1):
+            meta = " · ".join(x for x in (quote.source, quote.published, quote.article_id) if x)
+            out.print(f"[bold]{number}.[/bold] [green]{escape(quote.speaker or '')}[/green] ({quote.cue}, {quote.kind})"
+                      f"  [bold]{escape(quote.title)}[/bold]")
+            out.print(f"   [dim]{escape(meta)}[/dim]")
+            out.print(f"   {escape(_quoted(quote))}")
+        if page.next_offset is not None:
+            out.print(f"[dim]more: --offset {page.next_offset}[/dim]")
+
+    guarded(body)
+
+
+@app.command("speakers")
+def speakers_command(
+    limit: int = typer.Option(50, "--limit", min=1, max=100, help="How many to list (1-100)"),
+    offset: int = OffsetOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the same as GET /speakers)"),
+    index: Path | None = IndexOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+) -> None:
+    """List the people quoted in the index, with how many statements each."""
+    from newsdex.search.quotes import speaker_page
+
+    def body() -> None:
+        settings = make_settings(index_dir=index)
+        with _open_store(settings, quiet) as store:
+            page = speaker_page(store, limit=limit, offset=offset)
+        if as_json:
+            print(page.model_dump_json())
+            return
+        if not page.speakers:
+            out.print("nobody is quoted in the index")
+            return
+        width = max(len(s.speaker) for s in page.speakers)
+        out.print(f"{'speaker':<{width}}  statements  articles")
+        for row in page.speakers:
+            out.print(f"{escape(row.speaker):<{width}}  {row.statements:>10}  {row.articles:>8}")
+        if page.next_offset is not None:
+            out.print(f"[dim]more: --offset {page.next_offset}[/dim]")
 
     guarded(body)
 

@@ -228,7 +228,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
     anything else every run should use, e.g. fusion weights being tuned on a train split.
     """
     from newsdex.index.build import Indexer
-    from newsdex.index.store import IndexStore
+    from newsdex.index.stores import open_store
 
     if not 1 <= k <= RUN_DEPTH:
         raise NewsdexError(f"--k must be between 1 and {RUN_DEPTH}")
@@ -247,7 +247,7 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
             skipped = len(report.skipped)
             index_seconds = report.seconds
             rate = report.passages_embedded / report.seconds if report.seconds else None
-        with IndexStore.open(target) as store:
+        with open_store(eval_settings) as store:
             stats = store.stats()
         searcher = Searcher.open(eval_settings, embedder=embedder)
         try:

@@ -23,6 +23,7 @@ MODES = ("dense", "lexical", "hybrid")
 MAX_K = 100
 MAX_SOURCE_CHARS = 200
 MAX_ARTICLE_ID_CHARS = 1000
+MAX_SPEAKER_CHARS = 200
 # The same bounds as the Settings these options override per question.
 MAX_RRF_K = 10_000
 MAX_CANDIDATES = 10_000
@@ -40,6 +41,7 @@ MESSAGES = {
     "since": "since must be a date written YYYY-MM-DD, got {got}",
     "until": "until must be a date written YYYY-MM-DD, got {got}",
     "article": f"article must be an article id of at most {MAX_ARTICLE_ID_CHARS:,} characters, got {{got}}",
+    "speaker": f"speaker must be a name of at most {MAX_SPEAKER_CHARS} characters, got {{got}}",
     "explain": "explain must be true or false, got {got}",
     "highlight": "highlight must be true or false, got {got}",
     "dense_weight": "dense_weight must be a number of at least 0, got {got}",
@@ -90,6 +92,9 @@ class SearchOptions(BaseModel):
                            description="Only articles published on or before YYYY-MM-DD.")
     article: str | None = Field(None, max_length=MAX_ARTICLE_ID_CHARS,
                                 description="Only passages of the article with this id.")
+    speaker: str | None = Field(None, min_length=1, max_length=MAX_SPEAKER_CHARS, pattern=r"\w",
+                                description="Answer with this person's statements first (any form of the name: "
+                                            "'Kishida', 'Fumio Kishida'), best first for the question.")
     explain: bool = Field(False, description="Add each result's dense, lexical and fused rank and score.")
     highlight: bool = Field(True, description="Mark the best-answering sentences and the query terms; false "
                                               "answers several times faster (the model reads no sentences).")

@@ -24,6 +24,27 @@ class Explain(BaseModel):
     recency_factor: float | None = Field(None, description="What --recency multiplied the score by (None: off)")
 
 
+class Quote(BaseModel):
+    """A statement the result's passage attributes to a speaker (index.statements)."""
+
+    speaker: str | None = Field(description="The fullest name the article gives; null when no person is named")
+    text: str = Field(description="The statement's words, exactly as in the article")
+    cue: str = Field(description="The attributing word: said, told, stressed, according to, ...")
+    kind: str = Field(description="direct (quoted words), indirect (reported) or mixed")
+    start: int = Field(description="Offset of the words in the result's text")
+    end: int
+
+
+class SpeakerRoute(BaseModel):
+    """Why a question was answered with a person's statements (or, asked about one, why not)."""
+
+    asked: str = Field(description="The name as the question (or the speaker option) gave it")
+    speakers: list[str] = Field(description="The speakers in the index that name means; empty: none is quoted")
+    statements: int = Field(description="Their statements that the search could show")
+    topic: str | None = Field(None, description="What the rest of the question asks about; ranks the statements")
+    reason: str
+
+
 class Result(BaseModel):
     rank: int
     score: float
@@ -37,6 +58,7 @@ class Result(BaseModel):
     highlights: list[Highlight] = Field(default_factory=list)
     explain: Explain | None = None
     also_in: list[str] = Field(default_factory=list, description="Other articles carrying the same passage")
+    quote: Quote | None = Field(None, description="Set when the result is a statement: who said what, where in text")
 
 
 class Interpreted(BaseModel):
@@ -52,3 +74,49 @@ class SearchResponse(BaseModel):
     interpreted: Interpreted | None = Field(None, description="The date range read from the question; null where "
                                                               "none was read")
     results: list[Result]
+    speaker: SpeakerRoute | None = Field(None, description="Set when the question asks what someone said")
+
+
+class QuoteOut(BaseModel):
+    """One statement of a speaker, with its article; offsets are into the article's text."""
+
+    speaker: str | None
+    text: str
+    cue: str
+    kind: str
+    start: int
+    end: int
+    article_id: str
+    title: str
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    passage_id: int | None = None
+
+
+class QuotePage(BaseModel):
+    """A person's statements, newest first, one page at a time."""
+
+    asked: str
+    speakers: list[str] = Field(description="The speakers the name means")
+    quotes: list[QuoteOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class SpeakerOut(BaseModel):
+    speaker: str
+    statements: int
+    articles: int
+
+
+class SpeakerPage(BaseModel):
+    """The people quoted in the index, most statements first."""
+
+    speakers: list[SpeakerOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None

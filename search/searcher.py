@@ -1,8 +1,8 @@
 """Answering questions from an index: the one object the CLI and the API both call.
 
 A search runs up to two retrievers over the same passages, dense (cosine between the
-question's vector and each passage's, in FAISS) and lexical (BM25, in tantivy),
-fuses their rankings by reciprocal rank fusion, folds copies of one story together,
+question's vector and each passage's) and lexical (BM25), both asked of the store
+(index.stores), fuses their rankings by reciprocal rank fusion, folds copies of one story together,
 keeps at most N passages per article, and marks what answers the question.
 """
 
@@ -19,15 +19,17 @@ import numpy as np
 from newsdex.index.articles import web_url
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
-from newsdex.index.store import ArticleRow, ArticleWithPassages, IndexStats, IndexStore
+from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow
+from newsdex.index.stores import Filters, Store, open_store
 from newsdex.search.dates import DateReading, read_dates
 from newsdex.search.fusion import rrf
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
 from newsdex.search.query import clean_query
+from newsdex.search.quotes import VectorCache, answer_with_statements, quote_page, speaker_ask, speaker_page
 from newsdex.search.recency import decay
-from newsdex.search.results import Explain, Interpreted, Result, SearchResponse
+from newsdex.search.results import Explain, Interpreted, QuotePage, Result, SearchResponse, SpeakerPage
 from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
@@ -50,19 +52,20 @@ class _Ranking:
 class Searcher:
     """An opened index plus the model that embeds questions the way its passages were embedded."""
 
-    def __init__(self, store: IndexStore, embedder: TextEmbedder, settings: Settings) -> None:
-        check_searchable(store.manifest, embedder, store.index_dir)
+    def __init__(self, store: Store, embedder: TextEmbedder, settings: Settings) -> None:
+        check_searchable(store.manifest, embedder, store.location)
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.sentences = SentenceCache()
         # A passage's shingles, for copy detection: a server shows the same passages again and again.
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
+        self.statement_vectors = VectorCache()
+        self._speakers: list[str] | None = None  # everyone quoted in the build, read once (a build never changes)
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
-        store = IndexStore.open(settings.index_dir, mmap=settings.mmap,
-                                ef_search=settings.hnsw_ef_search, ivf_probe=settings.ivf_probe)
+        store = open_store(settings)
         try:
             if embedder is None:
                 embedder = Embedder.from_settings(settings, store.manifest.int8_config)
@@ -94,6 +97,22 @@ class Searcher:
     def article(self, article_id: str) -> ArticleWithPassages:
         """One article and its passages; ArticleNotFound for an unknown id."""
         return self.store.article_with_passages(article_id)
+
+    # -- who said what --------------------------------------------------------------------
+
+    def speaker_names(self) -> list[str]:
+        """Everyone the build quotes, most statements first."""
+        if self._speakers is None:
+            self._speakers = [row.speaker for row in self.store.speakers()]
+        return self._speakers
+
+    def speakers(self, limit: int = 50, offset: int = 0) -> SpeakerPage:
+        """The people quoted, with how many statements (and articles) each, most first."""
+        return speaker_page(self.store, limit=limit, offset=offset)
+
+    def quotes(self, speaker: str, limit: int = 20, offset: int = 0) -> QuotePage:
+        """A person's statements (any form of the name: "Kishida", "fumio kishida"), newest first."""
+        return quote_page(self.store, speaker, limit=limit, offset=offset, known=self.speaker_names())
 
     def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""
@@ -127,10 +146,13 @@ class Searcher:
             key = (options.since, options.until) if reading is None else (reading.since, reading.until)
             groups.setdefault(key, []).append(i)
         responses: list[SearchResponse | None] = [None] * len(cleaned)
+        filters: list[Filters] = [Filters()] * len(cleaned)
         for (since, until), members in groups.items():
+            allowed = Filters(source=options.source, since=since, until=until, article=options.article)
             answered = self._search_group([words[i] for i in members], None if vectors is None else vectors[members],
-                                          options, fusion, since, until)
+                                          options, fusion, allowed)
             for i, response in zip(members, answered):
+                filters[i] = allowed
                 response.query = cleaned[i]
                 reading = readings[i]
                 if reading is not None:
@@ -139,6 +161,14 @@ class Searcher:
         done = [response for response in responses if response is not None]
         if options.highlight and vectors is not None:
             self._highlight(words, vectors, done)
+        # A question asking what someone said: their statements first (search.quotes), from
+        # the dates the question names too.
+        for i, response in enumerate(done):
+            ask = speaker_ask(words[i], options.speaker, self.speaker_names())
+            if ask is not None:
+                answer_with_statements(response, ask, self.store, self.embedder, self.statement_vectors,
+                                       k=options.k, filters=filters[i], highlight=options.highlight,
+                                       per_article=options.per_article)
         return done
 
     def _dates_of(self, question: str, options: SearchOptions) -> DateReading | None:
@@ -148,11 +178,9 @@ class Searcher:
         return read_dates(question, options.reference_day())
 
     def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,
-                      since: str | None, until: str | None) -> list[SearchResponse]:
+                      allowed: Filters) -> list[SearchResponse]:
         """Responses (unhighlighted) for questions that share one date range."""
         mode, k, per_article = options.mode, options.k, options.per_article
-        allowed = self.store.filtered_passage_ids(source=options.source, since=since, until=until,
-                                                  article=options.article)
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(fusion.candidates, k if per_article is None else 4 * k)
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
@@ -172,16 +200,16 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
-    def _lexical(self, query: str, depth: int, allowed: list[int] | None) -> list[tuple[int, float]]:
+    def _lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
         return self.store.lexical_search(query_terms(query), depth, allowed)
 
-    def _dense(self, vectors: np.ndarray, depth: int, allowed: list[int] | None) -> list[list[tuple[int, float]]]:
+    def _dense(self, vectors: np.ndarray, depth: int, allowed: Filters) -> list[list[tuple[int, float]]]:
         scores, ids = self.store.search_vectors(vectors, depth, allowed)
         return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
                 for row_scores, row_ids in zip(scores, ids)]
 
     def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
-              allowed: list[int] | None, depth: int, dense: list[tuple[int, float]] | None,
+              allowed: Filters, depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
@@ -192,7 +220,7 @@ class Searcher:
         searches again; `fusion` holds the options' fusion values, none left unset.
         """
         mode, k, per_article = options.mode, options.k, options.per_article
-        total = self.store.passage_count() if allowed is None else len(allowed)
+        total = self.store.passage_count(allowed)
         while True:
             ranking = _Ranking()
             if mode in ("dense", "hybrid"):
@@ -211,7 +239,7 @@ class Searcher:
             half_life = options.half_life_days
             if half_life is not None and ranking.fused:
                 ranking.fused, ranking.factors = decay(
-                    ranking.fused, self.store.published_dates([i for i, _ in ranking.fused]),
+                    ranking.fused, _published_days(self.store.passages([i for i, _ in ranking.fused])),
                     options.reference_day(), half_life)
             fused = [i for i, _ in ranking.fused]
             window = min(len(fused), 2 * k + 10 if per_article is None else 8 * k + 10)
@@ -271,3 +299,8 @@ def _round(value: float) -> float: ...
 def _round(value: None) -> None: ...
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
+
+
+def _published_days(rows: dict[int, PassageRow]) -> dict[int, str | None]:
+    """Each passage's article's publication day (YYYY-MM-DD, None when undated): what recency weighs."""
+    return {i: row.published[:10] if row.published else None for i, row in rows.items()}

@@ -162,6 +162,29 @@ def test_the_page_links_only_web_urls_whatever_the_server_sends(server):
             browser.close()
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium: run `make "
+                                                                               "browser` (apt-get install chromium)")
+def test_the_page_shows_a_statement_as_a_quotation_with_its_speaker(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(base + "/?q=what+did+Ishiba+say&k=3")
+            first = page.locator("#results .result").first
+            expect(first).to_have_class("result statement")
+            expect(first.locator(".quote blockquote")).to_contain_text("he wants to maintain the thaw")
+            expect(first.locator(".quote figcaption")).to_have_text("— Shigeru Ishiba (said, indirect)")
+            expect(page.locator("#status")).to_contain_text("Shigeru Ishiba’s statements first")
+            expect(page.locator("#results .result").nth(1).locator(".quote")).to_have_count(0)
+        finally:
+            browser.close()
+
+
 def test_searches_all_succeed_while_the_index_is_rebuilt(server, embedder):
     base, settings = server
     before = httpx.get(f"{base}/ready", timeout=10).json()["build"]

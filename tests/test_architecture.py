@@ -55,6 +55,38 @@ def test_imports_point_down_the_layers(folder):
     assert _violations(folder, LAYERS[folder]) == []
 
 
+# What only a store may import: the Searcher and the API reach an index through
+# newsdex.index.stores (the Store protocol and Filters), whichever store is selected.
+STORE_INTERNALS = ("faiss", "sqlite3", "tantivy", "pymilvus", "milvus_lite", "newsdex.index.store",
+                   "newsdex.index.milvus", "newsdex.index.bm25", "newsdex.index.vectors")
+
+
+def _store_internals(folder: str) -> list[str]:
+    return [f"{path.relative_to(ROOT)} imports {name}" for path in sorted((ROOT / folder).rglob("*.py"))
+            for name in _imports(path) if any(name == f or name.startswith(f + ".") for f in STORE_INTERNALS)]
+
+
+@pytest.mark.parametrize("folder", ["search", "api"])
+def test_search_and_api_reach_an_index_only_through_the_store_seam(folder):
+    assert _store_internals(folder) == []
+
+
+def test_the_checker_sees_a_store_internal(tmp_path, monkeypatch):
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "bad.py").write_text("import faiss\nfrom newsdex.index.store import IndexStore\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    assert _store_internals("search") == ["search/bad.py imports faiss", "search/bad.py imports newsdex.index.store",
+                                          "search/bad.py imports newsdex.index.store.IndexStore"]
+
+
+def test_the_embedded_store_is_a_store(searcher):
+    from newsdex.index.store import IndexStore
+    from newsdex.index.stores import Store
+
+    assert isinstance(searcher.store, IndexStore) and isinstance(searcher.store, Store)
+    assert not isinstance(object(), Store)
+
+
 def test_settings_and_errors_are_leaves():
     for leaf in LEAVES:
         project = [n for n in _imports(ROOT / leaf) if n.split(".")[0] in ("newsdex", "index", "search", "api")]

@@ -126,7 +126,8 @@ def test_ask_prints_the_dates_it_read_and_json_carries_interpreted(dated_setting
     shown = CliRunner().invoke(app, ["ask", "what did Kennedy say about Vietnam in November 1963", "-k", "2"], env=env)
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines()[0] == "dates: 1963-11-01 to 1963-11-30"
-    as_json = CliRunner().invoke(app, ["ask", "news about Berlin last week", "--as-of", "1963-06-30", "--json"], env=env)
+    as_json = CliRunner().invoke(app, ["ask", "news about Berlin last week", "--as-of", "1963-06-30", "--json"],
+                                 env=env)
     data = json.loads(as_json.output)
     assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29"}
     plain = CliRunner().invoke(app, ["ask", "Kennedy Vietnam", "--json", "--no-dates"], env=env)

@@ -10,6 +10,7 @@ from conftest import DATA, SEED_QUESTIONS
 
 from newsdex import Searcher
 from newsdex.errors import ArticleNotFound, InvalidQuery
+from newsdex.index.stores import Filters
 from newsdex.search.terms import query_terms
 from newsdex.settings import Settings
 
@@ -251,13 +252,15 @@ def test_bm25_ranks_matching_passages_and_honours_a_restriction(searcher):
     # Stemmed: the plural and the singular find the same passages.
     plural = {pid for pid, _ in store.lexical_search(["summits"], 50)}
     assert plural == {pid for pid, _ in store.lexical_search(["summit"], 50)} != set()
-    every = [pid for pid, _ in store.lexical_search(["japan", "korea", "said", "kursk"], 50)]
-    subset = every[len(every) // 2:]
-    restricted = store.lexical_search(["japan", "korea", "said", "kursk"], 50, subset)
-    assert restricted and {pid for pid, _ in restricted} <= set(subset)
-    assert store.lexical_search(["kursk"], 50, []) == []
-    # Every passage carries its article's title: a word of one title finds all that article's passages.
+    # A filter restricts the candidates: one article's passages, or none at all.
     first, second = store.articles(limit=2)
+    words = ["japan", "korea", "said", "kursk"]
+    every = {pid for pid, _ in store.lexical_search(words, 50)}
+    restricted = {pid for pid, _ in store.lexical_search(words, 50, Filters(article=second.id))}
+    assert restricted and restricted <= every & {p.id for p in store.article_passages(second.id)}
+    assert restricted != every
+    assert store.lexical_search(["kursk"], 50, Filters(source="no such source")) == []
+    # Every passage carries its article's title: a word of one title finds all that article's passages.
     word = sorted(set(query_terms(first.title)) - set(query_terms(second.text)), key=len)[-1]
     found = {pid for pid, _ in store.lexical_search([word], 50)}
     assert found == {p.id for p in store.article_passages(first.id)}

@@ -75,17 +75,26 @@ function markedPassage(text, highlights) {
   return passage;
 }
 
+// A statement: its words as a quotation, with who said them and how ("told", "stressed").
+function quotation(quote) {
+  return el("figure", { class: "quote" },
+    el("blockquote", { class: quote.kind }, quote.text),
+    el("figcaption", {}, `— ${quote.speaker || "unnamed speaker"} (${quote.cue}, ${quote.kind})`));
+}
+
 function drawResults(data) {
   list.replaceChildren();
   for (const r of data.results) {
     const meta = [r.source, r.published && r.published.slice(0, 10)].filter(Boolean).join(" · ");
-    list.append(el("li", { class: "result" },
+    list.append(el("li", { class: r.quote ? "result statement" : "result" },
       el("h2", {}, el("a", { href: articleHref(r) }, r.title)),
       el("p", { class: "meta" }, meta ? `${meta} · ` : "", el("span", { class: "score" }, `score ${r.score.toFixed(4)}`)),
+      ...(r.quote ? [quotation(r.quote)] : []),
       markedPassage(r.text, r.highlights || [])));
   }
   const n = data.results.length;
-  const found = n ? `${n} result${n === 1 ? "" : "s"} for “${data.query}”` : `No results for “${data.query}”`;
+  const who = data.speaker && data.speaker.statements ? ` (${data.speaker.speakers.join(", ")}’s statements first)` : "";
+  const found = n ? `${n} result${n === 1 ? "" : "s"} for “${data.query}”${who}` : `No results for “${data.query}”`;
   const dates = datesRead(data.interpreted);
   say(dates ? `${found} · ${dates}` : found);
 }

@@ -1,0 +1,95 @@
+"""The rows every store returns (passages, articles, statements, stats): one shape whichever store holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    article_id: str
+    position: int
+    text: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: str
+    title: str
+    subtitle: str | None
+    author: str | None
+    dateline: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    origin: str | None
+    content_hash: str
+    text: str
+    indexed_at: str
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One attributed statement (index.statements) with the article it is in."""
+
+    id: int
+    article_id: str
+    position: int
+    speaker: str | None
+    cue: str
+    kind: str
+    text: str
+    text_start: int
+    text_end: int
+    passage_id: int | None
+    passage_start: int | None
+    passage_end: int | None
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """Someone quoted: how many statements, in how many articles."""
+
+    speaker: str
+    statements: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class ArticleWithPassages:
+    """One article and the passages it was split into, in order."""
+
+    article: ArticleRow
+    passages: list[PassageRow]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds and how it was built: the one shape `newsdex stats --json`,
+    `/ready` and `/metrics` all report, so the three cannot drift apart."""
+
+    index: str
+    build: str
+    articles: int
+    passages: int
+    model: str
+    backend: str
+    int8_config: str | None
+    dimension: int
+    passage_tokens: int
+    faiss_index: str
+    vectors: dict
+    size_bytes: int
+    built_at: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)

@@ -1,0 +1,122 @@
+"""The store seam: what every store offers the Searcher and the API (`Store`), the filters a
+search carries to it (`Filters`), and `open_store`, which picks the store the settings name.
+
+A store answers dense and lexical searches, reads passages and articles, and reports its
+stats; how it does so (FAISS + SQLite + tantivy in index.store, or a Milvus collection) is
+its own. Filters travel as a value, never as a list of matching passage ids, so each store
+turns them into its own expression (SQL, a FAISS id selector, a Milvus boolean expression)
+and a filter over a hundred million passages costs no more than one over a hundred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from newsdex.index.manifest import Manifest
+from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
+from newsdex.settings import Settings
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search's candidates before its top k is cut; every field left None is no filter.
+
+    `since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; articles without a
+    publication date never pass a date filter. `source` matches case-insensitively.
+    `article` keeps one article's passages. A new filter is a new field here, and one clause
+    in each store's translation.
+    """
+
+    source: str | None = None
+    since: str | None = None
+    until: str | None = None
+    article: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+
+NO_FILTERS = Filters()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """One opened index, read-only, as the Searcher and the API see it."""
+
+    manifest: Manifest
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages (a folder, or a Milvus URI and collection)."""
+        ...
+
+    @property
+    def build_name(self) -> str:
+        """The build (or collection) answering now: a server reloads when it changes."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, exc_type, exc, tb) -> None: ...
+
+    def search_vectors(self, queries: np.ndarray, k: int,
+                       filters: Filters = NO_FILTERS) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and passage ids (-1 pads) of the k nearest passages to each query row,
+        among those that pass `filters` (applied before the k nearest are cut)."""
+        ...
+
+    def lexical_search(self, terms: Sequence[str], k: int,
+                       filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the k best passages holding any of `terms` (plain
+        words, never query syntax) and passing `filters`, best first."""
+        ...
+
+    def passage_count(self, filters: Filters = NO_FILTERS) -> int:
+        """Passages that pass `filters`: how deep a search can go."""
+        ...
+
+    def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]: ...
+
+    def article(self, article_id: str) -> ArticleRow:
+        """ArticleNotFound for an unknown id."""
+        ...
+
+    def article_passages(self, article_id: str) -> list[PassageRow]: ...
+
+    def article_with_passages(self, article_id: str) -> ArticleWithPassages: ...
+
+    def articles(self, *, limit: int = 20, offset: int = 0) -> list[ArticleRow]:
+        """Newest first; undated articles last, then by id for a stable order."""
+        ...
+
+    def articles_from(self, origin: str) -> list[ArticleRow]: ...
+
+    def article_count(self, *, origin: str | None = None) -> int: ...
+
+    def speakers(self) -> list[SpeakerRow]:
+        """Everyone quoted (index.statements), most statements first, then by name."""
+        ...
+
+    def statements_by(self, speakers: Sequence[str], *, limit: int | None = None, offset: int = 0,
+                      filters: Filters = NO_FILTERS) -> list[StatementRow]:
+        """Statements of these speakers (full names as stored) in articles passing `filters`,
+        newest article first (undated last), in article order."""
+        ...
+
+    def statement_count(self, speakers: Sequence[str]) -> int: ...
+
+    def stats(self) -> IndexStats: ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The live index of the store the settings select, opened read-only."""
+    from newsdex.index.store import IndexStore
+
+    return IndexStore.open(settings.index_dir, mmap=settings.mmap, ef_search=settings.hnsw_ef_search,
+                           ivf_probe=settings.ivf_probe)
