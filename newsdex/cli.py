@@ -233,7 +233,7 @@ def _dates_line(interpreted) -> str | None:
             f"{interpreted.since} to {interpreted.until}")
     else:
         span = f"since {interpreted.since}" if interpreted.since else f"until {interpreted.until}"
-    return f"dates: {span}"
+    return f"dates: {span}" + ("" if interpreted.applied else " (no article in that range: all dates searched)")
 
 
 def _print_results(response, explain: bool = False) -> None:

@@ -67,6 +67,9 @@ class Interpreted(BaseModel):
     query: str = Field(description="The question without its date phrase")
     since: str | None = None
     until: str | None = None
+    applied: bool = Field(True, description="False when no article is dated in the range, so all dates were "
+                                            "searched with the whole question (a question's words may name a "
+                                            "time the archive does not cover: 'in July' of this year)")
 
 
 class SearchResponse(BaseModel):

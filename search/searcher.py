@@ -62,6 +62,7 @@ class Searcher:
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
         self.statement_vectors = VectorCache()
         self._speakers: list[str] | None = None  # everyone quoted in the build, read once (a build never changes)
+        self._dated: dict[tuple[str | None, ...], bool] = {}  # whether a date range holds passages, per filter
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
@@ -136,7 +137,10 @@ class Searcher:
         cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
         if not cleaned:
             return []
-        readings = [self._dates_of(q, options) for q in cleaned]
+        read = [self._dates_of(q, options) for q in cleaned]
+        # A range no article falls in is read but not applied: an empty answer would help nobody.
+        readings = [reading if reading is not None and self._dated_within(reading, options) else None
+                    for reading in read]
         # The words the retrievers see: the question less its date phrase.
         words = [q if reading is None else reading.query for q, reading in zip(cleaned, readings)]
         vectors = self.embedder.encode(words) if options.mode != "lexical" or options.highlight else None
@@ -154,9 +158,10 @@ class Searcher:
             for i, response in zip(members, answered):
                 filters[i] = allowed
                 response.query = cleaned[i]
-                reading = readings[i]
+                reading = read[i]
                 if reading is not None:
-                    response.interpreted = Interpreted(query=reading.query, since=reading.since, until=reading.until)
+                    response.interpreted = Interpreted(query=words[i], since=reading.since, until=reading.until,
+                                                       applied=readings[i] is not None)
                 responses[i] = response
         done = [response for response in responses if response is not None]
         if options.highlight and vectors is not None:
@@ -176,6 +181,16 @@ class Searcher:
         if not options.dates or options.since is not None or options.until is not None:
             return None
         return read_dates(question, options.reference_day())
+
+    def _dated_within(self, reading: DateReading, options: SearchOptions) -> bool:
+        """Whether any passage the other filters allow is dated within the range read."""
+        key = (options.source, options.article, reading.since, reading.until)
+        if key not in self._dated:
+            if len(self._dated) >= 4096:
+                self._dated.clear()
+            self._dated[key] = self.store.passage_count(Filters(source=options.source, since=reading.since,
+                                                                until=reading.until, article=options.article)) > 0
+        return self._dated[key]
 
     def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,
                       allowed: Filters) -> list[SearchResponse]:

@@ -79,7 +79,8 @@ def test_date_in_the_question_filters_like_since_and_until(dated_searcher):
     assert response.interpreted is not None
     assert (response.interpreted.since, response.interpreted.until) == ("1963-11-01", "1963-11-30")
     assert response.interpreted.query == "what did Kennedy say about Vietnam"
-    assert [r.article_id for r in response.results] == ["kennedy-vietnam-nov"]
+    # Kennedy's two statements in that article come first, each a result of its own (search.quotes).
+    assert {r.article_id for r in response.results} == {"kennedy-vietnam-nov"}
     assert all(r.published.startswith("1963-11") for r in response.results)
 
 
@@ -94,6 +95,16 @@ def test_question_without_a_date_is_answered_as_before(dated_searcher):
     assert with_reading.interpreted is None
     assert with_reading.model_dump() == without.model_dump()
     assert len(with_reading.results) == 5
+
+
+def test_a_range_no_article_falls_in_is_read_but_not_applied(dated_searcher):
+    # The archive ends in 2019: "in July 2024" filtered would answer nothing at all.
+    response = dated_searcher.search("Kennedy Vietnam in July 2024", k=5)
+    assert response.interpreted is not None and not response.interpreted.applied
+    assert (response.interpreted.since, response.interpreted.until) == ("2024-07-01", "2024-07-31")
+    unread = dated_searcher.search("Kennedy Vietnam in July 2024", k=5, dates=False)
+    assert [r.passage_id for r in response.results] == [r.passage_id for r in unread.results]
+    assert len(response.results) == 5
 
 
 def test_no_dates_leaves_the_phrase_as_words(dated_searcher):
@@ -129,7 +140,8 @@ def test_ask_prints_the_dates_it_read_and_json_carries_interpreted(dated_setting
     as_json = CliRunner().invoke(app, ["ask", "news about Berlin last week", "--as-of", "1963-06-30", "--json"],
                                  env=env)
     data = json.loads(as_json.output)
-    assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29"}
+    assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29",
+                                  "applied": True}
     plain = CliRunner().invoke(app, ["ask", "Kennedy Vietnam", "--json", "--no-dates"], env=env)
     assert json.loads(plain.output)["interpreted"] is None
     explained = CliRunner().invoke(app, ["ask", "Kennedy Vietnam", "--recency", "30d", "--as-of", "1963-12-31",
@@ -148,7 +160,8 @@ def test_api_reads_dates_and_takes_as_of_dates_and_recency(dated_settings, embed
 
     with TestClient(create_app(dated_settings, embedder)) as client:
         data = client.get("/search", params={"q": "news about Berlin last week", "as_of": "1963-06-30"}).json()
-        assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29"}
+        assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29",
+                                  "applied": True}
         assert {r["article_id"] for r in data["results"]} == {"berlin-speech", "berlin-wall-visit"}
         off = client.get("/search", params={"q": "news about Berlin last week", "dates": "false"}).json()
         assert off["interpreted"] is None

@@ -120,7 +120,8 @@ def test_describe_leads_with_the_name_the_user_typed():
 
 def test_every_option_has_an_ask_flag_and_a_readme_row():
     assert set(ASK_FLAGS) == set(SearchOptions.model_fields)
-    flags = {opt for param in typer.main.get_command(ask_app).params for opt in param.opts}
+    flags = {opt for param in typer.main.get_command(ask_app).params
+             for opt in [*param.opts, *getattr(param, "secondary_opts", [])]}  # --dates/--no-dates
     assert set(ASK_FLAGS.values()) <= flags, set(ASK_FLAGS.values()) - flags
     readme = README.read_text(encoding="utf-8")
     for name, flag in ASK_FLAGS.items():

@@ -102,9 +102,10 @@ function drawResults(data) {
 // The range read from a date phrase in the question, as `ask` prints it: "dates: 1963-11-01 to 1963-11-30".
 function datesRead(interpreted) {
   if (!interpreted) return "";
-  const { since, until } = interpreted;
-  if (since && until) return `dates: ${since === until ? since : `${since} to ${until}`}`;
-  return since ? `dates: since ${since}` : `dates: until ${until}`;
+  const { since, until, applied } = interpreted;
+  const span = since && until ? (since === until ? since : `${since} to ${until}`)
+    : since ? `since ${since}` : `until ${until}`;
+  return `dates: ${span}` + (applied === false ? " (no article in that range: all dates searched)" : "");
 }
 
 async function runSearch(params) {
