@@ -164,7 +164,7 @@ def _article(article_id: str, parsed: ParsedText, **metadata: str | None) -> Art
     if not parsed.title:
         raise BadArticle("no title")
     found = {"subtitle": parsed.subtitle, "author": parsed.author, "dateline": parsed.dateline,
-             "source": parsed.source}
+             "source": parsed.source, "published": parsed.published}
     merged = {name: metadata.get(name) or found.get(name) for name in
               ("subtitle", "author", "dateline", "source", "published", "url", "origin")}
     if merged["url"] is not None and web_url(merged["url"]) is None:

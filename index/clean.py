@@ -3,7 +3,7 @@
 Pure functions, no I/O: `split_paragraphs` normalises raw text, `clean_paragraphs` removes
 page furniture (comment sections, "Read more" links, captions, navigation crumbs) by
 general rules, and `parse_plain_text` reads a .txt/.md article: title, byline, standfirst,
-dateline and clean body.
+dateline, date and clean body.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ParsedText:
     dateline: str | None
     source: str | None
     paragraphs: tuple[str, ...]
+    published: str | None = None  # YYYY-MM-DD, from a dateline or a date line in the header
 
 
 # --- Normalising and splitting ---------------------------------------------------------
@@ -310,7 +312,7 @@ _HEAD_PARAGRAPHS = 4
 # Dateline: "ISTANBUL (AA) - ", "WASHINGTON (Reuters) — ", "LONDON, June 3 (Reuters) -", "PARIS — ".
 _DATELINE = re.compile(
     r"""^(?P<place>[A-ZÀ-ÞİĞŞ][A-ZÀ-ÞİĞŞ'’.\-]+(?:\ [A-ZÀ-ÞİĞŞ][A-ZÀ-ÞİĞŞ'’.\-]+){0,3})
-        (?:,\ [^()\n]{1,30}?)?
+        (?:,\ (?P<when>[^()\n]{1,30}?))?
         \s*(?:\((?P<source>[^()\n]{1,40})\)\s*)?
         [-–—]+\s+(?=\S)""",
     re.VERBOSE,
@@ -321,6 +323,46 @@ _SUBTITLE_MAX_WORDS = 45
 _SUBTITLE_MIN_WORDS = 6
 # Leading markdown heading marks on the title line.
 _HEADING_MARK = re.compile(r"^#+\s*")
+
+
+# A plain written date with its year: "July 10, 2024", "Jul. 10, 2024", "10 July 2024",
+# "2024-07-10". Only English month names, and never a date without its year: "June 3" in a
+# dateline could be any year, and a wrong date filters an article out of searches.
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH = r"(?P<{}>(?:" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?)"
+_WRITTEN_DATE = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\ )?"
+                 r"(?:" + _MONTH.format("m1") + r"\ (?P<d1>\d{1,2}),?\ (?P<y1>\d{4})"
+                 r"|(?P<d2>\d{1,2})\ " + _MONTH.format("m2") + r",?\ (?P<y2>\d{4})"
+                 r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))")
+_DATE_ONLY = re.compile(r"(?:" + _WRITTEN_DATE + r")$", re.IGNORECASE | re.VERBOSE)
+# A header line that is a date and nothing else: "Published: July 10, 2024 14:30 GMT",
+# "Updated Wednesday, 10 July 2024", "2024-07-10".
+_DATE_LINE = re.compile(
+    r"""^(?:(?:first\ )?(?:published|updated|posted|last\ updated|date)(?:\ on)?:?\ )?"""
+    + _WRITTEN_DATE +
+    r"""(?:\s*(?:,|at|-|–|\|)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5}(?:[+-]\d{1,2})?)?)?
+        \s*$""",
+    re.IGNORECASE | re.VERBOSE)
+
+
+def _date_of(match: re.Match[str]) -> str | None:
+    """YYYY-MM-DD from a _WRITTEN_DATE match; None for a day the calendar lacks."""
+    parts = match.groupdict()
+    year, month, day = next((parts[f"y{n}"], parts[f"m{n}"], parts[f"d{n}"]) for n in "123" if parts[f"y{n}"])
+    if not month.isdigit():
+        key = month.rstrip(".").lower()[:3]
+        month = str(next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(key)))
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def written_date(text: str) -> str | None:
+    """The day a date line ("Published: July 10, 2024 14:30 GMT") names; None for any other text."""
+    match = _DATE_LINE.match(text.strip())
+    return _date_of(match) if match else None
 
 
 def byline_author(paragraph: str) -> str | None:
@@ -335,13 +377,19 @@ def byline_author(paragraph: str) -> str | None:
     return name
 
 
-def split_dateline(paragraph: str) -> tuple[str, str | None, str] | None:
-    """(place, source, rest of the paragraph) for "ISTANBUL (AA) - Text...", else None."""
+def split_dateline(paragraph: str) -> tuple[str, str | None, str, str | None] | None:
+    """(place, source, rest of the paragraph, day) for "ISTANBUL (AA) - Text...", else None.
+
+    The day (YYYY-MM-DD) is there when the dateline writes a date with its year:
+    "WASHINGTON, July 10, 2024 (AP) — ".
+    """
     match = _DATELINE.match(paragraph)
     if not match or len(match.group("place").strip(".'’-")) < 3:
         return None
-    source = match.group("source")
-    return match.group("place"), source.strip() if source else None, paragraph[match.end():]
+    source, when = match.group("source"), match.group("when")
+    day_match = _DATE_ONLY.match(when.strip()) if when else None
+    return (match.group("place"), source.strip() if source else None, paragraph[match.end():],
+            _date_of(day_match) if day_match else None)
 
 
 def _can_be_subtitle(paragraph: str) -> bool:
@@ -363,6 +411,12 @@ def parse_body(title: str, paragraphs: Sequence[str], *, subtitle: str | None = 
     rest = [p for p in paragraphs if p.strip()]
     while len(rest) > 1 and (_key(rest[0]) == _key(title) or is_furniture(rest[0])):
         rest.pop(0)  # the headline printed again above the text, or furniture between them
+    published = None
+    for i, paragraph in enumerate(rest[:_HEAD_PARAGRAPHS]):
+        published = written_date(paragraph)
+        if published and len(rest) > 1:
+            del rest[i]  # the date line is metadata, not the article's words
+            break
     author = None
     for i, paragraph in enumerate(rest[:_HEAD_PARAGRAPHS]):
         author = byline_author(paragraph)
@@ -380,10 +434,11 @@ def parse_body(title: str, paragraphs: Sequence[str], *, subtitle: str | None = 
     for i, paragraph in enumerate(body[:_HEAD_PARAGRAPHS]):
         found = split_dateline(paragraph)
         if found:
-            dateline, source, body[i] = found
+            dateline, source, body[i], day = found
+            published = published or day
             break
     return ParsedText(title=title, subtitle=subtitle, author=author, dateline=dateline,
-                      source=source, paragraphs=tuple(lead + body))
+                      source=source, paragraphs=tuple(lead + body), published=published)
 
 
 def parse_plain_text(raw: str) -> ParsedText:

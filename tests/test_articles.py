@@ -466,3 +466,16 @@ def test_follow_links_reads_outside_files_and_folders_but_never_loops(linked_fol
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert set(reasons) == {"up", "loop-a.txt", "loop-b.txt", "gone.txt"}
     assert "symlink loop" in reasons["up"]
+
+
+def test_a_text_file_is_dated_by_its_dateline_and_markdown_by_its_date_line(tmp_path):
+    (tmp_path / "wire.txt").write_text("Budget passes\n\nWASHINGTON, July 10, 2024 (AP) — Lawmakers approved "
+                                       "the budget.\n", encoding="utf-8")
+    (tmp_path / "blog.md").write_text("# Budget passes\n\nUpdated 11 July 2024 09:15 BST\n\nThe budget is law.\n",
+                                      encoding="utf-8")
+    (tmp_path / "plain.txt").write_text("Budget passes\n\nLawmakers approved the budget.\n", encoding="utf-8")
+    articles, skipped = _load(tmp_path)
+    assert not skipped
+    assert {name: a.published for name, a in articles.items()} == {
+        "wire": "2024-07-10", "blog": "2024-07-11", "plain": None}
+    assert articles["wire"].source == "AP" and articles["blog"].paragraphs == ("The budget is law.",)

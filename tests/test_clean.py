@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from newsdex.index.clean import clean_paragraphs, parse_plain_text, split_paragraphs
+from newsdex.index.clean import clean_paragraphs, parse_plain_text, split_paragraphs, written_date
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = SEEDS / "000_bbe9b56f2341fe48.txt"
@@ -246,6 +246,46 @@ def test_dateline_is_recorded_and_taken_off_the_text(opening, place, source):
     assert (parsed.dateline, parsed.source) == (place, source)
     assert parsed.paragraphs == (sentence,)
     assert parsed.subtitle is None  # a dateline paragraph is the story's first paragraph, not a standfirst
+
+
+@pytest.mark.parametrize("opening, day", [
+    ("WASHINGTON, July 10, 2024 (AP) — ", "2024-07-10"),
+    ("WEST BERLIN, 26 June 1963 (Reuters) - ", "1963-06-26"),
+    ("LONDON, June 3 (Reuters) - ", None),  # no year: any year, so no date
+    ("ISTANBUL (AA) - ", None),
+])
+def test_a_dateline_with_a_full_date_dates_the_article(opening, day):
+    sentence = "Lawmakers approved the budget on Thursday after a night of talks."
+    parsed = parse_plain_text(f"Budget passes\n\n{opening}{sentence}")
+    assert parsed.published == day
+    assert parsed.paragraphs == (sentence,)
+
+
+@pytest.mark.parametrize("line, day", [
+    ("July 10, 2024", "2024-07-10"),
+    ("Published: July 10, 2024 14:30 GMT", "2024-07-10"),
+    ("Updated Wednesday, 10 July 2024", "2024-07-10"),
+    ("Sept. 3, 2023 at 5:00 p.m. EDT", "2023-09-03"),
+    ("2024-07-10", "2024-07-10"),
+    ("Feb 30, 2024", None),  # no such day
+    ("May 2024", None),  # a month is not a day
+    ("Marching 10, 2024", None),
+    ("Theresa May said on July 10, 2024 that talks would resume.", None),  # a sentence, not a date line
+])
+def test_written_date_reads_only_a_line_that_is_a_date(line, day):
+    assert written_date(line) == day
+
+
+def test_a_date_line_in_the_header_dates_the_article_and_leaves_the_text():
+    parsed = parse_plain_text("Budget passes\n\nBy Jane Doe\n\nPublished: March 4, 2024\n\n"
+                              "Lawmakers approved the budget.\n\nOn March 5, 2024 it became law.")
+    assert parsed.published == "2024-03-04" and parsed.author == "Jane Doe"
+    assert parsed.paragraphs == ("Lawmakers approved the budget.", "On March 5, 2024 it became law.")
+
+
+def test_a_date_deep_in_the_text_is_not_the_articles_date():
+    parsed = parse_plain_text("Budget passes\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\nFive.\n\nMarch 4, 2024")
+    assert parsed.published is None
 
 
 def test_byline_leaves_the_body_and_is_not_a_subtitle():
