@@ -196,6 +196,7 @@ class ArticleIn(BaseModel):
                             description="An http or https address; other schemes are refused.")
     author: str | None = None
     subtitle: str | None = None
+    lang: str | None = Field(None, description="ISO 639-1 language code (`tr`, `ja`); without one it is detected.")
 
     @field_validator("url")
     @classmethod

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from newsdex.errors import BadArticle
 from newsdex.index.clean import ParsedText, parse_body, parse_plain_text, split_paragraphs
+from newsdex.index.languages import detect_language, language_code
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Article:
     published: str | None = None  # ISO 8601 date (YYYY-MM-DD) or datetime
     url: str | None = None
     origin: str | None = None  # the file it came from, or "api"
+    lang: str | None = None  # ISO 639-1: given, else detected (index.languages); None when unsure
 
     @property
     def text(self) -> str:
@@ -66,7 +68,7 @@ class Article:
         """Hash of everything that reaches the index, so an unchanged article is not embedded again."""
         payload = json.dumps(
             [self.title, list(self.paragraphs), self.subtitle, self.author, self.dateline,
-             self.source, self.published, self.url],
+             self.source, self.published, self.url, self.lang],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -166,7 +168,9 @@ def _article(article_id: str, parsed: ParsedText, **metadata: str | None) -> Art
     found = {"subtitle": parsed.subtitle, "author": parsed.author, "dateline": parsed.dateline,
              "source": parsed.source, "published": parsed.published}
     merged = {name: metadata.get(name) or found.get(name) for name in
-              ("subtitle", "author", "dateline", "source", "published", "url", "origin")}
+              ("subtitle", "author", "dateline", "source", "published", "url", "origin", "lang")}
+    if merged["lang"] is None:
+        merged["lang"] = detect_language(f"{parsed.title}\n" + "\n".join(parsed.paragraphs))
     if merged["url"] is not None and web_url(merged["url"]) is None:
         log.warning("%s: dropping url %r: only http and https addresses are kept", article_id, merged["url"])
     merged["url"] = web_url(merged["url"])
@@ -265,10 +269,14 @@ def article_from_record(record: dict[str, Any], origin: str = "api", *, as_given
     if not parsed.paragraphs and as_given:
         parsed = dataclasses.replace(parsed, paragraphs=tuple(p for p in paragraphs if p.strip()))
     raw_date = record.get("date", record.get("published"))
+    given_lang = _optional_text(record, "lang") or _optional_text(record, "language")
+    lang = language_code(given_lang) if given_lang else None
+    if given_lang and lang is None:
+        log.warning("%s: ignoring language %r (not an ISO 639 code): detecting it", article_id, given_lang)
     try:
         return _article(article_id, parsed, subtitle=fields["subtitle"], author=fields["author"],
                         source=fields["source"], url=fields["url"],
-                        published=normalise_date(raw_date), origin=origin)
+                        published=normalise_date(raw_date), origin=origin, lang=lang)
     except BadArticle as error:
         raise BadArticle(f"record {article_id!r}: {error}") from None
 

@@ -10,14 +10,20 @@ changed, like the rest of a build.
 Each passage is one document: its id (the SQLite and FAISS id) and one text field, the
 article's title followed by the passage text. One field rather than two because BM25 over
 the whole (one length, one IDF) ranks better than a sum of per-field BM25s on SciFact
-(docs/performance.md, "Figures behind the code"). k1 = 1.2, b = 0.75;
-words are lower-cased, folded to ASCII and Porter-stemmed (Snowball English).
+(docs/performance.md, "Figures behind the code"). k1 = 1.2, b = 0.75.
+
+That text goes into the field of its article's language (index.languages): English words are
+lower-cased, folded to ASCII and Porter-stemmed (Snowball English) in `body`, as in every
+build before languages; Turkish, German, ... get their own stemmer, Japanese, Chinese and
+Korean character bigrams. A question is analysed by every field's analyzer and looked up in
+each, so no one has to say (or guess from a few words) which language a question is in.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -25,30 +31,71 @@ from pathlib import Path
 
 import tantivy
 
+from newsdex.index.languages import BIGRAM_FIELD, ENGLISH_FIELD, PLAIN_FIELD, all_fields, field_for
+
 log = logging.getLogger(__name__)
 
-ANALYZER = "newsdex_en"
 # Memory of the single indexing thread; tantivy writes a segment each time it fills.
 WRITER_HEAP = 64_000_000
+FIELDS = all_fields()
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .filter(tantivy.Filter.stemmer("english"))
-            .build())
+def _analyzer(field: str) -> tantivy.TextAnalyzer:
+    """The analysis of one field: see the module's docstring and index.languages."""
+    if field == BIGRAM_FIELD:
+        return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(min_gram=2, max_gram=2, prefix_only=False))
+                .filter(tantivy.Filter.lowercase())
+                .build())
+    builder = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+               .filter(tantivy.Filter.remove_long(40))
+               .filter(tantivy.Filter.lowercase()))
+    if field == ENGLISH_FIELD:
+        return builder.filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer("english")).build()
+    if field == PLAIN_FIELD:
+        return builder.filter(tantivy.Filter.ascii_fold()).build()
+    return builder.filter(tantivy.Filter.stemmer(field.removeprefix("body_"))).build()
+
+
+# Fields analysed in Python before tantivy sees them (tantivy then only splits on spaces):
+# Turkish is stemmed, then cut to its first five letters. Snowball's Turkish stemmer alone
+# is inconsistent across one word's forms ("deprem" -> "depre", "depremler" -> "deprem";
+# "belediye" -> "beledi", "belediyeden" -> "belediye"); cutting stems to five letters, the
+# prefix that Can et al. (JASIST 2008) found retrieves Turkish as well as a full
+# morphological analysis, joins them (tests/test_languages.py). Dotted and dotless i are
+# folded together after stemming, so "Istanbul" typed on any keyboard finds "İstanbul'da".
+PREFIX_CHARS = {"body_turkish": 5}
+_SPLIT_ONLY = "newsdex_words"
+
+
+def _turkish_lower(text: str) -> str:
+    return text.replace("İ", "i").replace("I", "ı").lower()
+
+
+def pre_analyse(field: str, text: str) -> str:
+    """`text` as the words a pre-analysed field stores (see PREFIX_CHARS); other fields' text as is."""
+    if field not in PREFIX_CHARS:
+        return text
+    stems = _STEMMED[field].analyze(_turkish_lower(text))
+    cut = PREFIX_CHARS[field]
+    return " ".join(stem.replace("ı", "i").replace("\u0307", "")[:cut] for stem in stems)
+
+
+def _tokenizer_name(field: str) -> str:
+    return "newsdex_en" if field == ENGLISH_FIELD else f"newsdex_{field}"
 
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
-    builder.add_text_field("body", tokenizer_name=ANALYZER, index_option="freq")
+    for field in FIELDS:
+        name = _SPLIT_ONLY if field in PREFIX_CHARS else _tokenizer_name(field)
+        builder.add_text_field(field, tokenizer_name=name, index_option="freq")
     return builder.build()
 
 
 SCHEMA = _schema()
+# The stemming half of a pre-analysed field's analysis.
+_STEMMED = {field: _analyzer(field) for field in PREFIX_CHARS}
 
 
 def _open(path: Path, *, create: bool) -> tantivy.Index:
@@ -58,8 +105,24 @@ def _open(path: Path, *, create: bool) -> tantivy.Index:
     else:
         index = tantivy.Index.open(str(path))
     # Analyzers are code, not data: every opening registers ours again.
-    index.register_tokenizer(ANALYZER, _analyzer())
+    for field in FIELDS:
+        index.register_tokenizer(_tokenizer_name(field), _analyzer(field))
+    index.register_tokenizer(_SPLIT_ONLY, _split_only())
     return index
+
+
+def _split_only() -> tantivy.TextAnalyzer:
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+
+
+# Scripts written without spaces between words: kana, CJK ideographs, Hangul, Thai, Lao, Khmer, Burmese.
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff"
+                       "\u3130-\u318f\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
+
+
+def _bigram_run(word: str) -> bool:
+    """A word the bigram field can use: two characters at least, in a script written without spaces."""
+    return len(word) > 1 and _UNSPACED.search(word) is not None
 
 
 class LexicalIndex:
@@ -79,7 +142,7 @@ class LexicalIndex:
             log.warning("%s is on read-only storage: reading a copy of its BM25 index in %s", path, self._copy)
             self.index = _open(Path(self._copy), create=False)
         self.searcher = self.index.searcher()
-        self._analyzer = _analyzer()
+        self._analyzers = {field: _split_only() if field in PREFIX_CHARS else _analyzer(field) for field in FIELDS}
 
     def close(self) -> None:
         if self._copy is not None:
@@ -96,9 +159,8 @@ class LexicalIndex:
         Words go through the same analyzer as the passages and become term queries, never
         parsed query syntax, so nothing a user types is read as an operator.
         """
-        tokens = list(dict.fromkeys(token for word in words for token in self._analyzer.analyze(word)))
-        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "body", token, index_option="freq"))
-                   for token in tokens]
+        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, field, token, index_option="freq"))
+                   for field, tokens in self._tokens(words).items() for token in tokens]
         if not clauses or k < 1:
             return []
         query = tantivy.Query.boolean_query(clauses)
@@ -112,6 +174,25 @@ class LexicalIndex:
         ids = self.searcher.fast_field_values("id", [address for _, address in hits])
         # tantivy types any fast field's value as int | float | bool | None; "id" is a u64 every passage has.
         return [(int(pid), float(score)) for (score, _), pid in zip(hits, ids)]  # type: ignore[arg-type]
+
+
+    def _tokens(self, words: Sequence[str]) -> dict[str, list[str]]:
+        """Each field's terms for the question's words, once each.
+
+        Bigrams are made of the words' non-ASCII runs only: "Tokyo" or "2024" bigrammed would
+        match every passage that spells some other word with "to" or "20" in it.
+        """
+        found: dict[str, list[str]] = {}
+        for field, analyzer in self._analyzers.items():
+            if field == BIGRAM_FIELD:
+                source = [word for word in words if _bigram_run(word)]
+            else:
+                source = list(words)
+            tokens = list(dict.fromkeys(token for word in source
+                                        for token in analyzer.analyze(pre_analyse(field, word))))
+            if tokens:
+                found[field] = tokens
+        return found
 
 
 class LexicalWriter:
@@ -139,8 +220,11 @@ class LexicalWriter:
             self._writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
         return self._writer
 
-    def add(self, passage_id: int, title: str, text: str) -> None:
-        self.writer.add_document(tantivy.Document(id=int(passage_id), body=f"{title}\n{text}"))
+    def add(self, passage_id: int, title: str, text: str, lang: str | None = None) -> None:
+        document = tantivy.Document(id=int(passage_id))
+        field = field_for(lang)
+        document.add_text(field, pre_analyse(field, f"{title}\n{text}"))
+        self.writer.add_document(document)
 
     def remove(self, passage_ids: Sequence[int]) -> None:
         for passage_id in passage_ids:

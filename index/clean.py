@@ -190,7 +190,7 @@ _TRAILING_DATE = re.compile(
 _BREADCRUMBS = re.compile(r"^[^.!?>›»→|]{1,40}(?:\s*[>›»→|]\s*[^.!?>›»→|]{1,40}){2,}$")
 
 # A sentence ends with . ! ? or …, maybe followed by closing quotes or brackets.
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』）]*$")
 # Quotation marks that open a pull-quote; a quote is never a caption.
 _OPENING_QUOTE = re.compile(r"^[\"'“‘«„]")
 
@@ -200,8 +200,13 @@ _FURNITURE_MAX_WORDS = 40
 _CRUMB_MAX_WORDS = 15
 
 
+# Kana and CJK ideographs: scripts written without spaces, where a word is a character or two.
+_UNSPACED_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def _words(paragraph: str) -> int:
-    return len(paragraph.split())
+    """Words of the paragraph; in Japanese or Chinese, about one for every two characters."""
+    return len(paragraph.split()) + len(_UNSPACED_CHAR.findall(paragraph)) // 2
 
 
 def _key(paragraph: str) -> str:

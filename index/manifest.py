@@ -19,7 +19,8 @@ from newsdex.index.embedder import TextEmbedder, vector_family
 from newsdex.index.vectors import Layout
 
 # 2: BM25 moved from an FTS5 table in newsdex.db to a tantivy index in bm25/.
-FORMAT_VERSION = 2
+# 3: articles carry lang; BM25 has a field per analysis (index.languages).
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ _ENDS = re.compile(r"[.!?…;:]")
 _CLOSERS = "\"'”’)]» \t"
 
 
+# Japanese and Chinese sentences end in full-width marks, with no space after them.
+_CJK_STOP = re.compile(r"[。！？]")
+_CJK_SENTENCE = re.compile(r"[^。！？]*[。！？]+[」』”’）)]*|[^。！？]+$")
+
+
 def sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph, in order, stripped; abbreviations like "Nov. 15" stay whole.
 
@@ -35,6 +40,8 @@ def sentences(paragraph: str) -> list[str]:
     not add up to the paragraph, a plain punctuation rule is used instead so that no word is
     lost.
     """
+    if _CJK_STOP.search(paragraph):
+        return [s.strip() for s in _CJK_SENTENCE.findall(paragraph) if s.strip()]
     body = paragraph.rstrip(_CLOSERS).rstrip(".!?…").rstrip(_CLOSERS)
     if not _ENDS.search(body):
         return [paragraph.strip()] if paragraph.strip() else []

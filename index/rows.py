@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ArticleRow:
     content_hash: str
     text: str
     indexed_at: str
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class IndexStats:
     vectors: dict
     size_bytes: int
     built_at: str
+    languages: dict = field(default_factory=dict)  # articles per language code ("unknown": undetected)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)

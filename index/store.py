@@ -275,13 +275,15 @@ class IndexStore:
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        languages = {lang or "unknown": count for lang, count in self.db.execute(
+            "SELECT lang, count(*) FROM articles GROUP BY lang ORDER BY count(*) DESC, lang")}
         size = self.size_bytes
         m = self.manifest
         return IndexStats(index=str(self.index_dir), build=self.build_name, articles=articles, passages=passages,
                           model=m.model, backend=m.backend, int8_config=m.int8_config, dimension=m.dimension,
                           passage_tokens=m.passage_tokens, faiss_index=m.faiss_index,
                           vectors=m.vectors or {"kind": "flat", "storage": "float32"},  # builds from before layouts
-                          size_bytes=size, built_at=m.built_at)
+                          size_bytes=size, built_at=m.built_at, languages=languages)
 
 
 def _article_clauses(filters: Filters) -> tuple[list[str], list[str]]:
@@ -299,6 +301,9 @@ def _article_clauses(filters: Filters) -> tuple[list[str], list[str]]:
     if filters.article is not None:
         clauses.append("a.id = ?")
         params.append(filters.article)
+    if filters.lang is not None:
+        clauses.append("a.lang = ?")
+        params.append(filters.lang)
     return clauses, params
 
 

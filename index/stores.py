@@ -27,14 +27,15 @@ class Filters:
 
     `since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; articles without a
     publication date never pass a date filter. `source` matches case-insensitively.
-    `article` keeps one article's passages. A new filter is a new field here, and one clause
-    in each store's translation.
+    `article` keeps one article's passages, `lang` one language's articles. A new filter is
+    a new field here, and one clause in each store's translation.
     """
 
     source: str | None = None
     since: str | None = None
     until: str | None = None
     article: str | None = None
+    lang: str | None = None  # ISO 639-1, as index.languages stores it
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in fields(self))

@@ -34,6 +34,7 @@ CREATE TABLE articles (
     subtitle TEXT, author TEXT, dateline TEXT, source TEXT,
     published TEXT,            -- ISO 8601, sortable as text
     url TEXT,
+    lang TEXT,                 -- ISO 639-1, detected (index.languages) or given; NULL when unsure
     origin TEXT,               -- the file it was read from, or "api"
     content_hash TEXT NOT NULL,
     text TEXT NOT NULL,        -- the clean article, paragraphs separated by blank lines
@@ -41,6 +42,7 @@ CREATE TABLE articles (
 );
 CREATE INDEX articles_published ON articles(published);
 CREATE INDEX articles_source ON articles(source);
+CREATE INDEX articles_lang ON articles(lang);
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- also the FAISS id; never reused
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -198,11 +200,12 @@ class IndexWriter:
             raise ValueError("one vector per passage")
         self.remove_article(article.id, missing_ok=True)
         self.db.execute(
-            """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url,
+            """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url, lang,
                                      origin, content_hash, text, indexed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (article.id, article.title, article.subtitle, article.author, article.dateline, article.source,
-             article.published, article.url, article.origin, article.content_hash, article.text, _now()),
+             article.published, article.url, article.lang, article.origin, article.content_hash, article.text,
+             _now()),
         )
         ids = []
         for position, text in enumerate(passages):
@@ -212,7 +215,7 @@ class IndexWriter:
             passage_id = cursor.lastrowid
             assert passage_id is not None  # sqlite3 sets it after every INSERT
             ids.append(passage_id)
-            self.bm25.add(passage_id, article.title, text)
+            self.bm25.add(passage_id, article.title, text, article.lang)
         self._put_statements(article.id, article.paragraphs, list(zip(ids, passages)))
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))

@@ -267,8 +267,8 @@ def _print_results(response, explain: bool = False) -> None:
 
 # Where each search option comes from on the command line, for error messages.
 ASK_FLAGS = {"k": "--k", "mode": "--mode", "per_article": "--per-article", "source": "--source", "since": "--since",
-             "until": "--until", "article": "--article", "speaker": "--speaker", "explain": "--explain",
-             "highlight": "--highlight",
+             "until": "--until", "article": "--article", "lang": "--lang", "speaker": "--speaker",
+             "explain": "--explain", "highlight": "--highlight",
              "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight", "rrf_k": "--rrf-k",
              "candidates": "--candidates", "as_of": "--as-of", "dates": "--no-dates", "recency": "--recency"}
 
@@ -303,6 +303,7 @@ def ask_command(
                                help="Read a date phrase in the question ('in July 2024') as --since/--until"),
     recency: str | None = typer.Option(None, "--recency", help="Favour new articles: score x 0.5^(age/HALF_LIFE), "
                                                                "e.g. 30d, 2w, 6m, 1y [default: off]"),
+    lang: str | None = typer.Option(None, "--lang", help="Only articles in this language (ISO 639-1: en, tr, ja)"),
     speaker: str | None = typer.Option(
         None, "--speaker", help="This person's statements first, best first for the question (any form of the "
                                 "name: Kishida, 'Fumio Kishida')"),
@@ -330,7 +331,7 @@ def ask_command(
         clean_query(question, settings.max_query_chars)
         options = search_options_from_flags(
             k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
-            speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight,
+            lang=lang, speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight,
             lexical_weight=lexical_weight, rrf_k=rrf_k, candidates=candidates, as_of=as_of, dates=dates,
             recency=recency)
         searcher = _open_searcher(settings, quiet)

@@ -41,6 +41,7 @@ MESSAGES = {
     "since": "since must be a date written YYYY-MM-DD, got {got}",
     "until": "until must be a date written YYYY-MM-DD, got {got}",
     "article": f"article must be an article id of at most {MAX_ARTICLE_ID_CHARS:,} characters, got {{got}}",
+    "lang": "lang must be a language code such as en, tr or ja (ISO 639-1, lower case), got {got}",
     "speaker": f"speaker must be a name of at most {MAX_SPEAKER_CHARS} characters, got {{got}}",
     "explain": "explain must be true or false, got {got}",
     "highlight": "highlight must be true or false, got {got}",
@@ -92,6 +93,9 @@ class SearchOptions(BaseModel):
                            description="Only articles published on or before YYYY-MM-DD.")
     article: str | None = Field(None, max_length=MAX_ARTICLE_ID_CHARS,
                                 description="Only passages of the article with this id.")
+    lang: str | None = Field(None, pattern=r"^[a-z]{2,3}$",
+                             description="Only articles in this language (ISO 639-1: en, tr, ja; `newsdex stats` "
+                                         "lists the index's).")
     speaker: str | None = Field(None, min_length=1, max_length=MAX_SPEAKER_CHARS, pattern=r"\w",
                                 description="Answer with this person's statements first (any form of the name: "
                                             "'Kishida', 'Fumio Kishida'), best first for the question.")

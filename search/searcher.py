@@ -152,7 +152,8 @@ class Searcher:
         responses: list[SearchResponse | None] = [None] * len(cleaned)
         filters: list[Filters] = [Filters()] * len(cleaned)
         for (since, until), members in groups.items():
-            allowed = Filters(source=options.source, since=since, until=until, article=options.article)
+            allowed = Filters(source=options.source, since=since, until=until, article=options.article,
+                              lang=options.lang)
             answered = self._search_group([words[i] for i in members], None if vectors is None else vectors[members],
                                           options, fusion, allowed)
             for i, response in zip(members, answered):
@@ -184,12 +185,13 @@ class Searcher:
 
     def _dated_within(self, reading: DateReading, options: SearchOptions) -> bool:
         """Whether any passage the other filters allow is dated within the range read."""
-        key = (options.source, options.article, reading.since, reading.until)
+        key = (options.source, options.article, options.lang, reading.since, reading.until)
         if key not in self._dated:
             if len(self._dated) >= 4096:
                 self._dated.clear()
-            self._dated[key] = self.store.passage_count(Filters(source=options.source, since=reading.since,
-                                                                until=reading.until, article=options.article)) > 0
+            self._dated[key] = self.store.passage_count(Filters(
+                source=options.source, since=reading.since, until=reading.until, article=options.article,
+                lang=options.lang)) > 0
         return self._dated[key]
 
     def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,

@@ -93,3 +93,22 @@ def dated_searcher(dated_settings, embedder):
     searcher = Searcher.open(dated_settings, embedder=embedder)
     yield searcher
     searcher.close()
+
+
+@pytest.fixture(scope="session")
+def language_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings whose index holds tests/data/languages: Turkish, Japanese, Korean and English articles."""
+    from newsdex.index.build import Indexer
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("language-index") / "index")
+    Indexer(settings, embedder).build([DATA / "languages"])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def language_searcher(language_settings, embedder):
+    from newsdex.search.searcher import Searcher
+
+    searcher = Searcher.open(language_settings, embedder=embedder)
+    yield searcher
+    searcher.close()
