@@ -257,6 +257,8 @@ class Ready(BaseModel):
     vectors: dict  # the vector layout: kind, storage and their parameters (index.vectors.Layout)
     size_bytes: int  # newsdex.db and vectors.faiss of the build (not its bm25/ folder)
     built_at: str
+    languages: dict[str, int] = Field(default_factory=dict,
+                                      description="Articles per language code (\"unknown\": not detected).")
 
 
 class ErrorOut(BaseModel):

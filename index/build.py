@@ -279,7 +279,7 @@ def _origin_of(skipped: Skipped) -> str:
 def _article_of(row: ArticleRow) -> Article:
     return Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")), subtitle=row.subtitle,
                    author=row.author, dateline=row.dateline, source=row.source, published=row.published,
-                   url=row.url, origin=row.origin)
+                   url=row.url, origin=row.origin, lang=row.lang)
 
 
 class _Embedding:

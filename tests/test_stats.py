@@ -24,7 +24,8 @@ def test_stats_json_and_ready_agree_on_every_key(seed_settings, embedder):
     assert ready.pop("index") == Path(stats.pop("index")).name == seed_settings.index_dir.name
     assert ready == stats
     assert {"index", "build", "articles", "passages", "model", "backend", "int8_config", "dimension",
-            "passage_tokens", "faiss_index", "vectors", "size_bytes", "built_at"} == set(stats) | {"index"}
+            "passage_tokens", "faiss_index", "vectors", "size_bytes", "built_at", "languages"} == (
+        set(stats) | {"index"})
 
 
 def test_metrics_report_the_same_counts_and_size(seed_settings, embedder):
