@@ -62,7 +62,7 @@ class Searcher:
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
         self.statement_vectors = VectorCache()
         self._speakers: list[str] | None = None  # everyone quoted in the build, read once (a build never changes)
-        self._dated: dict[tuple[str | None, ...], bool] = {}  # whether a date range holds passages, per filter
+        self._dated: dict[Filters, bool] = {}  # whether any passage passes a date range's filters
 
     @classmethod
     def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
@@ -152,8 +152,7 @@ class Searcher:
         responses: list[SearchResponse | None] = [None] * len(cleaned)
         filters: list[Filters] = [Filters()] * len(cleaned)
         for (since, until), members in groups.items():
-            allowed = Filters(source=options.source, since=since, until=until, article=options.article,
-                              lang=options.lang)
+            allowed = _filters(options, since, until)
             answered = self._search_group([words[i] for i in members], None if vectors is None else vectors[members],
                                           options, fusion, allowed)
             for i, response in zip(members, answered):
@@ -185,13 +184,11 @@ class Searcher:
 
     def _dated_within(self, reading: DateReading, options: SearchOptions) -> bool:
         """Whether any passage the other filters allow is dated within the range read."""
-        key = (options.source, options.article, options.lang, reading.since, reading.until)
+        key = _filters(options, reading.since, reading.until)
         if key not in self._dated:
             if len(self._dated) >= 4096:
                 self._dated.clear()
-            self._dated[key] = self.store.passage_count(Filters(
-                source=options.source, since=reading.since, until=reading.until, article=options.article,
-                lang=options.lang)) > 0
+            self._dated[key] = self.store.passage_count(key) > 0
         return self._dated[key]
 
     def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,
@@ -316,6 +313,11 @@ def _round(value: float) -> float: ...
 def _round(value: None) -> None: ...
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
+
+
+def _filters(options: SearchOptions, since: str | None, until: str | None) -> Filters:
+    """The search's filters with a date range: the flags' own, or one read from a question."""
+    return Filters(source=options.source, since=since, until=until, article=options.article, lang=options.lang)
 
 
 def _published_days(rows: dict[int, PassageRow]) -> dict[int, str | None]:

@@ -49,23 +49,32 @@ def embedder() -> Embedder:
     return Embedder()
 
 
+def _built(tmp_path_factory, embedder, name: str, folder: Path, **values) -> Settings:
+    """Settings whose index (in a fresh temporary folder) holds the articles of `folder`."""
+    from newsdex.index.build import Indexer
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp(name) / "index", **values)
+    Indexer(settings, embedder).build([folder])
+    return settings
+
+
+def _opened(settings: Settings, embedder):
+    from newsdex.search.searcher import Searcher
+
+    searcher = Searcher.open(settings, embedder=embedder)
+    yield searcher
+    searcher.close()
+
+
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory, embedder) -> Settings:
     """Settings whose index holds the two seed articles, built once."""
-    from newsdex.index.build import Indexer
-
-    settings = Settings(index_dir=tmp_path_factory.mktemp("seed-index") / "index", seeds_dir=SEEDS)
-    Indexer(settings, embedder).build([SEEDS])
-    return settings
+    return _built(tmp_path_factory, embedder, "seed-index", SEEDS, seeds_dir=SEEDS)
 
 
 @pytest.fixture(scope="session")
 def searcher(seed_settings, embedder):
-    from newsdex.search.searcher import Searcher
-
-    searcher = Searcher.open(seed_settings, embedder=embedder)
-    yield searcher
-    searcher.close()
+    yield from _opened(seed_settings, embedder)
 
 
 @pytest.fixture()
@@ -79,36 +88,20 @@ def seed_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def dated_settings(tmp_path_factory, embedder) -> Settings:
     """Settings whose index holds tests/data/dated: ten JSONL articles from 1962, 1963 and 2019, one undated."""
-    from newsdex.index.build import Indexer
-
-    settings = Settings(index_dir=tmp_path_factory.mktemp("dated-index") / "index")
-    Indexer(settings, embedder).build([DATA / "dated"])
-    return settings
+    return _built(tmp_path_factory, embedder, "dated-index", DATA / "dated")
 
 
 @pytest.fixture(scope="session")
 def dated_searcher(dated_settings, embedder):
-    from newsdex.search.searcher import Searcher
-
-    searcher = Searcher.open(dated_settings, embedder=embedder)
-    yield searcher
-    searcher.close()
+    yield from _opened(dated_settings, embedder)
 
 
 @pytest.fixture(scope="session")
 def language_settings(tmp_path_factory, embedder) -> Settings:
     """Settings whose index holds tests/data/languages: Turkish, Japanese, Korean and English articles."""
-    from newsdex.index.build import Indexer
-
-    settings = Settings(index_dir=tmp_path_factory.mktemp("language-index") / "index")
-    Indexer(settings, embedder).build([DATA / "languages"])
-    return settings
+    return _built(tmp_path_factory, embedder, "language-index", DATA / "languages")
 
 
 @pytest.fixture(scope="session")
 def language_searcher(language_settings, embedder):
-    from newsdex.search.searcher import Searcher
-
-    searcher = Searcher.open(language_settings, embedder=embedder)
-    yield searcher
-    searcher.close()
+    yield from _opened(language_settings, embedder)

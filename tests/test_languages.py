@@ -78,7 +78,7 @@ def test_lang_filter_keeps_to_one_language(language_searcher, language_settings)
     assert "languages       ja=2, ko=2, tr=2, en=1" in stats.output
 
 
-def test_api_takes_lang_and_a_posted_article_may_name_its_language(language_settings, embedder, tmp_path):
+def test_api_takes_lang_and_refuses_a_code_that_is_not_one(language_settings, embedder):
     from fastapi.testclient import TestClient
 
     from newsdex.api.app import create_app
