@@ -24,6 +24,7 @@ from newsdex.index.articles import Article, Skipped, article_from_record, load_a
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest, recorded_int8_config
 from newsdex.index.passages import dedupe_passages, split_passages
+from newsdex.index.sentences import embed_sentences
 from newsdex.index.store import ArticleRow, IndexStore
 from newsdex.index.vectors import VectorSpec
 from newsdex.index.writer import IndexWriter
@@ -318,10 +319,15 @@ class _Embedding:
         inputs = [text for article, passages in self.waiting
                   for text in self.indexer.embedding_inputs(article, passages)]
         vectors = self.indexer.embedder.encode(inputs)
+        kept = None
+        if self.indexer.settings.sentence_vectors:
+            kept = embed_sentences([text for _, passages in self.waiting for text in passages],
+                                   self.indexer.embedder.encode)
         offset = 0
         for article, passages in self.waiting:
-            self.writer.put_article(article, passages, vectors[offset:offset + len(passages)])
-            offset += len(passages)
+            end = offset + len(passages)
+            self.writer.put_article(article, passages, vectors[offset:end], None if kept is None else kept[offset:end])
+            offset = end
         self.embedded += self.size
         self.bar.update(self.size)
         self.waiting, self.size = [], 0

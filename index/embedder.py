@@ -188,6 +188,10 @@ class Embedder:
         # Whether texts joined at white space have the sum of their tokens (WordPiece splits
         # at white space before anything else); the passage splitter then counts each
         # sentence once rather than every passage it grows.
+        # ONNX Runtime called directly, for the pipelines it can run alone (module types checked):
+        # sentence-transformers' own encode costs about 2 ms of Python per call around a
+        # model call of 3 ms for a short question (docs/performance.md, "The question").
+        self._direct = _DirectOnnx.of(self._model) if backend != "torch" else None
         probes = ["Kishida said: “Yes.”", "U.S. troops (75th) left;", "naïve café-owners", "2024-11-15"]
         self.tokens_add_up = all(self.count_tokens(a + gap + b) == self.count_tokens(a) + self.count_tokens(b)
                                  for a in probes for b in probes for gap in (" ", "\n"))
@@ -209,6 +213,8 @@ class Embedder:
         """Unit-length float32 vectors, one row per text, so inner product is cosine."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._direct is not None and not progress:
+            return self._direct.encode(texts, self.batch_size)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -226,6 +232,73 @@ class Embedder:
         return cls(settings.model, device=settings.device, batch_size=settings.batch_size,
                    offline=settings.offline, backend=settings.backend, cache_dir=settings.model_cache,
                    int8_config=config)
+
+
+class _DirectOnnx:
+    """The model's ONNX Runtime session fed by its Rust tokenizer, with mean pooling in NumPy:
+    the same numbers as sentence-transformers' encode for a Transformer -> mean Pooling
+    (-> Normalize) pipeline, the default model's, without its per-call Python."""
+
+    def __init__(self, session, tokenizer, max_length: int) -> None:
+        self.session = session
+        self.inputs = {i.name for i in session.get_inputs()}
+        self.tokenizer = tokenizer
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
+
+    @classmethod
+    def of(cls, model) -> _DirectOnnx | None:
+        """The direct path for `model`, or None where its pipeline is anything else."""
+        try:
+            from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+        except ImportError:  # older sentence-transformers kept them here
+            from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]
+
+        modules = list(model)
+        if not modules or type(modules[0]) is not Transformer or len(modules) not in (2, 3):
+            return None
+        pooling = modules[1]
+        if type(pooling) is not Pooling or pooling.get_config_dict().get("pooling_mode") != "mean":
+            return None
+        if len(modules) == 3 and type(modules[2]) is not Normalize:
+            return None
+        transformer = modules[0]
+        session = getattr(transformer.auto_model, "session", None) or getattr(transformer.auto_model, "model", None)
+        rust = getattr(transformer.tokenizer, "backend_tokenizer", None)
+        if session is None or rust is None or not hasattr(session, "run") or getattr(transformer, "do_lower_case",
+                                                                                        False):
+            return None
+        if {i.name for i in session.get_inputs()} - {"input_ids", "attention_mask", "token_type_ids"}:
+            return None
+        pad = transformer.tokenizer.pad_token_id
+        direct = cls(session, copy.deepcopy(rust), int(transformer.max_seq_length))
+        direct.tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
+        return direct
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError("texts to encode must be strings")
+        stripped = [t.strip() for t in texts]
+        # Longest first, as sentence-transformers batches, so each batch pads little.
+        order = sorted(range(len(stripped)), key=lambda i: -len(stripped[i]))
+        out: np.ndarray | None = None
+        for start in range(0, len(order), batch_size):
+            chosen = order[start:start + batch_size]
+            encodings = self.tokenizer.encode_batch([stripped[i] for i in chosen])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.inputs:
+                feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            tokens = self.session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            if out is None:
+                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[chosen] = pooled
+        assert out is not None
+        return out
 
 
 def _load_onnx(name: str, source: str, int8_config: str | None, cache_dir: Path, offline: bool):

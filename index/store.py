@@ -22,6 +22,7 @@ from newsdex.index.bm25 import LexicalIndex
 from newsdex.index.builds import BM25_DIR, DB_FILE, VECTORS_FILE, current_build
 from newsdex.index.manifest import Manifest, check_format
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
+from newsdex.index.sentences import SentenceVectors, unpack
 from newsdex.index.stores import NO_FILTERS, Filters
 
 __all__ = ["ArticleRow", "ArticleWithPassages", "IndexStats", "IndexStore", "PassageRow", "SpeakerRow",
@@ -69,6 +70,8 @@ class IndexStore:
             raise IndexIncompatible(f"index at {self.index_dir} is damaged (vectors unreadable): run `newsdex index "
                                     "--rebuild`") from exc
         self.dead = dead_ids(self.db)
+        self._keeps_sentences = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sentence_vectors'").fetchone() is not None
         self._filter_ids = functools.lru_cache(maxsize=FILTER_CACHE_SIZE)(self._passage_ids)
         vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
                                       ivf_probe)
@@ -193,6 +196,15 @@ class IndexStore:
             [int(i) for i in ids],
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
+        """The sentences of these passages as their build kept them; passages it kept none for are left out."""
+        if not ids or not self._keeps_sentences:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT passage_id, spans, vectors FROM sentence_vectors WHERE passage_id IN ({marks})",
+                               [int(i) for i in ids])
+        return {row[0]: unpack(row[1], row[2], self.manifest.dimension) for row in rows}
 
     def article(self, article_id: str) -> ArticleRow:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()

@@ -18,6 +18,7 @@ import numpy as np
 
 from newsdex.index.manifest import Manifest
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
+from newsdex.index.sentences import SentenceVectors
 from newsdex.settings import Settings
 
 
@@ -83,6 +84,11 @@ class Store(Protocol):
         ...
 
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]: ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
+        """Each passage's sentence spans and vectors as its build made them (index.sentences),
+        for highlights; passages kept without them are left out."""
+        ...
 
     def article(self, article_id: str) -> ArticleRow:
         """ArticleNotFound for an unknown id."""

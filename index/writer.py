@@ -22,6 +22,7 @@ from newsdex.index.articles import Article
 from newsdex.index.bm25 import LexicalWriter
 from newsdex.index.builds import BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
+from newsdex.index.sentences import SentenceVectors, pack
 from newsdex.index.statements import statement_in_passage, statements_in
 from newsdex.index.store import IndexStore, dead_ids
 from newsdex.index.vectors import Layout, VectorSpec
@@ -73,6 +74,16 @@ CREATE TABLE statements (
 CREATE INDEX statements_speaker ON statements(speaker COLLATE NOCASE);
 CREATE INDEX statements_article ON statements(article_id, position);
 CREATE INDEX statements_passage ON statements(passage_id);
+"""
+# Each passage's sentences and their int8 vectors (index.sentences), for highlights. Added
+# after format 3 shipped: a build without it gets the table, and its passages keep none
+# until rebuilt (search embeds their sentences when it shows them, as before).
+SENTENCES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id INTEGER PRIMARY KEY,  -- passages.id
+    spans BLOB NOT NULL,             -- int32 start, end pairs into the passage's text
+    vectors BLOB NOT NULL            -- float32 scale per sentence, then int8 codes; empty for one sentence
+);
 """
 
 
@@ -139,6 +150,7 @@ class IndexWriter:
             self.layout = Layout("flat", "float32")
             self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
         self.db.execute(DEAD_SCHEMA)
+        self.db.execute(SENTENCES_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
         if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'statements'").fetchone():
             self.db.executescript(STATEMENTS_SCHEMA)
@@ -194,10 +206,11 @@ class IndexWriter:
 
     # -- changes ---------------------------------------------------------------------------
 
-    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray) -> None:
-        """Insert or replace one article with its passages and their vectors."""
-        if len(passages) != len(vectors):
-            raise ValueError("one vector per passage")
+    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray,
+                    sentences: Sequence[SentenceVectors] | None = None) -> None:
+        """Insert or replace one article with its passages, their vectors and (when given) their sentences'."""
+        if len(passages) != len(vectors) or (sentences is not None and len(sentences) != len(passages)):
+            raise ValueError("one vector (and one set of sentences) per passage")
         self.remove_article(article.id, missing_ok=True)
         self.db.execute(
             """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url, lang,
@@ -216,6 +229,9 @@ class IndexWriter:
             assert passage_id is not None  # sqlite3 sets it after every INSERT
             ids.append(passage_id)
             self.bm25.add(passage_id, article.title, text, article.lang)
+        if sentences is not None:
+            self.db.executemany("INSERT INTO sentence_vectors (passage_id, spans, vectors) VALUES (?, ?, ?)",
+                                [(passage_id, *pack(item)) for passage_id, item in zip(ids, sentences)])
         self._put_statements(article.id, article.paragraphs, list(zip(ids, passages)))
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
@@ -234,6 +250,7 @@ class IndexWriter:
                 self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
             self.bm25.remove(ids)
         self.db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
+        self.db.executemany("DELETE FROM sentence_vectors WHERE passage_id = ?", [(i,) for i in ids])
         self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 

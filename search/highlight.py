@@ -1,7 +1,10 @@
 """Which part of a passage answers the question: the best sentence(s) and the query terms in them.
 
-The offset functions are pure; `highlight_passages` is the one place that calls the
-model, once for all sentences of all results.
+The offset functions are pure. `highlight_passages` scores each result's sentences
+against the question with the sentence vectors its build made (index.sentences); only
+passages without them (a build made before they were kept, or with
+NEWSDEX_SENTENCE_VECTORS=false) have their sentences embedded here, once for all such
+results, and kept in a cache.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsdex.index.embedder import TextEmbedder
-from newsdex.index.passages import sentences
+from newsdex.index.sentences import SentenceVectors, embed_sentences
 from newsdex.search.results import Highlight
 from newsdex.search.terms import term_spans
 
@@ -21,28 +24,6 @@ from newsdex.search.terms import term_spans
 # marked too: when two sentences answer equally well, both are shown.
 SENTENCE_MARGIN = 0.03
 MAX_SENTENCES = 2
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans [start, end) of the sentences of `text`, in order, covering no white space at the ends."""
-    spans: list[tuple[int, int]] = []
-    line_start = 0
-    for line in text.split("\n"):
-        cursor = 0
-        for sentence in sentences(line):
-            found = line.find(sentence, cursor)
-            if found < 0:  # the segmenter changed the text; fall back to the rest of the line
-                rest = line[cursor:]
-                stripped = rest.strip()
-                if stripped:
-                    found = cursor + rest.index(stripped)
-                    spans.append((line_start + found, line_start + found + len(stripped)))
-                cursor = len(line)
-                break
-            spans.append((line_start + found, line_start + found + len(sentence)))
-            cursor = found + len(sentence)
-        line_start += len(line) + 1
-    return spans
 
 
 def best_sentences(scores: Sequence[float], margin: float = SENTENCE_MARGIN, most: int = MAX_SENTENCES) -> list[int]:
@@ -70,53 +51,56 @@ def highlights_for(text: str, spans: Sequence[tuple[int, int]], chosen: Sequence
 
 
 class SentenceCache:
-    """A passage's sentence spans and sentence vectors, kept for the passages asked about most.
-
-    Splitting and embedding a result's sentences is most of what a search costs; a build
-    never changes a passage, and the same passages answer many questions, so they are
-    worth keeping (bounded: about 2 MB per 100 passages with a 384-dimension model).
-    """
+    """The sentences (spans and vectors) of passages embedded at question time, kept for the
+    passages asked about most: a build never changes a passage, and the same passages answer
+    many questions (bounded: about 2 MB per 100 passages with a 384-dimension model)."""
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
-        self._items: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[str, SentenceVectors] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str):
+    def get(self, text: str) -> SentenceVectors | None:
         with self._lock:
             item = self._items.get(text)
             if item is not None:
                 self._items.move_to_end(text)
             return item
 
-    def put(self, text: str, spans: list[tuple[int, int]], vectors: np.ndarray) -> None:
+    def put(self, text: str, item: SentenceVectors) -> None:
         with self._lock:
-            self._items[text] = (spans, vectors)
+            self._items[text] = item
             self._items.move_to_end(text)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
 
 def highlight_passages(query_vectors: np.ndarray, texts: Sequence[str], terms: Sequence[list[str]],
-                       embedder: TextEmbedder, cache: SentenceCache | None = None) -> list[list[Highlight]]:
+                       embedder: TextEmbedder, cache: SentenceCache | None = None,
+                       stored: Sequence[SentenceVectors | None] | None = None) -> list[list[Highlight]]:
     """Highlights for each passage, given its question's vector and terms (one row / list per passage).
 
-    The sentences of every passage not in `cache` are embedded in one call.
+    `stored` holds each passage's sentences as its build kept them (None where it kept
+    none); the sentences of the others are embedded in one call, unless `cache` has them.
     """
-    known = {text: cache.get(text) for text in set(texts)} if cache is not None else {}
-    missing = [text for text in dict.fromkeys(texts) if known.get(text) is None]
-    missing_spans = [sentence_spans(text) for text in missing]
-    flat = [text[s:e] for text, spans in zip(missing, missing_spans) for s, e in spans]
-    vectors = embedder.encode(flat)
-    offset = 0
-    for text, spans in zip(missing, missing_spans):
-        known[text] = (spans, vectors[offset:offset + len(spans)])
-        offset += len(spans)
+    known: dict[str, SentenceVectors] = {}
+    for text, item in zip(texts, stored or [None] * len(texts)):
+        if item is not None:
+            known[text] = item
+        elif cache is not None and (hit := cache.get(text)) is not None:
+            known[text] = hit
+    missing = [text for text in dict.fromkeys(texts) if text not in known]
+    for text, item in zip(missing, embed_sentences(missing, embedder.encode)):
+        known[text] = item
         if cache is not None:
-            cache.put(text, *known[text])
+            cache.put(text, item)
     out = []
     for text, query_vector, words in zip(texts, query_vectors, terms):
-        spans, sentence_vectors = known[text]
-        mine = sentence_vectors @ np.asarray(query_vector, dtype=np.float32)
-        out.append(highlights_for(text, spans, best_sentences([float(x) for x in mine]), words))
+        item = known[text]
+        if item.needs_vectors:
+            mine = item.vectors @ np.asarray(query_vector, dtype=np.float32)
+            chosen = best_sentences([float(x) for x in mine])
+        else:
+            chosen = list(range(len(item.spans)))
+        out.append(highlights_for(text, item.spans, chosen, words))
     return out

@@ -300,8 +300,10 @@ class Searcher:
         owners = [i for i, response in enumerate(responses) for _ in response.results]
         if not texts:
             return
+        kept = self.store.sentence_vectors([r.passage_id for response in responses for r in response.results])
+        stored = [kept.get(r.passage_id) for response in responses for r in response.results]
         marks = highlight_passages(vectors[owners], texts, [query_terms(queries[i]) for i in owners], self.embedder,
-                                   self.sentences)
+                                   self.sentences, stored)
         flat = [r for response in responses for r in response.results]
         for result, highlights in zip(flat, marks):
             result.highlights = highlights

@@ -183,3 +183,32 @@ def test_reader_refuses_vectors_of_another_family_like_the_writer(tmp_path, onnx
         Searcher.open(settings.model_copy(update={"backend": "onnx"}), embedder=onnx_embedder)
     with pytest.raises(IndexIncompatible, match="onnx-int8 backend.*not the torch/onnx backend.*rebuild"):
         Indexer(settings.model_copy(update={"backend": "onnx"}), onnx_embedder).build([SEEDS])
+
+
+LONG = " ".join(["The ceasefire talks in Doha resumed on Monday after a week of delays."] * 40)  # > 256 tokens
+
+
+@pytest.mark.parametrize("name", ["onnx", "onnx-int8"])
+def test_direct_onnx_path_gives_the_vectors_sentence_transformers_gives(name, onnx_embedder, int8_embedder):
+    embedder = {"onnx": onnx_embedder, "onnx-int8": int8_embedder}[name]
+    assert embedder._direct is not None  # the default model's pipeline runs on the direct path
+    texts = TEXTS + [LONG, "  white space around  ", "x", "naïve café “quoted” — 2024-11-15"]
+    library = embedder._model.encode(texts, batch_size=embedder.batch_size, convert_to_numpy=True,
+                                     normalize_embeddings=True)
+    direct = embedder.encode(texts)
+    assert direct.dtype == np.float32 and direct.shape == library.shape
+    assert np.min(np.sum(direct * library, axis=1)) > 0.99999
+    one_at_a_time = np.vstack([embedder.encode([t]) for t in texts])
+    assert np.min(np.sum(direct * one_at_a_time, axis=1)) > 0.99999
+
+
+def test_pipelines_other_than_mean_pooling_keep_the_library_encode(onnx_embedder):
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+
+    from newsdex.index.embedder import _DirectOnnx
+
+    transformer = onnx_embedder._model[0]
+    assert _DirectOnnx.of([transformer, Pooling(384, pooling_mode="cls")]) is None
+    assert _DirectOnnx.of([transformer, Pooling(384), Normalize(), Normalize()]) is None
+    assert _DirectOnnx.of([transformer, Pooling(384), Normalize()]) is not None
+    assert Embedder(backend="torch")._direct is None

@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsdex.index.sentences import sentence_spans
 from newsdex.search.grouping import Hit, group_hits
-from newsdex.search.highlight import best_sentences, highlights_for, sentence_spans
+from newsdex.search.highlight import best_sentences, highlights_for
 from newsdex.search.terms import query_terms, term_spans
 
 

@@ -1,0 +1,121 @@
+"""Which sentence a highlight marks first: build-time int8 sentence vectors against the
+question-time float ones every search used before, and the cost of each.
+
+    .venv/bin/python bench/highlights.py [--limit 400] [--queries 300]
+
+It builds one index of SciFact's first --limit abstracts (the default build, which keeps
+sentence vectors) and asks each SciFact question (hybrid, k=10, as the API and page do)
+twice: once as a search now runs (the stored vectors) and once with the store's sentence
+vectors hidden, so the result's sentences are embedded at question time as before (with
+no cache, so every search pays). For every result it compares the sentence marked first,
+and the set of sentences marked; it prints the agreement and each way's latency.
+
+It also scores the rejected alternative that costs a build nothing: sentence vectors
+pooled from the passage's own token vectors (one forward pass per passage), compared the
+same way. A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newsdex.index.build import Indexer
+from newsdex.index.embedder import Embedder
+from newsdex.search.highlight import best_sentences
+from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+
+
+def marks(response) -> list[tuple[int, tuple[int, ...]]]:
+    """(passage id, starts of the marked sentences) for each result."""
+    return [(r.passage_id, tuple(h.start for h in r.highlights if h.kind == "sentence")) for r in response.results]
+
+
+def token_pooled_choice(embedder: Embedder, searcher: Searcher, question_vector: np.ndarray,
+                        passage_id: int) -> tuple[int, ...]:
+    """The marked sentences when each sentence's vector is the mean of its tokens' vectors
+    from one forward pass over the passage (with its title, as the build embeds it)."""
+    row = searcher.store.passages([passage_id])[passage_id]
+    kept = searcher.store.sentence_vectors([passage_id])[passage_id]
+    if len(kept.spans) < 2:
+        return tuple(s for s, _ in kept.spans)
+    model = embedder._model
+    text = f"{row.title}\n{row.text}" if row.title else row.text
+    base = len(text) - len(row.text)
+    tokens = model.encode([text], output_value="token_embeddings")[0]
+    tokens = tokens.numpy() if hasattr(tokens, "numpy") else np.asarray(tokens)
+    offsets = model.tokenizer(text, return_offsets_mapping=True, truncation=True,
+                              max_length=embedder.max_seq_length)["offset_mapping"]
+    scores = []
+    for start, end in kept.spans:
+        inside = [i for i, (a, b) in enumerate(offsets) if b > a and a >= base + start and b <= base + end]
+        vector = tokens[inside].mean(axis=0) if inside else np.zeros(tokens.shape[1])
+        scores.append(float(vector @ question_vector / (np.linalg.norm(vector) + 1e-9)))
+    return tuple(kept.spans[i][0] for i in best_sentences(scores))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=400, help="SciFact abstracts indexed")
+    parser.add_argument("--queries", type=int, default=300, help="SciFact questions asked")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    embedder = Embedder()
+    print(f"machine: {os.cpu_count()} CPU cores; model {embedder.name}, backend {embedder.backend}; "
+          f"SciFact's first {args.limit} abstracts, {args.queries} questions, hybrid k=10")
+    with open(SCIFACT / "queries.jsonl", encoding="utf-8") as lines:
+        questions = [json.loads(line)["text"] for line in lines if line.strip()][:args.queries]
+    with tempfile.TemporaryDirectory(prefix="newsdex-bench-highlights-") as scratch:
+        corpus = Path(scratch) / "articles.jsonl"
+        with open(SCIFACT / "corpus.jsonl", encoding="utf-8") as source, open(corpus, "w") as target:
+            target.writelines(line for _, line in zip(range(args.limit), source))
+        settings = Settings(index_dir=Path(scratch) / "index")
+        report = Indexer(settings, embedder).build([corpus])
+        print(f"built {report.passages_embedded} passages in {report.seconds:.0f}s")
+        searcher = Searcher.open(settings, embedder=embedder)
+        searcher.sentences.size = 0  # no cache: each question-time search embeds its results' sentences
+        kept = searcher.store.sentence_vectors
+        stored, embedded, pooled = [], [], []
+        times: dict[str, list[float]] = {"stored int8 vectors": [], "embedded at question time": []}
+        for question in questions:
+            began = time.perf_counter()
+            response = searcher.search(question, k=10)
+            times["stored int8 vectors"].append(time.perf_counter() - began)
+            stored += marks(response)
+            searcher.store.sentence_vectors = lambda ids: {}  # type: ignore[method-assign]
+            began = time.perf_counter()
+            again = searcher.search(question, k=10)
+            times["embedded at question time"].append(time.perf_counter() - began)
+            searcher.store.sentence_vectors = kept  # type: ignore[method-assign]
+            embedded += marks(again)
+            vector = embedder.encode([question])[0]
+            pooled += [(r.passage_id, token_pooled_choice(embedder, searcher, vector, r.passage_id))
+                       for r in again.results]
+        searcher.close()
+    pairs = [(a, b) for a, b in zip(stored, embedded) if a[0] == b[0]]
+    first = sum(a[1][:1] == b[1][:1] for a, b in pairs) / len(pairs)
+    same = sum(a == b for a, b in pairs) / len(pairs)
+    print(f"{len(pairs)} results (of {len(stored)}) in the same place both ways")
+    print(f"  stored int8 vectors vs question-time float: first sentence the same {first:.3f}, "
+          f"marked set the same {same:.3f}")
+    pooled_first = sum(a[1][:1] == b[1][:1] for a, b in zip(pooled, embedded)) / len(embedded)
+    pooled_same = sum(a == b for a, b in zip(pooled, embedded)) / len(embedded)
+    print(f"  token-pooled vs question-time float: first sentence the same {pooled_first:.3f}, "
+          f"marked set the same {pooled_same:.3f}")
+    for name, values in times.items():
+        print(f"  search hybrid+highlights, {name:<28} p50 {np.percentile(values, 50) * 1000:7.1f} ms"
+              f"   p99 {np.percentile(values, 99) * 1000:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
