@@ -197,6 +197,13 @@ class IndexStore:
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
 
+    def article_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", [int(i) for i in ids])
+        return {row[0]: row[1] for row in rows}
+
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
         """The sentences of these passages as their build kept them; passages it kept none for are left out."""
         if not ids or not self._keeps_sentences:

@@ -85,6 +85,11 @@ class Store(Protocol):
 
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]: ...
 
+    def article_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        """The article of each of these passages (unknown ids left out): what fusing by
+        article needs of a hundred candidates, without reading their rows."""
+        ...
+
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
         """Each passage's sentence spans and vectors as its build made them (index.sentences),
         for highlights; passages kept without them are left out."""

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
+    fuse_articles: bool = Field(
+        False, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
+        "article placed by its best passage) instead of passages, so both retrievers' votes for an article count "
+        "even when they fall on different passages. Off: on SciFact and its long-article variants it did not beat "
+        "passage fusion (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, "

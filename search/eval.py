@@ -8,9 +8,10 @@ A collection is a folder in one of two layouts:
     qrels/test.tsv the same                                          (BEIR)
 
 Another split (e.g. train, for tuning) reads `qrels-train.tsv` and, when present,
-`queries-train.jsonl` (ours) or `qrels/train.tsv` (BEIR). Scoring is at article level:
-an article ranks where its best passage ranks. The measures come from pytrec_eval
-(trec_eval's own code), not from code of ours.
+`queries-train.jsonl` (ours) or `qrels/train.tsv` (BEIR). Scoring is at article level,
+as a user with `--per-article 1` sees it: each question is asked for k results (the @k
+measures and the latency) and for 100 (Recall@100), an article ranked where its result
+is. The measures come from pytrec_eval (trec_eval's own code), not from code of ours.
 """
 
 from __future__ import annotations
@@ -196,25 +197,33 @@ def article_run(searcher: Searcher, queries: dict[str, str], options: SearchOpti
     return run, latencies
 
 
-def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], k: int = 10) -> dict[str, float]:
-    """nDCG@k, Recall@k, Recall@100 and MRR@k, averaged over the judged queries (pytrec_eval)."""
+def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], k: int = 10,
+              deep_run: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
+    """nDCG@k, Recall@k and MRR@k of `run`'s first k articles, and Recall@100 of `deep_run`
+    (default `run`), averaged over the judged queries (pytrec_eval).
+
+    `run` and `deep_run` are separate so that the @k measures can come from a search for k
+    results, as a user asks it: a search for 100 fuses deeper candidate lists, and its first
+    ten are not quite what a search for ten returns.
+    """
     run = {qid: run.get(qid, {}) for qid in qrels}
+    deep = {qid: (deep_run if deep_run is not None else run).get(qid, {}) for qid in qrels}
     cut_run = {qid: dict(sorted(docs.items(), key=lambda kv: -kv[1])[:k]) for qid, docs in run.items()}
-    deep = pytrec_eval.RelevanceEvaluator(qrels, {f"ndcg_cut.{k}", f"recall.{k},100"})
-    shallow = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"})
+    at_k = pytrec_eval.RelevanceEvaluator(qrels, {f"ndcg_cut.{k}", f"recall.{k}", "recip_rank"})
+    at_100 = pytrec_eval.RelevanceEvaluator(qrels, {"recall.100"})
     # pytrec_eval skips queries with an empty ranking; they count as zero here.
-    per_query_deep = deep.evaluate({q: d for q, d in run.items() if d})
-    per_query_rr = shallow.evaluate({q: d for q, d in cut_run.items() if d})
+    per_query = at_k.evaluate({q: d for q, d in cut_run.items() if d})
+    per_query_deep = at_100.evaluate({q: d for q, d in deep.items() if d})
     n = len(qrels)
 
     def mean(rows: dict, key: str) -> float:
         return sum(row[key] for row in rows.values()) / n if n else 0.0
 
     return {
-        f"ndcg@{k}": mean(per_query_deep, f"ndcg_cut_{k}"),
-        f"recall@{k}": mean(per_query_deep, f"recall_{k}"),
+        f"ndcg@{k}": mean(per_query, f"ndcg_cut_{k}"),
+        f"recall@{k}": mean(per_query, f"recall_{k}"),
         "recall@100": mean(per_query_deep, "recall_100"),
-        f"mrr@{k}": mean(per_query_rr, "recip_rank"),
+        f"mrr@{k}": mean(per_query, "recip_rank"),
     }
 
 
@@ -232,8 +241,9 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
 
     if not 1 <= k <= RUN_DEPTH:
         raise NewsdexError(f"--k must be between 1 and {RUN_DEPTH}")
-    # Every mode is checked (an InvalidQuery) before the index is built.
-    runs = {mode: run_options(mode, max(RUN_DEPTH, k), options) for mode in modes}
+    # Every mode is checked (an InvalidQuery) before the index is built. Each mode runs twice:
+    # k results, as a user asks (the @k measures, and the latency), and RUN_DEPTH for Recall@100.
+    runs = {mode: (run_options(mode, k, options), run_options(mode, RUN_DEPTH, options)) for mode in modes}
     collection = load_collection(data_dir, split)
     with tempfile.TemporaryDirectory(prefix="newsdex-eval-") as scratch:
         target = Path(index_dir) if index_dir else Path(scratch) / "index"
@@ -255,10 +265,11 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
                                 articles=stats.articles, passages=stats.passages,
                                 index_seconds=index_seconds, passages_per_second=rate, skipped=skipped,
                                 backend=embedder.backend, int8_config=embedder.int8_config)
-            for mode, mode_options in runs.items():
-                run, latencies = article_run(searcher, collection.queries, mode_options)
+            for mode, (user_options, deep_options) in runs.items():
+                run, latencies = article_run(searcher, collection.queries, user_options)
+                deep = run if k == RUN_DEPTH else article_run(searcher, collection.queries, deep_options)[0]
                 ms = np.asarray(latencies) * 1000
-                result.modes[mode] = ModeScores(score_run(collection.qrels, run, k),
+                result.modes[mode] = ModeScores(score_run(collection.qrels, run, k, deep),
                                                 float(np.percentile(ms, 50)) if len(ms) else 0.0,
                                                 float(np.percentile(ms, 95)) if len(ms) else 0.0)
         finally:

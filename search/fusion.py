@@ -10,10 +10,11 @@ constant; a larger k flattens the difference between the top ranks.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
+Group = TypeVar("Group", bound=Hashable)
 
 
 def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
@@ -49,6 +50,32 @@ def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
         return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], pair[0]))
     except TypeError:  # tied items of types that do not compare (an int and a str)
         return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], _order_key(pair[0])))
+
+
+def rrf_by_group(rankings: Sequence[Sequence[Item]], group_of: Mapping[Item, Group], k: int = 60,
+                 weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
+    """Items fused as their groups (articles) fuse: (item, its group's fused score), best group first.
+
+    Each ranking becomes a ranking of groups, a group placed where its best item is, and
+    those are fused by `rrf`; within a group, items keep their order in the item-level
+    fusion, and groups tied in the group fusion go by their best item's score there. This
+    is what an article-level answer needs: when one retriever ranks passage A
+    of an article first and the other ranks passage B of it first, fusing passages splits
+    the article's two votes between A and B, while fusing articles counts both. Every item
+    must have a group in `group_of`.
+    """
+    items = rrf(rankings, k=k, weights=weights)
+    best_item: dict[Group, float] = {}
+    for item, item_score in items:
+        best_item.setdefault(group_of[item], item_score)
+    groups = rrf([[group_of[item] for item in ranking] for ranking in rankings], k=k, weights=weights)
+    # Whole ranks tie often (ranks 1 and 3 score as 3 and 1 do): tied groups go by their best
+    # item's fused score, then as rrf broke the tie (the sort is stable).
+    groups.sort(key=lambda pair: (-pair[1], -best_item[pair[0]]))
+    place = {group: n for n, (group, _) in enumerate(groups)}
+    score = dict(groups)
+    order = sorted(range(len(items)), key=lambda n: (place[group_of[items[n][0]]], n))
+    return [(items[n][0], score[group_of[items[n][0]]]) for n in order]
 
 
 def _order_key(item) -> tuple:

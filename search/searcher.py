@@ -22,7 +22,7 @@ from newsdex.index.manifest import check_searchable
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow
 from newsdex.index.stores import Filters, Store, open_store
 from newsdex.search.dates import DateReading, read_dates
-from newsdex.search.fusion import rrf
+from newsdex.search.fusion import rrf, rrf_by_group
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
@@ -246,8 +246,7 @@ class Searcher:
                 ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
             dense = lexical = None
             if mode == "hybrid":
-                ranking.fused = rrf([[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]],
-                                    k=fusion.rrf_k, weights=[fusion.dense_weight, fusion.lexical_weight])
+                ranking.fused = self._fuse(ranking, fusion, per_article)
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
             half_life = options.half_life_days
@@ -269,6 +268,17 @@ class Searcher:
             if len(hits) >= k or exhausted:
                 return ranking, hits, texts
             depth *= 4
+
+    def _fuse(self, ranking: _Ranking, fusion: Fusion, per_article: int | None) -> list[tuple[int, float]]:
+        """The two retrievers' candidates as one ranking: by passage, or, when results are
+        grouped per article and `fuse_articles` is on, by article (search.fusion.rrf_by_group;
+        docs/performance.md, "Fusing by article", says why it is off by default)."""
+        rankings = [[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]]
+        weights = [fusion.dense_weight, fusion.lexical_weight]
+        if per_article is None or not self.settings.fuse_articles:
+            return rrf(rankings, k=fusion.rrf_k, weights=weights)
+        owner = self.store.article_ids(sorted(set(rankings[0]) | set(rankings[1])))
+        return rrf_by_group([[i for i in r if i in owner] for r in rankings], owner, k=fusion.rrf_k, weights=weights)
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows,
                   explain: bool) -> SearchResponse:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdex.search.fusion import rrf
+from newsdex.search.fusion import rrf, rrf_by_group
 
 rankings_st = st.lists(st.lists(st.integers(0, 30), max_size=15, unique=True), min_size=1, max_size=4)
 
@@ -58,3 +58,26 @@ def test_every_item_appears_once_best_first(rankings):
     assert sorted(items) == sorted({i for r in rankings for i in r})
     scores = [score for _, score in fused]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_fusing_by_article_counts_both_votes_for_an_article_split_across_its_passages():
+    # Dense likes passage a1 of article A best, BM25 passage a2 of A; both rank B's b1 second.
+    owner = {"a1": "A", "a2": "A", "b1": "B"}
+    rankings = [["a1", "b1"], ["a2", "b1"]]
+    assert [i for i, _ in rrf(rankings)][0] == "b1"  # by passage, A's two votes are split
+    fused = rrf_by_group(rankings, owner)
+    assert [i for i, _ in fused] == ["a1", "a2", "b1"]  # A's passages together, in passage-fusion order
+    assert dict(fused) == pytest.approx({"a1": 2 / 61, "a2": 2 / 61, "b1": 2 / 62})
+
+
+@given(rankings_st, st.integers(1, 5))
+def test_fusing_by_article_keeps_every_passage_once_with_each_article_together(rankings, articles):
+    owner = {i: i % articles for ranking in rankings for i in ranking}
+    fused = rrf_by_group(rankings, owner)
+    assert sorted(i for i, _ in fused) == sorted(owner)
+    order = [owner[i] for i, _ in fused]
+    assert order == sorted(order, key=order.index)  # an article's passages are never interleaved with another's
+    scores = [score for _, score in fused]
+    assert scores == sorted(scores, reverse=True)
+    by_article = dict(rrf([[owner[i] for i in ranking] for ranking in rankings]))
+    assert all(score == by_article[owner[i]] for i, score in fused)

@@ -1,0 +1,150 @@
+"""Article-level hybrid quality: fusing passages against fusing articles, swept over passage
+size and candidates, on SciFact and on a long-article variant of it.
+
+    .venv/bin/python bench/fusion.py [--data ../shared/eval/scifact] [--long 0,6]
+        [--passage-tokens 200] [--candidates 100] [--splits train,test]
+
+`--long N` joins every N consecutive abstracts of the corpus into one article (each
+abstract a paragraph led by its title, the article untitled), and judges an article
+relevant where any of its abstracts is: articles of many passages, where dense and BM25
+often favour different passages of the same article. Consecutive abstracts are unrelated,
+unlike the passages of a news story; `--long topicsN` groups N abstracts about one topic
+instead (each abstract in corpus order with its nearest untaken neighbours by the model's
+vectors), closer to an article. 0 is SciFact as it is. Each
+(collection, passage size) index is built once, without sentence vectors (evaluation
+marks no highlights), and kept under .newsdex-bench/fusion/. Every row is `newsdex eval`'s
+own code (search.eval.evaluate): per_article = 1, an article ranked where its best result
+is. A benchmark, not a test: it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from newsdex.index.embedder import Embedder
+from newsdex.search.eval import evaluate, read_records
+from newsdex.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+CACHE = ROOT / ".newsdex-bench" / "fusion"
+
+
+def topic_groups(source: Path, n: int, settings: Settings) -> list[list[dict]]:
+    """The corpus in groups of `n` abstracts about one topic: each abstract, in corpus order,
+    with its n - 1 nearest neighbours not yet taken (cosine of the abstracts' mean passage
+    vectors, from the as-is collection's index at the same passage size)."""
+    import faiss
+    import numpy as np
+
+    from newsdex.index.store import IndexStore
+
+    records = list(read_records(source / "corpus.jsonl"))
+    with IndexStore.open(settings.index_dir) as store:
+        ids = [int(row[0]) for row in store.db.execute("SELECT id FROM passages ORDER BY id")]
+        owner = store.article_ids(ids)
+        vectors = store.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+    sums: dict[str, np.ndarray] = {}
+    for pid, vector in zip(ids, vectors):
+        sums[owner[pid]] = sums.get(owner[pid], 0) + vector
+    dimension = vectors.shape[1]
+    matrix = np.stack([sums.get(r["id"], np.zeros(dimension, dtype=np.float32)) for r in records]).astype(np.float32)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    flat = faiss.IndexFlatIP(dimension)
+    flat.add(matrix)
+    _, nearest = flat.search(matrix, 200)
+    taken = np.zeros(len(records), dtype=bool)
+    groups = []
+    for i in range(len(records)):
+        if taken[i]:
+            continue
+        members = [i] + [int(j) for j in nearest[i] if j != i and j >= 0 and not taken[j]][:n - 1]
+        if len(members) < n:  # the neighbourhood is used up: fill from whatever is left
+            members += [int(j) for j in np.flatnonzero(~taken) if j not in members][:n - len(members)]
+        taken[members] = True
+        groups.append([records[j] for j in members])
+    return groups
+
+
+def long_variant(source: Path, groups: list[list[dict]], target: Path) -> Path:
+    """A copy of the collection at `source` whose articles are the abstracts of each group."""
+    target.mkdir(parents=True, exist_ok=True)
+    owner: dict[str, str] = {}
+    with (target / "corpus.jsonl").open("w", encoding="utf-8") as out:
+        for number, group in enumerate(groups):
+            article = f"long{number}"
+            paragraphs = [f"{r.get('title') or ''}\n{r.get('text') or ''}".strip() for r in group]
+            out.write(json.dumps({"id": article, "title": "", "text": "\n\n".join(paragraphs)}) + "\n")
+            owner.update({r["id"]: article for r in group})
+    for name in ("queries.jsonl", "queries-train.jsonl"):
+        if (source / name).is_file():
+            (target / name).write_text((source / name).read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ("qrels.tsv", "qrels-train.tsv"):
+        if not (source / name).is_file():
+            continue
+        judged: dict[tuple[str, str], int] = {}
+        for line in (source / name).read_text(encoding="utf-8").splitlines()[1:]:
+            qid, doc, score = line.split("\t")
+            key = (qid, owner[doc])
+            judged[key] = max(judged.get(key, 0), int(score))
+        rows = ["query-id\tcorpus-id\tscore"] + [f"{q}\t{d}\t{s}" for (q, d), s in judged.items()]
+        (target / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=SCIFACT)
+    parser.add_argument("--long", default="0", help="Comma-separated: 0 (as is), N (N consecutive abstracts an "
+                                                     "article) or topicsN (N abstracts on one topic an article)")
+    parser.add_argument("--passage-tokens", default="200")
+    parser.add_argument("--candidates", default="100")
+    parser.add_argument("--splits", default="train,test")
+    parser.add_argument("--backend", default="onnx")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    base = Settings(backend=args.backend, sentence_vectors=False)
+    embedder = Embedder.from_settings(base)
+    print(f"machine: {os.cpu_count()} CPU cores; model {base.model}, backend {args.backend}; nDCG@10 at article "
+          "level (per_article = 1)")
+    header = f"{'collection':<14} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} " \
+             f"{'hybrid, passages fused':>23} {'hybrid, articles fused':>23}"
+    print(header)
+    for variant in args.long.split(","):
+        for tokens in [int(v) for v in args.passage_tokens.split(",")]:
+            plain = CACHE / f"{args.data.name}-{tokens}-{args.backend}"
+            if variant == "0":
+                name, data = args.data.name, args.data
+            else:
+                name = f"{args.data.name}-{'long' if variant.isdigit() else ''}{variant}"
+                if variant.isdigit():
+                    records = list(read_records(args.data / "corpus.jsonl"))
+                    groups = [records[i:i + int(variant)] for i in range(0, len(records), int(variant))]
+                else:
+                    if not (plain / "current").exists():  # the as-is index gives the topics
+                        evaluate(args.data, base.model_copy(update={"passage_tokens": tokens}), embedder,
+                                 modes=("dense",), split="test", index_dir=plain)
+                    groups = topic_groups(args.data, int(variant.removeprefix("topics")),
+                                          base.model_copy(update={"index_dir": plain}))
+                data = long_variant(args.data, groups, CACHE / name)
+            index_dir = CACHE / f"{name}-{tokens}-{args.backend}"
+            for split in args.splits.split(","):
+                for candidates in [int(v) for v in args.candidates.split(",")]:
+                    row = {}
+                    for fuse_articles in (False, True):
+                        settings = base.model_copy(update={"passage_tokens": tokens, "candidates": candidates,
+                                                           "fuse_articles": fuse_articles})
+                        modes = ("dense", "lexical", "hybrid") if not fuse_articles else ("hybrid",)
+                        report = evaluate(data, settings, embedder, modes=modes, split=split, index_dir=index_dir)
+                        for mode, scores in report.modes.items():
+                            row[(mode, fuse_articles)] = scores.measures["ndcg@10"]
+                    print(f"{name:<14} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', False)]:>7.4f} "
+                          f"{row[('lexical', False)]:>7.4f} {row[('hybrid', False)]:>23.4f} "
+                          f"{row[('hybrid', True)]:>23.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

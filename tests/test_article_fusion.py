@@ -1,0 +1,119 @@
+"""Grouped hybrid search can fuse articles, not passages (NEWSDEX_FUSE_ARTICLES,
+search.fusion.rrf_by_group), and `newsdex eval` scores what a user asking for k results
+per article sees.
+
+The index is tests/data/seed_eval cut into short passages (64 tokens), so that its
+articles have several passages each and the two retrievers often favour different ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA, _built, _opened
+
+from newsdex.search.eval import article_run, evaluate, load_collection, run_options, score_run
+from newsdex.search.searcher import Searcher
+from newsdex.search.speakers import speaker_question
+from newsdex.search.terms import query_terms
+
+COLLECTION = DATA / "seed_eval"
+
+
+def _questions() -> list[str]:
+    """The collection's questions, less those about what someone said (their statements come first)."""
+    return [q for q in load_collection(COLLECTION).queries.values() if speaker_question(q) is None]
+
+
+@pytest.fixture(scope="module")
+def short_settings(tmp_path_factory, embedder):
+    return _built(tmp_path_factory, embedder, "short-passages", COLLECTION / "corpus.jsonl", passage_tokens=64,
+                  sentence_vectors=False)
+
+
+@pytest.fixture(scope="module")
+def short_searcher(short_settings, embedder):
+    """Fusing by article is opt-in (NEWSDEX_FUSE_ARTICLES): it did not beat passage fusion on
+    SciFact or its long-article variants (docs/performance.md, "Fusing by article")."""
+    yield from _opened(short_settings.model_copy(update={"fuse_articles": True}), embedder)
+
+
+def _article_ranking(searcher: Searcher, question: str, depth: int) -> list[str]:
+    """Each retriever's candidates as articles (an article where its best passage is), fused
+    by RRF (k = 60); ties go to the article whose best passage scores higher in passage RRF."""
+    store = searcher.store
+    vector = searcher.embedder.encode([question])
+    dense = [int(i) for i in store.search_vectors(vector, depth)[1][0] if i >= 0]
+    lexical = [i for i, _ in store.lexical_search(query_terms(question), depth)]
+    owner = store.article_ids(dense + lexical)
+    article_score: dict[str, float] = {}
+    passage_score: dict[int, float] = {}
+    best_rank: dict[str, int] = {}
+    for ranking in (dense, lexical):
+        for rank, i in enumerate(ranking, start=1):
+            passage_score[i] = passage_score.get(i, 0.0) + 1 / (60 + rank)
+        first: dict[str, int] = {}  # an article ranks where its best passage ranks
+        for rank, i in enumerate(ranking, start=1):
+            first.setdefault(owner[i], rank)
+        for article, rank in first.items():
+            article_score[article] = article_score.get(article, 0.0) + 1 / (60 + rank)
+            best_rank[article] = min(best_rank.get(article, rank), rank)
+    best = {a: max(score for i, score in passage_score.items() if owner[i] == a) for a in article_score}
+    # Still tied: RRF's own rule, the best single rank, then the id.
+    return sorted(article_score, key=lambda a: (-round(article_score[a], 12), -round(best[a], 12), best_rank[a], a))
+
+
+def test_grouped_hybrid_results_follow_the_fused_article_rankings(short_searcher):
+    questions = _questions()
+    depth = short_searcher.settings.candidates
+    differs = 0
+    for question in questions:
+        response = short_searcher.search(question, mode="hybrid", k=5, per_article=1, highlight=False, dates=False)
+        got = [r.article_id for r in response.results]
+        assert got == _article_ranking(short_searcher, question, depth)[:5], question
+        by_passage = [r.article_id for r in short_searcher.search(question, mode="hybrid", k=30, highlight=False,
+                                                                  dates=False).results]
+        first_seen = list(dict.fromkeys(by_passage))[:5]
+        differs += first_seen != got
+    # The seed collection has split votes: passage fusion would have ranked some questions' articles otherwise.
+    assert differs >= 1
+
+
+def test_an_articles_shown_passage_is_its_best_in_the_passage_fusion(short_searcher):
+    for question in _questions()[:10]:
+        grouped = short_searcher.search(question, mode="hybrid", k=3, per_article=1, highlight=False, dates=False)
+        flat = short_searcher.search(question, mode="hybrid", k=60, highlight=False, dates=False)
+        best: dict[str, int] = {}
+        for result in flat.results:
+            best.setdefault(result.article_id, result.passage_id)
+        for result in grouped.results:
+            assert result.passage_id == best[result.article_id], question
+
+
+def test_ungrouped_and_single_retriever_searches_are_unchanged(short_settings, embedder):
+    searchers = [Searcher.open(short_settings.model_copy(update={"fuse_articles": fuse}), embedder=embedder)
+                 for fuse in (True, False)]
+    try:
+        for question in _questions()[:10]:
+            for values in ({"mode": "hybrid"}, {"mode": "dense", "per_article": 1},
+                           {"mode": "lexical", "per_article": 1}):
+                on, off = (s.search(question, k=5, highlight=False, **values) for s in searchers)
+                assert [r.passage_id for r in on.results] == [r.passage_id for r in off.results]
+    finally:
+        for searcher in searchers:
+            searcher.close()
+
+
+def test_eval_scores_the_ranking_a_user_asking_for_k_results_per_article_sees(short_settings, embedder):
+    collection = load_collection(COLLECTION)
+    report = evaluate(COLLECTION, short_settings, embedder, modes=["hybrid"], index_dir=short_settings.index_dir)
+    searcher = Searcher.open(short_settings, embedder=embedder)
+    try:
+        user = {qid: [r.article_id for r in searcher.search(q, mode="hybrid", k=10, per_article=1,
+                                                              highlight=False).results]
+                for qid, q in collection.queries.items()}
+        deep, _ = article_run(searcher, collection.queries, run_options("hybrid", 100))
+    finally:
+        searcher.close()
+    run = {qid: {a: float(len(ids) - i) for i, a in enumerate(ids)} for qid, ids in user.items()}
+    expected = score_run(collection.qrels, run, 10, deep)
+    assert report.modes["hybrid"].measures == pytest.approx(expected)
