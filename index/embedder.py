@@ -185,13 +185,13 @@ class Embedder:
         if self._rust is not None:
             self._rust.no_truncation()
             self._rust.no_padding()
+        # ONNX Runtime called directly, for the pipelines it can run alone (module types checked):
+        # sentence-transformers' own encode costs about 1 ms of Python per call around a
+        # model call of 3 ms for a short question (docs/performance.md, "The question encoder").
+        self._direct = _DirectOnnx.of(self._model) if backend != "torch" else None
         # Whether texts joined at white space have the sum of their tokens (WordPiece splits
         # at white space before anything else); the passage splitter then counts each
         # sentence once rather than every passage it grows.
-        # ONNX Runtime called directly, for the pipelines it can run alone (module types checked):
-        # sentence-transformers' own encode costs about 2 ms of Python per call around a
-        # model call of 3 ms for a short question (docs/performance.md, "The question").
-        self._direct = _DirectOnnx.of(self._model) if backend != "torch" else None
         probes = ["Kishida said: “Yes.”", "U.S. troops (75th) left;", "naïve café-owners", "2024-11-15"]
         self.tokens_add_up = all(self.count_tokens(a + gap + b) == self.count_tokens(a) + self.count_tokens(b)
                                  for a in probes for b in probes for gap in (" ", "\n"))
@@ -239,12 +239,12 @@ class _DirectOnnx:
     the same numbers as sentence-transformers' encode for a Transformer -> mean Pooling
     (-> Normalize) pipeline, the default model's, without its per-call Python."""
 
-    def __init__(self, session, tokenizer, max_length: int) -> None:
+    def __init__(self, session, tokenizer, max_length: int, pad_id: int) -> None:
         self.session = session
         self.inputs = {i.name for i in session.get_inputs()}
         self.tokenizer = tokenizer
         self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
+        self.tokenizer.enable_padding(pad_id=pad_id)
 
     @classmethod
     def of(cls, model) -> _DirectOnnx | None:
@@ -271,9 +271,7 @@ class _DirectOnnx:
         if {i.name for i in session.get_inputs()} - {"input_ids", "attention_mask", "token_type_ids"}:
             return None
         pad = transformer.tokenizer.pad_token_id
-        direct = cls(session, copy.deepcopy(rust), int(transformer.max_seq_length))
-        direct.tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
-        return direct
+        return cls(session, copy.deepcopy(rust), int(transformer.max_seq_length), pad if pad is not None else 0)
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         if not all(isinstance(t, str) for t in texts):

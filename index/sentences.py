@@ -4,7 +4,7 @@ Marking the sentence that answers a question needs a vector for every sentence o
 result; embedding them at question time was 25 times the cost of the search itself
 (docs/performance.md, "Highlights"). A build embeds them once, beside the passages, and
 keeps them as int8 (a quarter of float32; the sentence marked first is the same as with
-float vectors for 99.7% of SciFact results), so a search reads ten small rows instead.
+float vectors for 99.8% of SciFact results, bench/highlights.py), so a search reads ten small rows instead.
 
 Pure functions: the spans of a passage's sentences, and the packing of their vectors
 into the bytes index.writer stores and index.store reads back.
@@ -88,17 +88,13 @@ def unpack(spans_blob: bytes, vectors_blob: bytes, dimension: int) -> SentenceVe
 def embed_sentences(passages: Sequence[str], encode) -> list[SentenceVectors]:
     """Spans and vectors for each passage; every distinct sentence is embedded once, in one
     call to `encode` (neighbouring passages share a sentence, and copies share many)."""
-    spans = [sentence_spans(text) for text in passages]
-    wanted = list(dict.fromkeys(sentence for text, mine in zip(passages, spans) if len(mine) > 1
-                                for sentence in sentence_texts(text, mine)))
+    empty = np.zeros((0, 0), dtype=np.float32)
+    split = [SentenceVectors(tuple(sentence_spans(text)), empty) for text in passages]
+    wanted = list(dict.fromkeys(sentence for text, item in zip(passages, split) if item.needs_vectors
+                                for sentence in sentence_texts(text, item.spans)))
     found = encode(wanted)
     row = {sentence: i for i, sentence in enumerate(wanted)}
-    dimension = found.shape[1]
-    out = []
-    for text, mine in zip(passages, spans):
-        if len(mine) > 1:
-            vectors = found[[row[s] for s in sentence_texts(text, mine)]]
-        else:
-            vectors = np.zeros((0, dimension), dtype=np.float32)
-        out.append(SentenceVectors(tuple(mine), vectors))
-    return out
+    none = np.zeros((0, found.shape[1]), dtype=np.float32)
+    return [SentenceVectors(item.spans, found[[row[s] for s in sentence_texts(text, item.spans)]]
+                            if item.needs_vectors else none)
+            for text, item in zip(passages, split)]

@@ -189,28 +189,28 @@ class IndexStore:
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
+        marks, params = _id_list(ids)
         rows = self.db.execute(
             f"""SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.published, a.url
                 FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})""",
-            [int(i) for i in ids],
+            params,
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
 
     def article_ids(self, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", [int(i) for i in ids])
+        marks, params = _id_list(ids)
+        rows = self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", params)
         return {row[0]: row[1] for row in rows}
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
         """The sentences of these passages as their build kept them; passages it kept none for are left out."""
         if not ids or not self._keeps_sentences:
             return {}
-        marks = ",".join("?" * len(ids))
+        marks, params = _id_list(ids)
         rows = self.db.execute(f"SELECT passage_id, spans, vectors FROM sentence_vectors WHERE passage_id IN ({marks})",
-                               [int(i) for i in ids])
+                               params)
         return {row[0]: unpack(row[1], row[2], self.manifest.dimension) for row in rows}
 
     def article(self, article_id: str) -> ArticleRow:
@@ -324,6 +324,11 @@ def _article_clauses(filters: Filters) -> tuple[list[str], list[str]]:
         clauses.append("a.lang = ?")
         params.append(filters.lang)
     return clauses, params
+
+
+def _id_list(ids: Sequence[int]) -> tuple[str, list[int]]:
+    """The placeholders and parameters of `IN (...)` for these passage ids (NumPy ints made plain)."""
+    return ",".join("?" * len(ids)), [int(i) for i in ids]
 
 
 def dead_ids(db: sqlite3.Connection) -> set[int]:

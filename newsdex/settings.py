@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring passages.")
     sentence_vectors: bool = Field(
         True, description="Embed each passage's sentences at build time and keep them (int8) for highlights: a "
-        "build embeds about twice the text, a search marks its results without the model (NEWSDEX_SENTENCE_VECTORS).")
+        "build takes about 1.8 times as long, a search marks its results without the model (NEWSDEX_SENTENCE_VECTORS).")
     max_query_chars: int = Field(1000, ge=1, description="Longest question accepted.")
     rrf_k: int = Field(60, ge=0, le=10000, description="Reciprocal rank fusion constant: score = sum w / (rrf_k + "
                                                        "rank).")

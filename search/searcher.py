@@ -305,16 +305,15 @@ class Searcher:
         return SearchResponse(query=query, results=results)
 
     def _highlight(self, queries: list[str], vectors: np.ndarray, responses: list[SearchResponse]) -> None:
-        """Best sentences for every result of every question, from one encoding call."""
-        texts = [r.text for response in responses for r in response.results]
-        owners = [i for i, response in enumerate(responses) for _ in response.results]
-        if not texts:
-            return
-        kept = self.store.sentence_vectors([r.passage_id for response in responses for r in response.results])
-        stored = [kept.get(r.passage_id) for response in responses for r in response.results]
-        marks = highlight_passages(vectors[owners], texts, [query_terms(queries[i]) for i in owners], self.embedder,
-                                   self.sentences, stored)
+        """Best sentences for every result of every question, from the sentence vectors the
+        build kept (one encoding call for results of a build that kept none)."""
         flat = [r for response in responses for r in response.results]
+        owners = [i for i, response in enumerate(responses) for _ in response.results]
+        if not flat:
+            return
+        kept = self.store.sentence_vectors([r.passage_id for r in flat])
+        marks = highlight_passages(vectors[owners], [r.text for r in flat], [query_terms(queries[i]) for i in owners],
+                                   self.embedder, self.sentences, [kept.get(r.passage_id) for r in flat])
         for result, highlights in zip(flat, marks):
             result.highlights = highlights
 
