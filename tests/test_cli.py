@@ -201,3 +201,15 @@ def test_an_unprintable_file_name_is_a_warning_not_a_crash(tmp_path):
     result = run(["index", str(articles), "--index", str(tmp_path / "ix"), "-q"])
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout and "caf\\xe9.txt" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "command"), [("NEWSDEX_FUSE_ARTICLES", ["ask", "Kursk"]),
+                                                   ("NEWSDEX_SENTENCE_VECTORS", ["index"])])
+def test_a_bad_boolean_setting_is_one_line_naming_it_and_touches_no_index(variable, command, tmp_path):
+    index = tmp_path / "index"
+    done = CliRunner().invoke(app, command, env={variable: "maybe", "NEWSDEX_INDEX_DIR": str(index)})
+    assert done.exit_code != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and variable.removeprefix("NEWSDEX_").lower() in lines[0]
+    assert "Traceback" not in done.output
+    assert not index.exists()
