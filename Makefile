@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt -e '.[test,scale]'
 	touch $(STAMP)
 
 ask: setup

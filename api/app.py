@@ -55,12 +55,13 @@ from newsdex.errors import (
     InvalidQuery,
     ModelUnavailable,
     NewsdexError,
+    StoreUnavailable,
 )
 from newsdex.index.articles import article_from_record
 from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
 from newsdex.index.embedder import Embedder, TextEmbedder
-from newsdex.index.manifest import recorded_int8_config
+from newsdex.index.stores import live_int8_config
 from newsdex.search.results import QuotePage, SearchResponse, SpeakerPage
 from newsdex.settings import Settings
 
@@ -73,6 +74,7 @@ OPENAPI_URL = "/openapi.json"  # FastAPI's default, named for /docs to load
 ERROR_STATUS: list[tuple[type[NewsdexError], int]] = [
     (InvalidQuery, 422), (BadArticle, 422), (ArticleNotFound, 404),
     (IndexNotFound, 503), (IndexIncompatible, 503), (ModelUnavailable, 503), (IndexBusy, 503),
+    (StoreUnavailable, 503),
     (IndexUnwritable, 507),
 ]
 # Seconds a client is asked to wait before retrying a write refused with IndexBusy.
@@ -98,7 +100,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
     """The app for one index directory; pass an already loaded `embedder` to share it."""
     if embedder is None:
-        embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))
+        embedder = Embedder.from_settings(settings, live_int8_config(settings))
     batcher = None
     if settings.batch_window_ms > 0:
         # Requests run on pool threads; their model calls meet here and go out as one batch.

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from newsdex.errors import IndexBusy, IndexIncompatible, NewsdexError
-from newsdex.index.builds import current_build_name
 from newsdex.index.embedder import TextEmbedder
+from newsdex.index.stores import live_build_name
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
@@ -114,7 +114,7 @@ class LiveIndex:
     def _refresh(self) -> None:
         """Swap in the build `current` names if it is not the one loaded: one readlink per request."""
         loaded = self._loaded
-        on_disk = current_build_name(self.settings.index_dir)
+        on_disk = live_build_name(self.settings)
         if loaded is not None and on_disk in (loaded.build, self._failed):
             return
         if loaded is None:
@@ -127,7 +127,7 @@ class LiveIndex:
             return
         try:
             current = self._loaded  # None only if closed meanwhile: then _acquire says so
-            if current is not None and current_build_name(self.settings.index_dir) != current.build:
+            if current is not None and live_build_name(self.settings) != current.build:
                 self._open_current()
         except NewsdexError as exc:
             # The old build still answers; say why the new one is not served, once per build.
@@ -139,13 +139,13 @@ class LiveIndex:
     def _open_current(self) -> None:
         """Caller holds _reload. Raises IndexNotFound/IndexIncompatible when no build can be opened."""
         for attempt in range(3):
-            before = current_build_name(self.settings.index_dir)
+            before = live_build_name(self.settings)
             try:
                 searcher = Searcher.open(self.settings, embedder=self.embedder)
                 break
             except IndexIncompatible:
                 # A writer swapped `current` and removed the build we were opening: try the new one.
-                if attempt == 2 or current_build_name(self.settings.index_dir) == before:
+                if attempt == 2 or live_build_name(self.settings) == before:
                     raise
         fresh = _Loaded(searcher, searcher.build_name)
         with self._swap:

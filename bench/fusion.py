@@ -45,7 +45,7 @@ def topic_groups(source: Path, n: int, settings: Settings) -> list[list[dict]]:
     records = list(read_records(source / "corpus.jsonl"))
     with IndexStore.open(settings.index_dir) as store:
         ids = [int(row[0]) for row in store.db.execute("SELECT id FROM passages ORDER BY id")]
-        owner = store.article_ids(ids)
+        owner = {i: place[0] for i, place in store.places(ids).items()}
         vectors = store.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
     sums: dict[str, np.ndarray] = {}
     for pid, vector in zip(ids, vectors):

@@ -125,6 +125,37 @@ def _bigram_run(word: str) -> bool:
     return len(word) > 1 and _UNSPACED.search(word) is not None
 
 
+# Each field's analysis of a question's words: its own analyzer, or only a split on spaces
+# where the words were analysed in Python (pre_analyse) before tantivy saw them.
+_QUESTION_ANALYZERS = {field: _split_only() if field in PREFIX_CHARS else _analyzer(field) for field in FIELDS}
+_PASSAGE_ANALYZERS = {field: _analyzer(field) for field in FIELDS if field not in PREFIX_CHARS}
+
+
+def question_terms(words: Sequence[str]) -> dict[str, list[str]]:
+    """Each field's terms for a question's words, once each: what a search looks up.
+
+    Bigrams are made of the words' non-ASCII runs only: "Tokyo" or "2024" bigrammed would
+    match every passage that spells some other word with "to" or "20" in it.
+    """
+    found: dict[str, list[str]] = {}
+    for field, analyzer in _QUESTION_ANALYZERS.items():
+        source = [word for word in words if _bigram_run(word)] if field == BIGRAM_FIELD else list(words)
+        tokens = list(dict.fromkeys(token for word in source for token in analyzer.analyze(pre_analyse(field, word))))
+        if tokens:
+            found[field] = tokens
+    return found
+
+
+def passage_terms(title: str, text: str, lang: str | None) -> tuple[str, list[str]]:
+    """The field a passage goes into and its terms there, as tantivy indexes them: for a store
+    that takes terms already analysed (index.milvus), so that both rank alike."""
+    field = field_for(lang)
+    analysed = pre_analyse(field, f"{title}\n{text}")
+    if field in PREFIX_CHARS:
+        return field, analysed.split()
+    return field, _PASSAGE_ANALYZERS[field].analyze(analysed)
+
+
 class LexicalIndex:
     """A build's BM25 index, opened read-only (a live build never changes)."""
 
@@ -142,7 +173,6 @@ class LexicalIndex:
             log.warning("%s is on read-only storage: reading a copy of its BM25 index in %s", path, self._copy)
             self.index = _open(Path(self._copy), create=False)
         self.searcher = self.index.searcher()
-        self._analyzers = {field: _split_only() if field in PREFIX_CHARS else _analyzer(field) for field in FIELDS}
 
     def close(self) -> None:
         if self._copy is not None:
@@ -160,7 +190,7 @@ class LexicalIndex:
         parsed query syntax, so nothing a user types is read as an operator.
         """
         clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, field, token, index_option="freq"))
-                   for field, tokens in self._tokens(words).items() for token in tokens]
+                   for field, tokens in question_terms(words).items() for token in tokens]
         if not clauses or k < 1:
             return []
         query = tantivy.Query.boolean_query(clauses)
@@ -174,25 +204,6 @@ class LexicalIndex:
         ids = self.searcher.fast_field_values("id", [address for _, address in hits])
         # tantivy types any fast field's value as int | float | bool | None; "id" is a u64 every passage has.
         return [(int(pid), float(score)) for (score, _), pid in zip(hits, ids)]  # type: ignore[arg-type]
-
-
-    def _tokens(self, words: Sequence[str]) -> dict[str, list[str]]:
-        """Each field's terms for the question's words, once each.
-
-        Bigrams are made of the words' non-ASCII runs only: "Tokyo" or "2024" bigrammed would
-        match every passage that spells some other word with "to" or "20" in it.
-        """
-        found: dict[str, list[str]] = {}
-        for field, analyzer in self._analyzers.items():
-            if field == BIGRAM_FIELD:
-                source = [word for word in words if _bigram_run(word)]
-            else:
-                source = list(words)
-            tokens = list(dict.fromkeys(token for word in source
-                                        for token in analyzer.analyze(pre_analyse(field, word))))
-            if tokens:
-                found[field] = tokens
-        return found
 
 
 class LexicalWriter:

@@ -22,12 +22,11 @@ from tqdm import tqdm
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
 from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
 from newsdex.index.embedder import Embedder, TextEmbedder
-from newsdex.index.manifest import Manifest, recorded_int8_config
+from newsdex.index.manifest import Manifest
 from newsdex.index.passages import dedupe_passages, split_passages
+from newsdex.index.rows import ArticleRow
 from newsdex.index.sentences import embed_sentences
-from newsdex.index.store import ArticleRow, IndexStore
-from newsdex.index.vectors import VectorSpec
-from newsdex.index.writer import IndexWriter
+from newsdex.index.stores import Writer, live_int8_config, open_store, open_writer
 from newsdex.settings import Settings
 
 # The origin of articles given directly (over HTTP, or to Indexer.upsert) rather than read
@@ -85,7 +84,7 @@ class Indexer:
         """`lock_timeout`: how long a change waits for another build's write lock before
         IndexBusy (None: as long as it takes, as the CLI does; a server gives a bound)."""
         if embedder is None:
-            embedder = Embedder.from_settings(settings, recorded_int8_config(settings.index_dir))
+            embedder = Embedder.from_settings(settings, live_int8_config(settings))
         self.settings = settings
         self.embedder = embedder
         self.lock_timeout = lock_timeout
@@ -229,16 +228,15 @@ class Indexer:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _writer(self, *, rebuild: bool = False) -> IndexWriter:
-        """A new build of the index, made the way the settings say."""
-        return IndexWriter(self.settings.index_dir, self.manifest, rebuild=rebuild,
-                           spec=VectorSpec.from_settings(self.settings), lock_timeout=self.lock_timeout)
+    def _writer(self, *, rebuild: bool = False) -> Writer:
+        """A change to the index of the store the settings name, made the way they say."""
+        return open_writer(self.settings, self.manifest, rebuild=rebuild, lock_timeout=self.lock_timeout)
 
-    def _commit(self, writer: IndexWriter, report: BuildReport) -> None:
+    def _commit(self, writer: Writer, report: BuildReport) -> None:
         report.articles, report.passages = writer.counts()
         writer.commit()
 
-    def _write(self, writer: IndexWriter, articles: Sequence[Article], *, progress: bool = False) -> int:
+    def _write(self, writer: Writer, articles: Sequence[Article], *, progress: bool = False) -> int:
         """Split, embed and store `articles` in the writer's build; returns passages embedded."""
         with _Embedding(self, writer, progress) as embedding:
             for article in articles:
@@ -247,7 +245,7 @@ class Indexer:
 
     def _live_article_count(self) -> int:
         try:
-            with IndexStore.open(self.settings.index_dir) as store:
+            with open_store(self.settings) as store:
                 return store.article_count()
         except (IndexNotFound, IndexIncompatible):
             return 0
@@ -255,7 +253,7 @@ class Indexer:
     def _api_articles(self) -> list[Article]:
         """Articles given directly: no file holds them, so a rebuild must carry them over."""
         try:
-            with IndexStore.open(self.settings.index_dir) as store:
+            with open_store(self.settings) as store:
                 return [_article_of(row) for row in store.articles_from(API_ORIGIN)]
         except (IndexNotFound, IndexIncompatible):
             return []
@@ -288,7 +286,7 @@ class _Embedding:
     holds one chunk of text however many articles a build reads. Leaving the block
     embeds what is still waiting (unless it is left by an error)."""
 
-    def __init__(self, indexer: Indexer, writer: IndexWriter, progress: bool) -> None:
+    def __init__(self, indexer: Indexer, writer: Writer, progress: bool) -> None:
         self.indexer, self.writer = indexer, writer
         self.waiting: list[tuple[Article, list[str]]] = []
         self.size = 0

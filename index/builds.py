@@ -40,11 +40,14 @@ BM25_DIR = "bm25"
 # The temporary link a swap renames over `current` (see swap_in); one is left behind only by
 # a build killed in the instant between making it and renaming it.
 LINK_PREFIX = f".{CURRENT}."
+# Milvus Lite's folder when NEWSDEX_MILVUS_URI is unset (Settings.milvus_target): an index
+# directory may hold it beside the embedded store's builds.
+MILVUS_LITE = "milvus.db"
 
 
 def _ours(name: str) -> bool:
     """Whether a name at the top of an index directory is one newsdex makes."""
-    return name in (BUILDS, LOCK) or name.startswith(LINK_PREFIX)
+    return name in (BUILDS, LOCK, MILVUS_LITE) or name.startswith(LINK_PREFIX)
 
 
 def current_build(index_dir: Path) -> Path:

@@ -94,7 +94,7 @@ def check_searchable(index: Manifest, embedder: TextEmbedder, index_dir: Path | 
         raise IndexIncompatible(f"index at {index_dir}: {problem}")
 
 
-def check_format(index: Manifest, index_dir: Path) -> None:
+def check_format(index: Manifest, index_dir: Path | str) -> None:
     """Raise IndexIncompatible for a build of another format: this newsdex cannot read it."""
     if index.format_version != FORMAT_VERSION:
         raise IndexIncompatible(

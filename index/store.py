@@ -197,12 +197,12 @@ class IndexStore:
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
 
-    def article_ids(self, ids: Sequence[int]) -> dict[int, str]:
+    def places(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         if not ids:
             return {}
         marks, params = _id_list(ids)
-        rows = self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", params)
-        return {row[0]: row[1] for row in rows}
+        rows = self.db.execute(f"SELECT id, article_id, position FROM passages WHERE id IN ({marks})", params)
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
         """The sentences of these passages as their build kept them; passages it kept none for are left out."""

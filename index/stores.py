@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from newsdex.errors import NewsdexError
+from newsdex.index.articles import Article
 from newsdex.index.manifest import Manifest
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors
@@ -85,9 +87,10 @@ class Store(Protocol):
 
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]: ...
 
-    def article_ids(self, ids: Sequence[int]) -> dict[int, str]:
-        """The article of each of these passages (unknown ids left out): what fusing by
-        article needs of a hundred candidates, without reading their rows."""
+    def places(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """(article id, position) of each of these passages (unknown ids left out), without
+        reading their rows: what fusing by article needs of a hundred candidates, and the
+        order of tied passages that every store shares (search.fusion.TieKey)."""
         ...
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
@@ -126,9 +129,85 @@ class Store(Protocol):
     def stats(self) -> IndexStats: ...
 
 
+class Writer(Protocol):
+    """A change to the index, made live whole by `commit` (index.writer for the embedded store,
+    index.milvus for Milvus); leaving its block by an exception leaves the live index as it was."""
+
+    def __enter__(self) -> Writer: ...
+
+    def __exit__(self, exc_type, exc, tb) -> None: ...
+
+    def known_articles(self) -> dict[str, tuple[str, str | None]]:
+        """id -> (content hash, origin) of every article the index holds."""
+        ...
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, passages) as the change stands."""
+        ...
+
+    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray,
+                    sentences: Sequence[SentenceVectors] | None = None) -> None: ...
+
+    def remove_article(self, article_id: str, *, missing_ok: bool = False) -> None: ...
+
+    def commit(self) -> object: ...
+
+    def abort(self) -> None: ...
+
+
 def open_store(settings: Settings) -> Store:
     """The live index of the store the settings select, opened read-only."""
+    if settings.store == "milvus":
+        from newsdex.index.milvus import MilvusStore
+
+        return MilvusStore.open(settings)
     from newsdex.index.store import IndexStore
 
     return IndexStore.open(settings.index_dir, mmap=settings.mmap, ef_search=settings.hnsw_ef_search,
                            ivf_probe=settings.ivf_probe)
+
+
+def open_writer(settings: Settings, manifest: Manifest, *, rebuild: bool = False,
+                lock_timeout: float | None = None) -> Writer:
+    """A change to the index of the store the settings select, from its live build (or from
+    nothing, with `rebuild`); its passages must be cut and embedded as `manifest` says."""
+    if settings.store == "milvus":
+        from newsdex.index.milvus import MilvusWriter
+
+        return MilvusWriter(settings, manifest, rebuild=rebuild, lock_timeout=lock_timeout)
+    from newsdex.index.vectors import VectorSpec
+    from newsdex.index.writer import IndexWriter
+
+    return IndexWriter(settings.index_dir, manifest, rebuild=rebuild, spec=VectorSpec.from_settings(settings),
+                       lock_timeout=lock_timeout)
+
+
+def live_build_name(settings: Settings) -> str | None:
+    """The name of the build answering now, None when there is none: a server reopens when it changes."""
+    if settings.store == "milvus":
+        from newsdex.index.milvus import live_build_name as milvus_build
+
+        return milvus_build(settings)
+    from newsdex.index.builds import current_build_name
+
+    return current_build_name(settings.index_dir)
+
+
+def live_manifest(settings: Settings) -> Manifest:
+    """The live build's manifest, read without opening the build: cheap enough to check an index
+    before a model loads. IndexNotFound when there is none; IndexIncompatible when foreign."""
+    if settings.store == "milvus":
+        from newsdex.index.milvus import live_manifest as milvus_manifest
+
+        return milvus_manifest(settings)
+    from newsdex.index.manifest import read_manifest
+
+    return read_manifest(settings.index_dir)
+
+
+def live_int8_config(settings: Settings) -> str | None:
+    """The onnx-int8 configuration the live build was made with, if any (None also when there is no build)."""
+    try:
+        return live_manifest(settings).int8_config
+    except NewsdexError:
+        return None

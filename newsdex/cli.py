@@ -35,6 +35,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors s
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
+StoreOpt = typer.Option(None, "--store", help="Where the index lives: faiss (under --index) or milvus "
+                                              "(NEWSDEX_MILVUS_URI) [env: NEWSDEX_STORE; default: faiss]")
 BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; "
                                                   "default: onnx]")
 
@@ -67,9 +69,9 @@ def _progress(quiet: bool) -> bool:
 def _load_embedder(settings: Settings, *, rebuild: bool = False):
     """The model for settings.index_dir: an onnx-int8 index keeps the quantization it was
     built with (unless NEWSDEX_INT8_CONFIG forces one, or the index is being rebuilt)."""
-    from newsdex.index.manifest import recorded_int8_config
+    from newsdex.index.stores import live_int8_config
 
-    recorded = None if rebuild or settings.backend != "onnx-int8" else recorded_int8_config(settings.index_dir)
+    recorded = None if rebuild or settings.backend != "onnx-int8" else live_int8_config(settings)
     return _embedder(settings.model, settings.device, settings.batch_size, settings.offline,
                      settings.backend, settings.model_cache, settings.int8_config, recorded)
 
@@ -99,18 +101,27 @@ def index_command(
     paths: list[Path] | None = typer.Argument(None, help="Files or folders of articles (default: seeds/)"),
     rebuild: bool = typer.Option(False, "--rebuild", help="Start from scratch instead of updating"),
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, summary only"),
     follow_links: bool = typer.Option(
         False, "--follow-links",
         help="Follow symlinks that leave the folder, or lead to folders [env: NEWSDEX_FOLLOW_LINKS]"),
+    engine: str | None = typer.Option(None, "--engine", help="Build in this process (local) or as a Ray Data "
+                                                             "pipeline (ray) [env: NEWSDEX_ENGINE; default: local]"),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster to join (auto: this machine's); default: a local Ray "
+                                    "[env: NEWSDEX_RAY_ADDRESS]"),
+    workers: int | None = typer.Option(None, "--workers", help="Ray model workers, each loading the model once "
+                                                               "[env: NEWSDEX_WORKERS]"),
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
 
     def body() -> int:
-        settings = make_settings(index_dir=index, model=model, backend=backend,
-                                 follow_links=True if follow_links else None)
+        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend,
+                                 follow_links=True if follow_links else None, engine=engine,
+                                 ray_address=ray_address, workers=workers)
         sources = list(paths) if paths else [settings.seeds_dir]
         for source in sources:
             if not source.exists():
@@ -127,13 +138,14 @@ def index_command(
 @app.command("stats")
 def stats_command(
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Show what the index holds and how it was built."""
     from newsdex.index.stores import open_store
 
     def body() -> None:
-        settings = make_settings(index_dir=index)
+        settings = make_settings(index_dir=index, store=store_name)
         with open_store(settings) as store:
             data = store.stats().as_dict()
         if as_json:
@@ -161,13 +173,20 @@ def _human_size(size: float) -> str:
 def _ensure_index(settings: Settings, quiet: bool) -> None:
     """Build the seed index when settings.index_dir holds none; a foreign or damaged one is
     reported here, before the model loads."""
-    from newsdex.index.builds import current_build
+    from newsdex.index.stores import live_manifest
 
     try:
-        current_build(settings.index_dir)
+        live_manifest(settings)
     except IndexNotFound:
-        err.print(f"no index at {settings.index_dir}; building one from {settings.seeds_dir} first")
+        err.print(f"no index at {_where(settings)}; building one from {settings.seeds_dir} first")
         err.print(_build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet).summary())
+
+
+def _where(settings: Settings) -> str:
+    """The index the settings name, as messages show it."""
+    if settings.store == "milvus":
+        return f"{settings.milvus_target} (collection {settings.milvus_collection})"
+    return str(settings.index_dir)
 
 
 def _open_searcher(settings: Settings, quiet: bool):
@@ -318,6 +337,7 @@ def ask_command(
     candidates: int | None = typer.Option(
         None, "--candidates", help="Passages each retriever hands to the fusion [default: NEWSDEX_CANDIDATES, 100]"),
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
@@ -326,7 +346,7 @@ def ask_command(
     from newsdex.search.query import clean_query
 
     def body() -> None:
-        settings = make_settings(index_dir=index, model=model, backend=backend)
+        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend)
         # Checked before the model loads (or a seed index is built), so a typo costs nothing.
         clean_query(question, settings.max_query_chars)
         options = search_options_from_flags(
@@ -366,6 +386,7 @@ def quotes_command(
     offset: int = OffsetOpt,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the same as GET /quotes)"),
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """List a person's statements, newest first."""
@@ -374,7 +395,7 @@ def quotes_command(
     def body() -> None:
         if not name.strip():
             raise InvalidQuery("the speaker's name is empty")
-        settings = make_settings(index_dir=index)
+        settings = make_settings(index_dir=index, store=store_name)
         with _open_store(settings, quiet) as store:
             page = quote_page(store, name, limit=limit, offset=offset)
         if as_json:
@@ -403,13 +424,14 @@ def speakers_command(
     offset: int = OffsetOpt,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the same as GET /speakers)"),
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
 ) -> None:
     """List the people quoted in the index, with how many statements each."""
     from newsdex.search.quotes import speaker_page
 
     def body() -> None:
-        settings = make_settings(index_dir=index)
+        settings = make_settings(index_dir=index, store=store_name)
         with _open_store(settings, quiet) as store:
             page = speaker_page(store, limit=limit, offset=offset)
         if as_json:
@@ -433,6 +455,7 @@ def serve_command(
     host: str | None = typer.Option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
     port: int | None = typer.Option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
     index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backend: str | None = BackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
@@ -443,16 +466,17 @@ def serve_command(
         import uvicorn
 
         from newsdex.api.app import create_app  # the API is an edge over search: imported only to serve
-        from newsdex.index.manifest import check_searchable, read_manifest
+        from newsdex.index.manifest import check_searchable
+        from newsdex.index.stores import live_manifest
 
-        settings = make_settings(index_dir=index, model=model, backend=backend, host=host, port=port)
+        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend, host=host, port=port)
         _ensure_index(settings, quiet)
         embedder = _load_embedder(settings)
         # Refuse an index this model cannot search now, rather than serve 503s.
-        check_searchable(read_manifest(settings.index_dir), embedder, settings.index_dir)
+        check_searchable(live_manifest(settings), embedder, _where(settings))
         has_key = settings.api_key is not None and settings.api_key.get_secret_value()
         writes = "enabled" if has_key else "disabled (set NEWSDEX_API_KEY)"
-        err.print(f"serving {settings.index_dir} on http://{settings.host}:{settings.port}/ ; writes {writes}")
+        err.print(f"serving {_where(settings)} on http://{settings.host}:{settings.port}/ ; writes {writes}")
         uvicorn.run(create_app(settings, embedder=embedder), host=settings.host, port=settings.port,
                     log_level="warning" if quiet else "info")
 
@@ -472,6 +496,7 @@ def eval_command(
     index: Path | None = typer.Option(None, "--index", help="Use (or build and keep) the corpus index here instead of "
                                                             "a temporary one"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+    store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backends: str | None = typer.Option(
         None, "--backend", help="Encoder backend(s), comma-separated, each scored on its own index: torch, onnx, "
@@ -482,7 +507,7 @@ def eval_command(
     from newsdex.search.eval import evaluate
 
     def body() -> None:
-        settings = make_settings(model=model)
+        settings = make_settings(model=model, store=store_name)
         if not data_dir.is_dir():
             raise NewsdexError(f"no such folder: {data_dir}")
         chosen = [m.strip() for m in modes.split(",") if m.strip()]
@@ -495,7 +520,7 @@ def eval_command(
 
         reports = []
         for name in names:
-            backend_settings = make_settings(model=model, backend=name)
+            backend_settings = make_settings(model=model, backend=name, store=store_name)
             reports.append(evaluate(data_dir, backend_settings, _load_embedder(backend_settings), modes=chosen, k=k,
                                     split=split, index_dir=index, progress=_progress(quiet), on_skip=warn).to_json())
         if as_json:

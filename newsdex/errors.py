@@ -40,3 +40,8 @@ class IndexBusy(NewsdexError):
 
 class IndexUnwritable(NewsdexError):
     """The index's storage refuses the write: read-only, no permission, or full. Nothing was changed."""
+
+
+class StoreUnavailable(NewsdexError):
+    """The store the settings name cannot be used here: its server does not answer, or the
+    extra it needs (pip install 'newsdex[scale]') is not installed."""

@@ -66,6 +66,31 @@ class Settings(BaseSettings):
         "article placed by its best passage) instead of passages, so both retrievers' votes for an article count "
         "even when they fall on different passages. Off: on SciFact and its long-article variants it did not beat "
         "passage fusion (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
+    # Where the index lives (index.stores): the embedded default, or Milvus (index.milvus).
+    store: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Which store holds the index: faiss (FAISS + SQLite + tantivy under index_dir) or "
+                             "milvus (a Milvus collection; needs the scale extra) (NEWSDEX_STORE).")
+    milvus_uri: str | None = Field(
+        None, description="Milvus to use: a file path ending in .db for Milvus Lite, or http://host:19530 for a "
+                          "server or cluster; unset: index_dir/milvus.db (NEWSDEX_MILVUS_URI).")
+    milvus_token: SecretStr | None = Field(None, description="Milvus token, user:password or an API key "
+                                                             "(NEWSDEX_MILVUS_TOKEN).")
+    milvus_collection: str = Field(
+        "newsdex", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$",
+        description="Name of the Milvus alias searches read; each build is collections named after it "
+                    "(NEWSDEX_MILVUS_COLLECTION).")
+    milvus_index: Literal["AUTOINDEX", "FLAT", "HNSW", "HNSW_SQ", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "DISKANN"] = Field(
+        "AUTOINDEX", description="Milvus vector index type for new collections (NEWSDEX_MILVUS_INDEX).")
+    # How a build runs (index.engine): in this process, or as a Ray Data pipeline.
+    engine: Literal["local", "ray"] = Field(
+        "local", description="Build engine: local (this process) or ray (a Ray Data pipeline; needs the scale "
+                             "extra) (NEWSDEX_ENGINE).")
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (auto: the one this machine belongs to); unset: a local Ray "
+                          "started for the build (NEWSDEX_RAY_ADDRESS).")
+    workers: int | None = Field(
+        None, ge=1, le=4096, description="Ray model workers (actors), each loading the model once; unset: one per "
+                                         "CPU Ray sees, less a quarter CPU for reading (NEWSDEX_WORKERS).")
     # The vector index (index.vectors).
     vector_index: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
         "auto", description="FAISS structure: auto (flat below hnsw_threshold passages, HNSW above), flat, hnsw, "
@@ -103,3 +128,9 @@ class Settings(BaseSettings):
     batch_window_ms: float = Field(
         2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")
     max_batch: int = Field(256, ge=1, le=65536, description="Most texts in one micro-batch.")
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI in use: the setting, or a Milvus Lite file inside index_dir."""
+        return self.milvus_uri or str(self.index_dir / "milvus.db")  # index.builds.MILVUS_LITE
+

@@ -10,21 +10,28 @@ constant; a larger k flattens the difference between the top ranks.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
-from typing import TypeVar
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
 Group = TypeVar("Group", bound=Hashable)
 
 
+# Orders items that tie: given the tied items, a sortable key for each. A searcher passes
+# the store's (article id, position) of each passage (Store.places), so every store, whatever
+# ids it gives passages, puts tied passages in the same order.
+TieKey = Callable[[Sequence[Item]], Mapping[Item, Any]]
+
+
 def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
-        weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
+        weights: Sequence[float] | None = None, tie_key: TieKey | None = None) -> list[tuple[Item, float]]:
     """(item, fused score) for every item of every ranking, best first.
 
     Each ranking lists items best first; an item repeated within one ranking counts at
     its first place. Weights (one per ranking, default 1) must be non-negative. Ties are
-    broken by the best single rank, then by the item itself, so the result does not
-    depend on the order in which the rankings are given.
+    broken by the best single rank, then by `tie_key` (default: the item itself), so the
+    result does not depend on the order in which the rankings are given.
     """
     if k < 0:
         raise ValueError("k must be non-negative")
@@ -46,14 +53,33 @@ def rrf(rankings: Sequence[Sequence[Item]], k: int = 60,
             best_rank[item] = min(best_rank.get(item, rank), rank)
     # fsum is exactly rounded, so the sum cannot depend on the order of its terms.
     fused = {item: math.fsum(p) for item, p in parts.items()}
+    if tie_key is not None:
+        keys = _tie_keys(list(fused), lambda item: (fused[item], best_rank[item]), tie_key)
+        return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], keys.get(pair[0], 0)))
     try:
         return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], pair[0]))
     except TypeError:  # tied items of types that do not compare (an int and a str)
         return sorted(fused.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], _order_key(pair[0])))
 
 
+def settle_ties(ranked: Sequence[tuple[Item, float]], tie_key: TieKey) -> list[tuple[Item, float]]:
+    """One retriever's (item, score) list, best first, with items of equal score put in
+    `tie_key`'s order: copies of one story score alike, and each store lists them its own way."""
+    keys = _tie_keys([item for item, _ in ranked], dict(ranked).__getitem__, tie_key)
+    if not keys:
+        return list(ranked)
+    return sorted(ranked, key=lambda pair: (-pair[1], keys.get(pair[0], 0)))
+
+
+def _tie_keys(items: Sequence[Item], standing: Callable[[Item], Hashable], tie_key: TieKey) -> Mapping[Item, Any]:
+    """`tie_key` of the items whose standing another item shares; {} (and no call) when none does."""
+    count = Counter(standing(item) for item in items)
+    tied = [item for item in items if count[standing(item)] > 1]
+    return tie_key(tied) if tied else {}
+
+
 def rrf_by_group(rankings: Sequence[Sequence[Item]], group_of: Mapping[Item, Group], k: int = 60,
-                 weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
+                 weights: Sequence[float] | None = None, tie_key: TieKey | None = None) -> list[tuple[Item, float]]:
     """Items fused as their groups (articles) fuse: (item, its group's fused score), best group first.
 
     Each ranking becomes a ranking of groups, a group placed where its best item is, and
@@ -62,9 +88,9 @@ def rrf_by_group(rankings: Sequence[Sequence[Item]], group_of: Mapping[Item, Gro
     is what an article-level answer needs: when one retriever ranks passage A
     of an article first and the other ranks passage B of it first, fusing passages splits
     the article's two votes between A and B, while fusing articles counts both. Every item
-    must have a group in `group_of`.
+    must have a group in `group_of`; `tie_key` orders tied items as in `rrf`.
     """
-    items = rrf(rankings, k=k, weights=weights)
+    items = rrf(rankings, k=k, weights=weights, tie_key=tie_key)
     best_item: dict[Group, float] = {}
     for item, item_score in items:
         best_item.setdefault(group_of[item], item_score)

@@ -22,7 +22,7 @@ from newsdex.index.manifest import check_searchable
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow
 from newsdex.index.stores import Filters, Store, open_store
 from newsdex.search.dates import DateReading, read_dates
-from newsdex.search.fusion import rrf, rrf_by_group
+from newsdex.search.fusion import rrf, rrf_by_group, settle_ties
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
@@ -214,12 +214,16 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------
 
+    # Each retriever's list puts passages of equal score (copies of one story) in the order of
+    # (article id, position), which every store shares, so that the fusion and the answer do
+    # not depend on the ids a store gives passages (search.fusion.settle_ties).
+
     def _lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
-        return self.store.lexical_search(query_terms(query), depth, allowed)
+        return settle_ties(self.store.lexical_search(query_terms(query), depth, allowed), self.store.places)
 
     def _dense(self, vectors: np.ndarray, depth: int, allowed: Filters) -> list[list[tuple[int, float]]]:
         scores, ids = self.store.search_vectors(vectors, depth, allowed)
-        return [[(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0]
+        return [settle_ties([(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0], self.store.places)
                 for row_scores, row_ids in zip(scores, ids)]
 
     def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
@@ -276,9 +280,11 @@ class Searcher:
         rankings = [[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]]
         weights = [fusion.dense_weight, fusion.lexical_weight]
         if per_article is None or not self.settings.fuse_articles:
-            return rrf(rankings, k=fusion.rrf_k, weights=weights)
-        owner = self.store.article_ids(sorted(set(rankings[0]) | set(rankings[1])))
-        return rrf_by_group([[i for i in r if i in owner] for r in rankings], owner, k=fusion.rrf_k, weights=weights)
+            return rrf(rankings, k=fusion.rrf_k, weights=weights, tie_key=self.store.places)
+        places = self.store.places(sorted(set(rankings[0]) | set(rankings[1])))
+        owner = {pid: article_id for pid, (article_id, _) in places.items()}
+        return rrf_by_group([[i for i in r if i in owner] for r in rankings], owner, k=fusion.rrf_k, weights=weights,
+                            tie_key=lambda tied: {i: places[i] for i in tied})
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows,
                   explain: bool) -> SearchResponse:

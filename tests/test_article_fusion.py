@@ -44,7 +44,7 @@ def _article_ranking(searcher: Searcher, question: str, depth: int) -> list[str]
     vector = searcher.embedder.encode([question])
     dense = [int(i) for i in store.search_vectors(vector, depth)[1][0] if i >= 0]
     lexical = [i for i, _ in store.lexical_search(query_terms(question), depth)]
-    owner = store.article_ids(dense + lexical)
+    owner = {i: place[0] for i, place in store.places(dense + lexical).items()}
     article_score: dict[str, float] = {}
     passage_score: dict[int, float] = {}
     best_rank: dict[str, int] = {}
