@@ -522,22 +522,44 @@ def _walk(folder: Path, root: Path, follow_links: bool, walking: frozenset[Path]
             yield Skipped(_shown(entry), f"cannot read: {error.strerror or error}")
 
 
-def _load_path(path: Path, follow_links: bool) -> Iterator[tuple[str, Article | Skipped]]:
-    if path.is_dir():
-        root = path.resolve()
-        for found in _walk(path, root, follow_links, frozenset({root})):
-            if isinstance(found, Skipped):
-                yield found.path, found
-            else:
-                yield from _load_file(found, found.relative_to(path).with_suffix("").as_posix())
-    elif not path.exists():
-        yield _shown(path), Skipped(_shown(path), "no such file or folder")
-    elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        kind = f"'{path.suffix}'" if path.suffix else "without a suffix"
-        yield _shown(path), Skipped(_shown(path), f"unsupported file type {kind}; newsdex reads "
-                                    + ", ".join(SUPPORTED_SUFFIXES))
-    else:
-        yield from _load_file(path, path.stem)
+def article_files(paths: Iterable[Path], *, follow_links: bool = False) -> Iterator[tuple[Path, str] | Skipped]:
+    """What `load_articles` reads, in its order, without reading it: each supported file with
+    the id its article takes (records in .json and .jsonl files bring their own), or why a
+    path is skipped. A distributed build (index.engine) walks here and reads in its workers."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            root = path.resolve()
+            for found in _walk(path, root, follow_links, frozenset({root})):
+                if isinstance(found, Skipped):
+                    yield found
+                else:
+                    yield found, found.relative_to(path).with_suffix("").as_posix()
+        elif not path.exists():
+            yield Skipped(_shown(path), "no such file or folder")
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            kind = f"'{path.suffix}'" if path.suffix else "without a suffix"
+            yield Skipped(_shown(path), f"unsupported file type {kind}; newsdex reads " + ", ".join(SUPPORTED_SUFFIXES))
+        else:
+            yield path, path.stem
+
+
+def read_file(path: Path, article_id: str) -> Iterator[tuple[str, Article | Skipped]]:
+    """Everything in one file `article_files` gave, each with where it was found ("a.jsonl:3")."""
+    return _load_file(path, article_id)
+
+
+class FirstSeen:
+    """The duplicate-id rule of a load: an id's first article is kept, later ones are skipped."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+
+    def check(self, where: str, item: Article | Skipped) -> Article | Skipped:
+        if isinstance(item, Article):
+            if item.id in self.first:
+                return Skipped(where, f"duplicate id {item.id!r}: already loaded from {self.first[item.id]}")
+            self.first[item.id] = where
+        return item
 
 
 def load_articles(paths: Iterable[Path], *, follow_links: bool = False) -> Iterator[Article | Skipped]:
@@ -550,12 +572,10 @@ def load_articles(paths: Iterable[Path], *, follow_links: bool = False) -> Itera
     are read wherever they are; inside a folder, symlinks are followed only to files within
     that folder, unless `follow_links`.
     """
-    first_seen: dict[str, str] = {}
-    for path in paths:
-        for where, item in _load_path(Path(path), follow_links):
-            if isinstance(item, Article):
-                if item.id in first_seen:
-                    item = Skipped(where, f"duplicate id {item.id!r}: already loaded from {first_seen[item.id]}")
-                else:
-                    first_seen[item.id] = where
-            yield item
+    seen = FirstSeen()
+    for found in article_files(paths, follow_links=follow_links):
+        if isinstance(found, Skipped):
+            yield found
+            continue
+        for where, item in read_file(*found):
+            yield seen.check(where, item)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
@@ -25,7 +26,7 @@ from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest
 from newsdex.index.passages import dedupe_passages, split_passages
 from newsdex.index.rows import ArticleRow
-from newsdex.index.sentences import embed_sentences
+from newsdex.index.sentences import SentenceVectors, embed_sentences
 from newsdex.index.stores import Writer, live_int8_config, open_store, open_writer
 from newsdex.settings import Settings
 
@@ -35,6 +36,20 @@ API_ORIGIN = "api"
 
 # Passages are embedded in chunks of this many so memory stays flat on large corpora.
 _CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """One article as the model made it: its passages, their vectors, their sentences' (or None)."""
+
+    passages: list[str]
+    vectors: np.ndarray
+    sentences: list[SentenceVectors] | None
+
+
+# What a build reads, in load order: (given directly rather than read from a file?, the
+# article or why something was skipped, the article embedded already (a Ray worker) or None).
+Loaded = tuple[bool, "Article | Skipped", "Embedded | None"]
 
 
 @dataclass
@@ -123,7 +138,7 @@ class Indexer:
             origins: set[str] = set()  # files that gave an article
             partly_read: set[str] = set()  # files with a part skipped: their missing records may be unreadable
 
-            def take(article: Article) -> None:
+            def take(article: Article, embedded: Embedded | None) -> None:
                 seen.add(article.id)
                 if article.origin is not None:
                     origins.add(article.origin)
@@ -135,21 +150,23 @@ class Indexer:
                 else:
                     report.unchanged += 1
                     return
-                embedding.add(article)
+                if embedded is None:
+                    embedding.add(article)
+                else:
+                    embedding.put(article, embedded)
 
             with _Embedding(self, writer, progress) as embedding:
-                for item in load_articles(paths, follow_links=self.settings.follow_links):
+                for given, item, embedded in self._articles(paths, carried, known):
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
                         partly_read.add(_origin_of(item))
                         if on_skip:
                             on_skip(item)
-                    else:
-                        take(item)
-                for article in carried:
-                    if article.id not in seen:
+                    elif not given:
+                        take(item, embedded)
+                    elif item.id not in seen:  # an article given directly that no file holds now
                         report.api_articles_kept += 1
-                        take(article)
+                        take(item, embedded)
             report.passages_embedded = embedding.embedded
             if rebuild and not seen and self._live_article_count():
                 # Every file unreadable, or a wrong folder: a rebuild would empty a live index
@@ -226,7 +243,38 @@ class Indexer:
         title = self.embedder.truncate(article.title, self.settings.title_tokens)
         return [f"{title}\n{passage}" for passage in passages]
 
+    def embed(self, articles: Sequence[Article], passages: Sequence[list[str]] | None = None) -> list[Embedded]:
+        """Each article's passages (split here unless given), their vectors and (when kept) their
+        sentences' vectors, in one model call for all: how a build embeds, here or in a Ray worker."""
+        if passages is None:
+            passages = [self.passages_for(article) for article in articles]
+        inputs = [text for article, texts in zip(articles, passages) for text in self.embedding_inputs(article, texts)]
+        vectors = self.embedder.encode(inputs)
+        kept = None
+        if self.settings.sentence_vectors:
+            kept = embed_sentences([text for texts in passages for text in texts], self.embedder.encode)
+        out, offset = [], 0
+        for texts in passages:
+            end = offset + len(texts)
+            out.append(Embedded(texts, vectors[offset:end], None if kept is None else kept[offset:end]))
+            offset = end
+        return out
+
     # -- internals -------------------------------------------------------------------------
+
+    def _articles(self, paths: Sequence[Path], carried: Sequence[Article],
+                  known: dict[str, tuple[str, str | None]]) -> Iterator[Loaded]:
+        """(given directly?, article or skip, its passages and vectors when already embedded), in
+        load order: read here and embedded by the caller, or read and embedded by Ray workers."""
+        if self.settings.engine == "ray":
+            from newsdex.index.engine import ray_articles
+
+            yield from ray_articles(self, paths, carried, known)
+            return
+        for item in load_articles(paths, follow_links=self.settings.follow_links):
+            yield False, item, None
+        for article in carried:
+            yield True, article, None
 
     def _writer(self, *, rebuild: bool = False) -> Writer:
         """A change to the index of the store the settings name, made the way they say."""
@@ -310,22 +358,19 @@ class _Embedding:
         if self.size >= _CHUNK:
             self.flush()
 
+    def put(self, article: Article, embedded: Embedded) -> None:
+        """Store an article embedded elsewhere (a Ray worker) as one embedded here is."""
+        self.writer.put_article(article, embedded.passages, embedded.vectors, embedded.sentences)
+        self.embedded += len(embedded.passages)
+        self.bar.update(len(embedded.passages))
+
     def flush(self) -> None:
         """One model call for the passages of the waiting articles, then each stored with its vectors."""
         if not self.waiting:
             return
-        inputs = [text for article, passages in self.waiting
-                  for text in self.indexer.embedding_inputs(article, passages)]
-        vectors = self.indexer.embedder.encode(inputs)
-        kept = None
-        if self.indexer.settings.sentence_vectors:
-            kept = embed_sentences([text for _, passages in self.waiting for text in passages],
-                                   self.indexer.embedder.encode)
-        offset = 0
-        for article, passages in self.waiting:
-            end = offset + len(passages)
-            self.writer.put_article(article, passages, vectors[offset:end], None if kept is None else kept[offset:end])
-            offset = end
+        articles = [article for article, _ in self.waiting]
+        for article, embedded in zip(articles, self.indexer.embed(articles, [p for _, p in self.waiting])):
+            self.writer.put_article(article, embedded.passages, embedded.vectors, embedded.sentences)
         self.embedded += self.size
         self.bar.update(self.size)
         self.waiting, self.size = [], 0

@@ -633,6 +633,7 @@ class MilvusWriter:
         self.new = False
         self._put: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}  # in place: what commit writes
         self._removed: set[str] = set()
+        self._waiting = 0  # passages kept in _put
         try:
             live = _live_collection(self.client, settings.milvus_collection)
             if live is not None and not rebuild:
@@ -717,12 +718,10 @@ class MilvusWriter:
                 "passage_end": where[2], "source_key": source_key, "day": _day(article.published),
                 "lang": article.lang or ""})
         article_rows = _article_rows(article, _now())
-        if self.new:  # nothing reads these collections before commit: write as the build goes
-            self._upsert(self.names.passages, passage_rows)
-            self._upsert(self.names.statements, statement_rows)
-            self._upsert(self.names.articles, article_rows)
-        else:
-            self._put[article.id] = (passage_rows, statement_rows, article_rows)
+        self._put[article.id] = (passage_rows, statement_rows, article_rows)
+        self._waiting += len(passage_rows)
+        if self.new and self._waiting >= WRITE_BATCH:
+            self._write_put()  # nothing reads a new build's collections before commit: write as it goes
         self._known[article.id] = (article.content_hash, article.origin)
         self._passages[article.id] = len(passages)
 
@@ -733,18 +732,24 @@ class MilvusWriter:
             raise ArticleNotFound(f"no article with id {article_id!r}")
         del self._known[article_id]
         self._passages.pop(article_id, None)
-        self._put.pop(article_id, None)
+        kept = self._put.pop(article_id, None)
+        if kept is not None:
+            self._waiting -= len(kept[0])
         if not self.new:
             self._removed.add(article_id)
-        # A new build never holds an article twice: put_article removes before it adds, and
-        # the rows it wrote are replaced by the upsert of the same ids, or removed below.
-        elif article_id:
+        else:  # a new build's rows already written for it
             self._delete_article(article_id)
 
     def _delete_article(self, article_id: str) -> None:
         expr = f"article_id == {_literal(article_id)}"
         for name in self.names.all():
             self.client.delete(name, filter=expr)
+
+    def _write_put(self) -> None:
+        """Upsert the kept articles in batches: passages and statements, then the article rows."""
+        for collection, part in ((self.names.passages, 0), (self.names.statements, 1), (self.names.articles, 2)):
+            self._upsert(collection, [row for rows in self._put.values() for row in rows[part]])
+        self._put, self._waiting = {}, 0
 
     def _upsert(self, collection: str, rows: list[dict]) -> None:
         for start in range(0, len(rows), WRITE_BATCH):
@@ -759,9 +764,7 @@ class MilvusWriter:
                 # Deletes first, then passages and statements, then articles: see the module docstring.
                 for article_id in sorted(self._removed):
                     self._delete_article(article_id)
-                for collection, part in ((self.names.passages, 0), (self.names.statements, 1),
-                                         (self.names.articles, 2)):
-                    self._upsert(collection, [row for rows in self._put.values() for row in rows[part]])
+            self._write_put()
             manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(),
                                    "faiss_index": f"milvus {self.settings.milvus_index}",
                                    "vectors": {"kind": "milvus", "index": self.settings.milvus_index}})
@@ -808,7 +811,7 @@ class MilvusWriter:
                 except Exception:  # never created, or Milvus gone: nothing is live from it either way
                     pass
             self.new = False
-        self._put, self._removed = {}, set()
+        self._put, self._removed, self._waiting = {}, set(), 0
         self._unlock()
 
     def _unlock(self) -> None:
