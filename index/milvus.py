@@ -182,13 +182,22 @@ def connect(settings: Settings):
     return _client(uri, token)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)
 def _client(uri: str, token: str):
     pymilvus = _pymilvus()
-    try:
-        return pymilvus.MilvusClient(uri=uri, token=token, timeout=30)
-    except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
-        raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
+    for attempt in range(2):
+        try:
+            return pymilvus.MilvusClient(uri=uri, token=token, timeout=30)
+        except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
+            if attempt == 0 and "://" not in uri:
+                # Milvus Lite's in-process server can stop answering after telling an idle
+                # client's keep-alive pings off (GOAWAY, too_many_pings): start it afresh.
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(uri)
+                continue
+            raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
+    raise AssertionError("unreachable")
 
 
 def _reason(exc: Exception) -> str:
