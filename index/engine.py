@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # CPU a reading task asks for: a fraction, so that the actors never take every CPU.
 READ_CPUS = 0.25
+# Least CPU a model worker may ask for: more workers than that on a machine only fight for its cores.
+MIN_WORKER_CPUS = 0.25
 # Articles a worker embeds per model call (about 250-500 passages of news).
 ARTICLES_PER_BATCH = 64
 
@@ -67,8 +69,9 @@ def worker_plan(ray, workers: int | None) -> tuple[int, float]:
                   default=total)
     count = workers or max(1, int(total - READ_CPUS))
     each = min((total - READ_CPUS) / count, largest - READ_CPUS)
-    if each <= 0:
-        raise NewsdexError(f"--workers {count}: Ray has {total:g} CPUs, too few for {count} workers and the readers")
+    if each < MIN_WORKER_CPUS:
+        raise NewsdexError(f"--workers {count}: Ray has {total:g} CPUs, too few for {count} workers of at least "
+                           f"{MIN_WORKER_CPUS:g} CPU and the readers")
     return count, each
 
 

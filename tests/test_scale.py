@@ -1,0 +1,146 @@
+"""Past one machine, with no outside services: Ray builds (one local `ray.init(num_cpus=2)` for
+the session, the CPUs CI has), and Milvus through Milvus Lite's gRPC server on 127.0.0.1, the
+network path a Milvus cluster is reached by."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA, SEEDS
+from test_cli import invoke
+
+from newsdex.index.build import Indexer
+from newsdex.index.stores import open_store
+from newsdex.search.searcher import Searcher
+from newsdex.settings import Settings
+
+pytestmark = pytest.mark.scale
+
+QUESTIONS = ["what did Kishida say", "North Korea Russia treaty", "Yoon Ishiba meeting Lima", "night trains to Paris",
+             "who attended the NATO summit", "harbour seal pups"]
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory) -> Path:
+    """The seeds and tests/data/articles in one folder (bad records and all)."""
+    root = tmp_path_factory.mktemp("scale") / "articles"
+    shutil.copytree(SEEDS, root / "seeds")
+    shutil.copytree(DATA / "articles", root / "more")
+    return root
+
+
+@pytest.fixture(scope="module")
+def local_faiss(tmp_path_factory, articles, embedder) -> Settings:
+    settings = Settings(index_dir=tmp_path_factory.mktemp("local") / "index")
+    Indexer(settings, embedder).build([articles])
+    return settings
+
+
+def _passages(settings: Settings) -> dict:
+    with open_store(settings) as store:
+        return {(p.article_id, p.position): p for a in store.articles(limit=1000) for p in store.article_passages(a.id)}
+
+
+def test_a_ray_build_makes_the_local_build(tmp_path, articles, local_faiss, embedder, ray_session):
+    """Same passages, same ids, same vectors (cosine 1.0 to float precision), same skips, on 2 CPUs."""
+    settings = Settings(index_dir=tmp_path / "index", engine="ray")
+    report = Indexer(settings, embedder).build([articles])
+    local = Indexer(local_faiss, embedder).build([articles])  # unchanged: the report of what is there
+    assert (report.articles, report.passages) == (local.articles, local.passages)
+    assert [s.path for s in report.skipped] == [s.path for s in local.skipped]
+    ours, theirs = _passages(local_faiss), _passages(settings)
+    assert ours == theirs
+    with open_store(local_faiss) as a, open_store(settings) as b:
+        ids = np.asarray(sorted(p.id for p in ours.values()), dtype=np.int64)
+        cosine = np.sum(a.vectors.reconstruct_batch(ids) * b.vectors.reconstruct_batch(ids), axis=1)
+    assert cosine.min() > 0.99999
+    again = Indexer(settings, embedder).build([articles])  # nothing changed: nothing embedded
+    assert again.passages_embedded == 0 and again.unchanged == local.articles
+
+
+def test_ray_into_milvus_answers_as_a_local_faiss_build(tmp_path, articles, local_faiss, embedder, ray_session):
+    """The issue's acceptance, through the CLI: `index --engine ray --store milvus`, then `ask --store milvus`."""
+    env = {"NEWSDEX_MILVUS_URI": str(tmp_path / "milvus.db"), "NEWSDEX_INDEX_DIR": str(tmp_path / "index")}
+    result = invoke(["index", str(articles), "--engine", "ray", "--store", "milvus", "--quiet"], env)
+    assert result.returncode == 0, result.stderr
+    assert "passages embedded" in result.stdout
+    for mode in ("hybrid", "dense", "lexical"):
+        for question in QUESTIONS:
+            milvus = invoke([question, "--json", "--mode", mode, "--store", "milvus"], env, binary="ask")
+            faiss = invoke([question, "--json", "--mode", mode], {"NEWSDEX_INDEX_DIR": str(local_faiss.index_dir)},
+                           binary="ask")
+            assert milvus.returncode == faiss.returncode == 0, milvus.stderr + faiss.stderr
+            shown = [[(r["article_id"], r["text"], r["highlights"], r["also_in"]) for r in json.loads(out.stdout)
+                      ["results"]] for out in (faiss, milvus)]
+            assert shown[0] == shown[1], (mode, question)
+
+
+def test_ray_workers_must_fit_the_cpus(tmp_path, articles, embedder, ray_session):
+    from newsdex.errors import NewsdexError
+    from newsdex.index.engine import worker_plan
+
+    assert worker_plan(ray_session, None) == (1, 1.75)  # 2 CPUs: one model worker, a quarter for the readers
+    count, each = worker_plan(ray_session, 2)
+    assert count == 2 and count * each + 0.25 <= 2
+    with pytest.raises(NewsdexError, match="too few"):
+        worker_plan(ray_session, 100)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def milvus_server(tmp_path):
+    """`milvus-lite server` in its own process on a free port of 127.0.0.1, stopped after the test."""
+    port = _free_port()
+    binary = Path(sys.executable).parent / "milvus-lite"
+    process = subprocess.Popen([str(binary), "server", "--data-dir", str(tmp_path / "lite"), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("milvus-lite server did not start")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_milvus_over_grpc(tmp_path, milvus_server, embedder, searcher):
+    settings = Settings(index_dir=tmp_path / "index", store="milvus", milvus_uri=milvus_server,
+                        milvus_collection="grpc_test")
+    report = Indexer(settings, embedder).build([SEEDS])
+    assert report.added == 2
+    remote = Searcher.open(settings, embedder)
+    try:
+        for question in QUESTIONS[:3]:
+            ours, theirs = searcher.search(question, k=5), remote.search(question, k=5)
+            assert [(r.article_id, r.text) for r in ours.results] == [(r.article_id, r.text) for r in theirs.results]
+        assert remote.stats().index == f"{milvus_server} (collection grpc_test)"
+    finally:
+        remote.close()
