@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -368,11 +369,15 @@ def _article_rows(article: Article, indexed_at: str) -> list[dict]:
     return rows
 
 
+def _fields(row: dict, names: Sequence[str]) -> dict[str, Any]:
+    return {name: row.get(name) for name in names}
+
+
 def _article_of(rows: list[dict]) -> ArticleRow:
     rows = sorted(rows, key=lambda r: r["part"])
     head = rows[0]
     return ArticleRow(id=head["article_id"], text="".join(r["text"] for r in rows),
-                      **{name: head.get(name) for name in ARTICLE_FIELDS})
+                      **_fields(head, ARTICLE_FIELDS))
 
 
 def _passage_of(row: dict) -> PassageRow:
@@ -539,7 +544,7 @@ class MilvusStore:
         pairs = [(row["article_id"], row.get("published")) for row in
                  _scan(self.client, self.names.articles, "part == 0", ["article_id", "published"])]
         dated = sorted((p for p in pairs if p[1]), key=lambda p: p[0])
-        dated.sort(key=lambda p: p[1], reverse=True)  # stable: ids ascending within one date
+        dated.sort(key=lambda p: p[1] or "", reverse=True)  # stable: ids ascending within one date
         order = [i for i, _ in dated] + sorted(i for i, published in pairs if not published)
         return self._whole(order[offset:offset + limit])
 
@@ -580,7 +585,7 @@ class MilvusStore:
         ordered = dated + undated
         page = ordered[offset:] if limit is None else ordered[offset:offset + limit]
         return [StatementRow(id=int(r["id"]), article_id=r["article_id"],
-                             **{name: r.get(name) for name in STATEMENT_FIELDS},
+                             **_fields(r, STATEMENT_FIELDS),
                              title=heads[r["article_id"]].title, source=heads[r["article_id"]].source,
                              published=heads[r["article_id"]].published, url=heads[r["article_id"]].url)
                 for r in page]
@@ -593,7 +598,7 @@ class MilvusStore:
             chunk = ids[start:start + READ_BATCH]
             for row in _scan(self.client, self.names.articles, f"part == 0 and {_in('article_id', chunk)}",
                              ["article_id", "part", *ARTICLE_FIELDS]):
-                out.append(ArticleRow(id=row["article_id"], text="", **{n: row.get(n) for n in ARTICLE_FIELDS}))
+                out.append(ArticleRow(id=row["article_id"], text="", **_fields(row, ARTICLE_FIELDS)))
         return out
 
     def statement_count(self, speakers: Sequence[str]) -> int:

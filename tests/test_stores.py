@@ -18,7 +18,7 @@ from conftest import DATA, SEED_QUESTIONS, SEEDS
 
 from newsdex.errors import ArticleNotFound, IndexIncompatible, StoreUnavailable
 from newsdex.index.build import Indexer
-from newsdex.index.stores import Filters, live_build_name, open_store
+from newsdex.index.stores import Filters, Store, live_build_name, open_store
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
@@ -78,6 +78,7 @@ def store(request, built):
 
 
 def test_counts_and_stats(store):
+    assert isinstance(store, Store)
     stats = store.stats()
     assert stats.articles == store.article_count() > 15
     assert stats.passages == store.passage_count() > stats.articles
