@@ -53,8 +53,8 @@ from newsdex.index.builds import WriteLock, storage_errors
 from newsdex.index.manifest import Manifest, check_format, incompatibility
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors, pack, unpack
-from newsdex.index.statements import statement_in_passage, statements_in
-from newsdex.index.stores import NO_FILTERS, Filters
+from newsdex.index.statements import placed_statements
+from newsdex.index.stores import NO_FILTERS, Filters, index_location
 from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,6 @@ def _pymilvus():
     return pymilvus
 
 
-def _shown_uri(settings: Settings) -> str:
-    return settings.milvus_target
-
-
 def connect(settings: Settings):
     """A client for the Milvus the settings name, made once per process and URI."""
     uri = settings.milvus_target
@@ -238,22 +234,29 @@ def live_build_name(settings: Settings) -> str | None:
 
 
 def live_manifest(settings: Settings) -> Manifest:
+    return _live_build(settings)[2]
+
+
+def _live_build(settings: Settings) -> tuple[str, dict[str, str], Manifest]:
+    """The live build's passages collection, its properties and its manifest, read once
+    (IndexNotFound without one, IndexIncompatible for a collection newsdex did not make)."""
     client = connect(settings)
     collection = _live_collection(client, settings.milvus_collection)
     where = _where(settings)
     if collection is None:
         raise IndexNotFound(f"no index at {where}: run `newsdex index --store milvus`")
+    properties = _properties(client, collection)
     try:
-        manifest = Manifest(**json.loads(_properties(client, collection)[MANIFEST_PROPERTY]))
+        manifest = Manifest(**json.loads(properties[MANIFEST_PROPERTY]))
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexIncompatible(f"index at {where} is foreign or damaged (no newsdex manifest): run "
                                 "`newsdex index --rebuild --store milvus`") from exc
     check_format(manifest, where)
-    return manifest
+    return collection, properties, manifest
 
 
 def _where(settings: Settings) -> str:
-    return f"{_shown_uri(settings)} (collection {settings.milvus_collection})"
+    return index_location(settings)
 
 
 def _scan(client, collection: str, expr: str, fields: list[str]) -> Iterator[dict]:
@@ -414,12 +417,9 @@ class MilvusStore:
         self.client = connect(settings)
         self.settings = settings
         self._where = _where(settings)
-        collection = _live_collection(self.client, settings.milvus_collection)
-        if collection is None:
-            raise IndexNotFound(f"no index at {self._where}: run `newsdex index --store milvus`")
+        collection, properties, self.manifest = _live_build(settings)
         self.names = _Names(collection)
-        self.manifest = live_manifest(settings)
-        self.version = _properties(self.client, collection).get(VERSION_PROPERTY, "0")
+        self.version = properties.get(VERSION_PROPERTY, "0")
         try:
             for name in self.names.all():
                 self.client.load_collection(name)
@@ -717,13 +717,8 @@ class MilvusWriter:
              "sentences": _pack_sentences(sentences[n] if sentences is not None else None)}
             for n, (pid, text) in enumerate(zip(ids, passages))]
         statement_rows = []
-        for position, statement in enumerate(statements_in(article.paragraphs)):
-            where: tuple[int | None, int | None, int | None] = (None, None, None)
-            for pid, text in zip(ids, passages):
-                found = statement_in_passage(statement, text)
-                if found is not None:
-                    where = (pid, *found)
-                    break
+        for position, (statement, where) in enumerate(placed_statements(article.paragraphs,
+                                                                        list(zip(ids, passages)))):
             statement_rows.append({
                 "id": _hash63("s", article.id, position), "placeholder": [0.0] * PLACEHOLDER_DIM,
                 "article_id": article.id, "position": position, "speaker": statement.speaker, "cue": statement.cue,

@@ -771,3 +771,20 @@ def attribution_scores(items: Sequence[dict]) -> AttributionScores:
                              correct=correct, wrongly_attributed=wrong, missed=missed,
                              found=matched / labelled if labelled else 1.0,
                              kinds=same_kind / matched if matched else 1.0)
+
+
+def placed_statements(paragraphs: Sequence[str], passages: Sequence[tuple[int, str]]
+                      ) -> list[tuple[Statement, tuple[int | None, int | None, int | None]]]:
+    """An article's statements, each with (passage id, start, end) of the first of its
+    `passages` (id, text) that holds its words, or Nones: what every store keeps of them."""
+    placed = []
+    for statement in statements_in(paragraphs):
+        where: tuple[int | None, int | None, int | None] = (None, None, None)
+        for passage_id, passage_text in passages:
+            found = statement_in_passage(statement, passage_text)
+            if found is not None:
+                where = (passage_id, *found)
+                break
+        placed.append((statement, where))
+    return placed
+

@@ -155,6 +155,13 @@ class Writer(Protocol):
     def abort(self) -> None: ...
 
 
+def index_location(settings: Settings) -> str:
+    """The index the settings name, as messages show it (a store's `location`)."""
+    if settings.store == "milvus":
+        return f"{settings.milvus_target} (collection {settings.milvus_collection})"
+    return str(settings.index_dir)
+
+
 def open_store(settings: Settings) -> Store:
     """The live index of the store the settings select, opened read-only."""
     if settings.store == "milvus":

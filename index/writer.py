@@ -23,7 +23,7 @@ from newsdex.index.bm25 import LexicalWriter
 from newsdex.index.builds import BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
 from newsdex.index.sentences import SentenceVectors, pack
-from newsdex.index.statements import statement_in_passage, statements_in
+from newsdex.index.statements import placed_statements
 from newsdex.index.store import IndexStore, dead_ids
 from newsdex.index.vectors import Layout, VectorSpec
 
@@ -168,16 +168,9 @@ class IndexWriter:
     def _put_statements(self, article_id: str, paragraphs: Sequence[str],
                         passages: Sequence[tuple[int, str]]) -> None:
         """The article's statements, each tied to the first passage that holds its words."""
-        rows = []
-        for position, statement in enumerate(statements_in(paragraphs)):
-            where: tuple[int | None, int | None, int | None] = (None, None, None)
-            for passage_id, passage_text in passages:
-                found = statement_in_passage(statement, passage_text)
-                if found is not None:
-                    where = (passage_id, *found)
-                    break
-            rows.append((article_id, position, statement.speaker, statement.cue, statement.kind, statement.text,
-                         statement.start, statement.end, *where))
+        rows = [(article_id, position, statement.speaker, statement.cue, statement.kind, statement.text,
+                 statement.start, statement.end, *where)
+                for position, (statement, where) in enumerate(placed_statements(paragraphs, passages))]
         self.db.executemany(
             """INSERT INTO statements (article_id, position, speaker, cue, kind, text, text_start, text_end,
                                        passage_id, passage_start, passage_end)

@@ -183,10 +183,9 @@ def _ensure_index(settings: Settings, quiet: bool) -> None:
 
 
 def _where(settings: Settings) -> str:
-    """The index the settings name, as messages show it."""
-    if settings.store == "milvus":
-        return f"{settings.milvus_target} (collection {settings.milvus_collection})"
-    return str(settings.index_dir)
+    from newsdex.index.stores import index_location
+
+    return index_location(settings)
 
 
 def _open_searcher(settings: Settings, quiet: bool):
