@@ -1,8 +1,9 @@
-"""Article-level hybrid quality: fusing passages against fusing articles, swept over passage
-size and candidates, on SciFact and on a long-article variant of it.
+"""Article-level hybrid quality: fusing passages, fusing articles, and fusing in whole-article
+BM25 at several weights, swept over passage size and candidates, on SciFact and on
+long-article variants of it.
 
     .venv/bin/python bench/fusion.py [--data ../shared/eval/scifact] [--long 0,6]
-        [--passage-tokens 200] [--candidates 100] [--splits train,test]
+        [--passage-tokens 200] [--candidates 100] [--splits train,test] [--article-weights 0.5,1]
 
 `--long N` joins every N consecutive abstracts of the corpus into one article (each
 abstract a paragraph led by its title, the article untitled), and judges an article
@@ -12,9 +13,12 @@ unlike the passages of a news story; `--long topicsN` groups N abstracts about o
 instead (each abstract in corpus order with its nearest untaken neighbours by the model's
 vectors), closer to an article. 0 is SciFact as it is. Each
 (collection, passage size) index is built once, without sentence vectors (evaluation
-marks no highlights), and kept under .newsdex-bench/fusion/. Every row is `newsdex eval`'s
-own code (search.eval.evaluate): per_article = 1, an article ranked where its best result
-is. A benchmark, not a test: it prints figures and asserts nothing.
+marks no highlights), and kept under .newsdex-bench/fusion/ (an index kept from before
+builds indexed whole articles gets them by one empty update, which embeds nothing). Every
+row is `newsdex eval`'s own code (search.eval.evaluate): per_article = 1, an article ranked
+where its best result is; "passages fused" and "articles fused" are without whole-article
+BM25 (article_weight 0), "+ articles BM25 w" with it at weight w. A benchmark, not a test:
+it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import json
 import os
 from pathlib import Path
 
+from newsdex.index.build import Indexer
+from newsdex.index.builds import ARTICLE_BM25_DIR
 from newsdex.index.embedder import Embedder
 from newsdex.search.eval import evaluate, read_records
 from newsdex.settings import Settings
@@ -104,15 +110,17 @@ def main() -> None:
     parser.add_argument("--candidates", default="100")
     parser.add_argument("--splits", default="train,test")
     parser.add_argument("--backend", default="onnx")
+    parser.add_argument("--article-weights", default="0.5,1", help="Weights of whole-article BM25 to try")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     base = Settings(backend=args.backend, sentence_vectors=False)
     embedder = Embedder.from_settings(base)
     print(f"machine: {os.cpu_count()} CPU cores; model {base.model}, backend {args.backend}; nDCG@10 at article "
           "level (per_article = 1)")
-    header = f"{'collection':<14} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} " \
-             f"{'hybrid, passages fused':>23} {'hybrid, articles fused':>23}"
-    print(header)
+    weights = [float(w) for w in args.article_weights.split(",") if w]
+    print(f"{'collection':<16} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} "
+          f"{'passages fused':>14} {'articles fused':>14}" + "".join(f" {'+ article BM25 ' + str(w):>20}"
+                                                                      for w in weights))
     for variant in args.long.split(","):
         for tokens in [int(v) for v in args.passage_tokens.split(",")]:
             plain = CACHE / f"{args.data.name}-{tokens}-{args.backend}"
@@ -131,19 +139,23 @@ def main() -> None:
                                           base.model_copy(update={"index_dir": plain}))
                 data = long_variant(args.data, groups, CACHE / name)
             index_dir = CACHE / f"{name}-{tokens}-{args.backend}"
+            if (index_dir / "current").exists() and not (index_dir / "current" / ARTICLE_BM25_DIR).is_dir():
+                Indexer(base.model_copy(update={"passage_tokens": tokens, "index_dir": index_dir}), embedder).delete([])
             for split in args.splits.split(","):
                 for candidates in [int(v) for v in args.candidates.split(",")]:
                     row = {}
-                    for fuse_articles in (False, True):
+                    runs = [("plain", False, 0.0), ("by article", True, 0.0)] + [(w, False, w) for w in weights]
+                    for column, fuse_articles, weight in runs:
                         settings = base.model_copy(update={"passage_tokens": tokens, "candidates": candidates,
-                                                           "fuse_articles": fuse_articles})
-                        modes = ("dense", "lexical", "hybrid") if not fuse_articles else ("hybrid",)
+                                                           "fuse_articles": fuse_articles, "article_weight": weight})
+                        modes = ("dense", "lexical", "hybrid") if column == "plain" else ("hybrid",)
                         report = evaluate(data, settings, embedder, modes=modes, split=split, index_dir=index_dir)
                         for mode, scores in report.modes.items():
-                            row[(mode, fuse_articles)] = scores.measures["ndcg@10"]
-                    print(f"{name:<14} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', False)]:>7.4f} "
-                          f"{row[('lexical', False)]:>7.4f} {row[('hybrid', False)]:>23.4f} "
-                          f"{row[('hybrid', True)]:>23.4f}", flush=True)
+                            row[(mode, column)] = scores.measures["ndcg@10"]
+                    print(f"{name:<16} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', 'plain')]:>7.4f} "
+                          f"{row[('lexical', 'plain')]:>7.4f} {row[('hybrid', 'plain')]:>14.4f} "
+                          f"{row[('hybrid', 'by article')]:>14.4f}"
+                          + "".join(f" {row[('hybrid', w)]:>20.4f}" for w in weights), flush=True)
 
 
 if __name__ == "__main__":

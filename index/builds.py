@@ -37,6 +37,7 @@ LOCK = ".lock"
 DB_FILE = "newsdex.db"
 VECTORS_FILE = "vectors.faiss"
 BM25_DIR = "bm25"
+ARTICLE_BM25_DIR = "bm25_articles"  # whole articles, for fusing by article (search.fusion.with_group_ranking)
 # The temporary link a swap renames over `current` (see swap_in); one is left behind only by
 # a build killed in the instant between making it and renaming it.
 LINK_PREFIX = f".{CURRENT}."

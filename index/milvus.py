@@ -3,17 +3,22 @@ embedded store (index.stores) and written with the same calls as index.writer, s
 Indexer, the Searcher and the API never know which one they have. The only code that talks
 to Milvus.
 
-A build is three collections sharing one name, `{alias}_{build}`:
+A build is four collections sharing one name, `{alias}_{build}`:
 - `{alias}_{build}`: a row per passage: its vector, text and BM25 terms, and the article's
   fields that filters and results need; the manifest is a property of this collection;
 - `..._articles`: the articles, their text cut into parts (a VARCHAR holds 64 KB);
-- `..._statements`: who said what (index.statements).
-Milvus refuses a collection without a vector field, so the last two carry a 2-d placeholder.
+- `..._statements`: who said what (index.statements);
+- `..._article_terms`: each article's BM25 terms as one document (whole-article BM25, fused
+  in when results are grouped per article); an article of more terms than a VARCHAR holds
+  (about 3,800) is cut into several documents, the article scored by its best one.
+Milvus refuses a collection without a vector field, so the last three carry a 2-d placeholder.
+A build made before the last collection existed gets it, filled from its articles, at its
+next update.
 
 The alias (settings.milvus_collection) names the live passages collection. `--rebuild` fills
 new collections and then moves the alias in one call, so searches never see a half-built
 index. An incremental build keeps its changes in memory and applies them in place at
-commit: deletes first, then passages and statements, then the article rows, whose content
+commit: deletes first, then passages, statements and article terms, then the article rows, whose content
 hash is what tells the next build an article is done. A commit cut short therefore leaves
 articles the next build sees as changed and writes again; passage ids are deterministic
 (article id and position), so writing them again is an upsert, never a duplicate.
@@ -63,12 +68,14 @@ MANIFEST_PROPERTY = "newsdex.manifest"
 VERSION_PROPERTY = "newsdex.version"  # changes with every commit: a server's cue to reopen
 ARTICLES_SUFFIX = "_articles"
 STATEMENTS_SUFFIX = "_statements"
+ARTICLE_TERMS_SUFFIX = "_article_terms"
 PLACEHOLDER_DIM = 2
 VARCHAR_BYTES = 65_535
 TEXT_PART_CHARS = 16_000  # 16,000 characters of any script fit a VARCHAR's 65,535 bytes
 ID_CHARS = 2_048
 WRITE_BATCH = 512  # rows per upsert call
 READ_BATCH = 1_000  # rows per page when a read walks a collection
+CODES_PER_DOCUMENT = 3_800  # 17 bytes a code with its space: 64,600 of a VARCHAR's 65,535
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # tantivy's (index.bm25)
 # Search parameters per index type, near FAISS's defaults here (index.vectors).
 SEARCH_PARAMS = {"HNSW": {"ef": 128}, "HNSW_SQ": {"ef": 128}, "IVF_FLAT": {"nprobe": 16}, "IVF_SQ8": {"nprobe": 16},
@@ -98,6 +105,13 @@ def term_code(field: str, term: str) -> str:
 def passage_codes(title: str, text: str, lang: str | None) -> str:
     field, terms = passage_terms(title, text, lang)
     return " ".join(term_code(field, term) for term in terms)
+
+
+def article_code_parts(title: str, text: str, lang: str | None) -> list[str]:
+    """A whole article's BM25 codes, in as few documents as VARCHARs hold ([] for no terms)."""
+    field, terms = passage_terms(title, text, lang)
+    codes = [term_code(field, term) for term in terms]
+    return [" ".join(codes[i:i + CODES_PER_DOCUMENT]) for i in range(0, len(codes), CODES_PER_DOCUMENT)]
 
 
 def question_codes(words: Sequence[str]) -> str:
@@ -208,9 +222,10 @@ class _Names:
         self.passages = passages
         self.articles = passages + ARTICLES_SUFFIX
         self.statements = passages + STATEMENTS_SUFFIX
+        self.article_terms = passages + ARTICLE_TERMS_SUFFIX
 
     def all(self) -> list[str]:
-        return [self.passages, self.articles, self.statements]
+        return [self.passages, self.articles, self.statements, self.article_terms]
 
 
 def _live_collection(client, alias: str) -> str | None:
@@ -347,7 +362,40 @@ def _schemas(pymilvus, client, dimension: int, index_type: str):
 
     placeholder_index = client.prepare_index_params()
     placeholder_index.add_index("placeholder", index_type="FLAT", metric_type="L2")
-    return [(passages, passage_index), (articles, placeholder_index), (statements, placeholder_index)]
+    return [(passages, passage_index), (articles, placeholder_index), (statements, placeholder_index),
+            _article_terms_schema(pymilvus, client)]
+
+
+def _article_terms_schema(pymilvus, client):
+    """(schema, index params) of a build's whole-article BM25 collection (see the module docstring)."""
+    DataType = pymilvus.DataType
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("key", DataType.INT64, is_primary=True)
+    schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
+    schema.add_field("article_id", DataType.VARCHAR, max_length=ID_CHARS)
+    schema.add_field("lead", DataType.INT64)  # the article's lead passage, which stands for it
+    schema.add_field("terms", DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
+                     analyzer_params={"tokenizer": "standard"})
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    for name in ("source_key", "day", "lang"):  # what filters read (expression)
+        schema.add_field(name, DataType.VARCHAR, max_length=ID_CHARS)
+    schema.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
+                                          input_field_names=["terms"], output_field_names=["sparse"]))
+    index = client.prepare_index_params()
+    index.add_index("placeholder", index_type="FLAT", metric_type="L2")
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
+    return schema, index
+
+
+def _article_terms_rows(article: Article, passages: int) -> list[dict]:
+    """An article's whole-article BM25 documents ([] when it has no passage to stand for it)."""
+    if not passages:
+        return []
+    parts = article_code_parts(article.title, article.text, article.lang)
+    common = {"placeholder": [0.0] * PLACEHOLDER_DIM, "article_id": article.id, "lead": passage_id(article.id, 0),
+              "source_key": _nocase(article.source) if article.source else "", "day": _day(article.published),
+              "lang": article.lang or ""}
+    return [{"key": _hash63("w", article.id, n), "terms": part, **common} for n, part in enumerate(parts)]
 
 
 def _day(published: str | None) -> str:
@@ -381,6 +429,16 @@ def _article_of(rows: list[dict]) -> ArticleRow:
     head = rows[0]
     return ArticleRow(id=head["article_id"], text="".join(r["text"] for r in rows),
                       **_fields(head, ARTICLE_FIELDS))
+
+
+def _whole_articles(client, collection: str, ids: Sequence[str]) -> list[ArticleRow]:
+    """These articles whole (their parts joined), in the order of `ids`; unknown ids left out."""
+    parts: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), READ_BATCH):
+        chunk = ids[start:start + READ_BATCH]
+        for row in _scan(client, collection, _in("article_id", chunk), ["article_id", "part", "text", *ARTICLE_FIELDS]):
+            parts.setdefault(row["article_id"], []).append(row)
+    return [_article_of(parts[i]) for i in ids if i in parts]
 
 
 def _passage_of(row: dict) -> PassageRow:
@@ -420,9 +478,12 @@ class MilvusStore:
         collection, properties, self.manifest = _live_build(settings)
         self.names = _Names(collection)
         self.version = properties.get(VERSION_PROPERTY, "0")
+        # A build made before whole articles were kept has no such collection (see the module docstring).
+        self._has_article_terms = self.client.has_collection(self.names.article_terms)
         try:
             for name in self.names.all():
-                self.client.load_collection(name)
+                if name != self.names.article_terms or self._has_article_terms:
+                    self.client.load_collection(name)
         except Exception as exc:
             raise IndexIncompatible(f"index at {self._where} is damaged ({_reason(exc)}): run "
                                     "`newsdex index --rebuild --store milvus`") from exc
@@ -481,6 +542,22 @@ class MilvusStore:
         # BM25 scores are positive; Milvus Lite reports them negated, as distances.
         return [(int(hit["id"]), abs(float(hit["distance"]))) for hit in hits[0]]
 
+    def article_lexical_search(self, terms: Sequence[str], k: int,
+                               filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+        """(lead passage id, BM25 score) of the k articles best matching `terms` as a whole (index.stores.Store)."""
+        codes = question_codes(terms)
+        if not codes or k < 1 or not self._has_article_terms:
+            return []
+        # An article cut into several documents may fill more than one place: ask for more.
+        hits = self.client.search(self.names.article_terms, data=[codes], anns_field="sparse",
+                                  limit=min(2 * int(k), 16_384), filter=expression(filters),
+                                  search_params={"metric_type": "BM25"}, output_fields=["lead"])
+        best: dict[int, float] = {}
+        for hit in hits[0]:
+            lead = int(hit["entity"]["lead"] if "entity" in hit else hit["lead"])
+            best[lead] = max(best.get(lead, 0.0), abs(float(hit["distance"])))  # negated by Lite, as above
+        return sorted(best.items(), key=lambda pair: -pair[1])[:k]
+
     def passage_count(self, filters: Filters = NO_FILTERS) -> int:
         with self._count_lock:
             if filters not in self._counts:
@@ -528,15 +605,7 @@ class MilvusStore:
         return self._whole(ids)
 
     def _whole(self, ids: Sequence[str]) -> list[ArticleRow]:
-        if not ids:
-            return []
-        parts: dict[str, list[dict]] = {}
-        for start in range(0, len(ids), READ_BATCH):
-            chunk = ids[start:start + READ_BATCH]
-            for row in _scan(self.client, self.names.articles, _in("article_id", chunk),
-                             ["article_id", "part", "text", *ARTICLE_FIELDS]):
-                parts.setdefault(row["article_id"], []).append(row)
-        return [_article_of(parts[i]) for i in ids if i in parts]
+        return _whole_articles(self.client, self.names.articles, ids)
 
     def articles(self, *, limit: int = 20, offset: int = 0) -> list[ArticleRow]:
         """Newest first; undated articles last, then by id. Milvus has no ORDER BY: the
@@ -645,7 +714,8 @@ class MilvusWriter:
             settings.index_dir.mkdir(parents=True, exist_ok=True)
         self._lock: WriteLock | None = WriteLock(settings.index_dir, timeout=lock_timeout)
         self.new = False
-        self._put: dict[str, tuple[list[dict], list[dict], list[dict]]] = {}  # in place: what commit writes
+        # In place: what commit writes, per article: passage, statement, article-terms and article rows.
+        self._put: dict[str, tuple[list[dict], list[dict], list[dict], list[dict]]] = {}
         self._removed: set[str] = set()
         self._waiting = 0  # passages kept in _put
         try:
@@ -657,6 +727,10 @@ class MilvusWriter:
                 if problem:
                     raise IndexIncompatible(f"index at {self._where}: {problem}")
                 self.names = _Names(live)
+                missing = not self.client.has_collection(self.names.article_terms)
+                if missing:
+                    schema, index = _article_terms_schema(self.pymilvus, self.client)
+                    self.client.create_collection(self.names.article_terms, schema=schema, index_params=index)
                 for name in self.names.all():
                     self.client.load_collection(name)
             else:
@@ -668,6 +742,8 @@ class MilvusWriter:
                     self.client.create_collection(name, schema=schema, index_params=index)
             self._known = self._read_known()
             self._passages = {} if self.new else self._passage_counts()
+            if not self.new and missing:
+                self._fill_article_terms()
         except BaseException as exc:
             self.abort()
             if isinstance(exc, NewsdexError) or not isinstance(exc, Exception):
@@ -679,6 +755,17 @@ class MilvusWriter:
             return {}
         return {row["article_id"]: (row["content_hash"], row.get("origin")) for row in
                 _scan(self.client, self.names.articles, "part == 0", ["article_id", "content_hash", "origin"])}
+
+    def _fill_article_terms(self) -> None:
+        """Whole-article BM25 documents for every article of a build made before they were kept,
+        from its stored articles: nothing is read or embedded again. Written at once, since
+        no search reads a collection the live build never had before this writer made it."""
+        rows: list[dict] = []
+        for row in _whole_articles(self.client, self.names.articles, sorted(self._known)):
+            article = Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")),
+                              source=row.source, published=row.published, lang=row.lang)
+            rows += _article_terms_rows(article, self._passages.get(row.id, 0))
+        self._upsert(self.names.article_terms, rows)
 
     def _passage_counts(self) -> dict[str, int]:
         return Counter(row["article_id"] for row in _scan(self.client, self.names.passages, "", ["article_id"]))
@@ -727,7 +814,8 @@ class MilvusWriter:
                 "passage_end": where[2], "source_key": source_key, "day": _day(article.published),
                 "lang": article.lang or ""})
         article_rows = _article_rows(article, _now())
-        self._put[article.id] = (passage_rows, statement_rows, article_rows)
+        self._put[article.id] = (passage_rows, statement_rows, _article_terms_rows(article, len(passages)),
+                                 article_rows)
         self._waiting += len(passage_rows)
         if self.new and self._waiting >= WRITE_BATCH:
             self._write_put()  # nothing reads a new build's collections before commit: write as it goes
@@ -755,8 +843,9 @@ class MilvusWriter:
             self.client.delete(name, filter=expr)
 
     def _write_put(self) -> None:
-        """Upsert the kept articles in batches: passages and statements, then the article rows."""
-        for collection, part in ((self.names.passages, 0), (self.names.statements, 1), (self.names.articles, 2)):
+        """Upsert the kept articles in batches: passages, statements and article terms, then the article rows."""
+        for collection, part in ((self.names.passages, 0), (self.names.statements, 1), (self.names.article_terms, 2),
+                                 (self.names.articles, 3)):
             self._upsert(collection, [row for rows in self._put.values() for row in rows[part]])
         self._put, self._waiting = {}, 0
 
@@ -770,7 +859,7 @@ class MilvusWriter:
         """Make the changes live: move the alias to a new build, or apply an update in place."""
         try:
             if not self.new:
-                # Deletes first, then passages and statements, then articles: see the module docstring.
+                # Deletes first, then passages, statements and article terms, then articles: see the module docstring.
                 for article_id in sorted(self._removed):
                     self._delete_article(article_id)
             self._write_put()
@@ -804,7 +893,7 @@ class MilvusWriter:
         # open files do); builds older than that, and any a killed build left, go.
         keep = {self.names.passages, old}
         for name in self.client.list_collections():
-            head = name.removesuffix(ARTICLES_SUFFIX).removesuffix(STATEMENTS_SUFFIX)
+            head = name.removesuffix(ARTICLES_SUFFIX).removesuffix(STATEMENTS_SUFFIX).removesuffix(ARTICLE_TERMS_SUFFIX)
             if head.startswith(f"{alias}_") and head[len(alias) + 1:].isalnum() and head not in keep:
                 try:
                     self.client.drop_collection(name)

@@ -19,7 +19,7 @@ import numpy as np
 from newsdex.errors import ArticleNotFound, IndexIncompatible
 from newsdex.index import vectors as vector_index
 from newsdex.index.bm25 import LexicalIndex
-from newsdex.index.builds import BM25_DIR, DB_FILE, VECTORS_FILE, current_build
+from newsdex.index.builds import ARTICLE_BM25_DIR, BM25_DIR, DB_FILE, VECTORS_FILE, current_build
 from newsdex.index.manifest import Manifest, check_format
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors, unpack
@@ -100,6 +100,20 @@ class IndexStore:
                 f"index at {self.index_dir} is damaged ({self.bm25.count} BM25 documents for {passages} passages): "
                 "run `newsdex index --rebuild`"
             )
+        # Whole articles (one document an article with passages, keyed by its lead passage's
+        # id); a build from before they were indexed has none until the next `newsdex index`.
+        self.article_bm25: LexicalIndex | None = None
+        if (self.build_dir / ARTICLE_BM25_DIR).is_dir():
+            try:
+                self.article_bm25 = LexicalIndex(self.build_dir / ARTICLE_BM25_DIR)
+            except (OSError, ValueError) as exc:
+                raise IndexIncompatible(f"index at {self.index_dir} is damaged (article BM25 index unreadable: "
+                                        f"{exc}): run `newsdex index --rebuild`") from exc
+            led = self.db.execute("SELECT count(DISTINCT article_id) FROM passages").fetchone()[0]
+            if self.article_bm25.count != led:
+                raise IndexIncompatible(
+                    f"index at {self.index_dir} is damaged ({self.article_bm25.count} article BM25 documents for "
+                    f"{led} articles): run `newsdex index --rebuild`")
 
     @classmethod
     def open(cls, index_dir: Path, **options) -> IndexStore:
@@ -113,6 +127,8 @@ class IndexStore:
     def close(self) -> None:
         self.db.close()
         self.bm25.close()
+        if self.article_bm25 is not None:
+            self.article_bm25.close()
 
     def __enter__(self) -> IndexStore:
         return self
@@ -163,6 +179,15 @@ class IndexStore:
         """
         passage_ids = self._allowed(filters)
         return self.bm25.search(terms, k, None if passage_ids is None else passage_ids.tolist())
+
+    def article_lexical_search(self, terms: Sequence[str], k: int,
+                               filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+        """(lead passage id, BM25 score) of the k articles best matching `terms` as a whole (index.stores.Store)."""
+        if self.article_bm25 is None:
+            return []
+        # Filters are on articles, so an article passes exactly when its lead passage does.
+        passage_ids = self._allowed(filters)
+        return self.article_bm25.search(terms, k, None if passage_ids is None else passage_ids.tolist())
 
     def passage_count(self, filters: Filters = NO_FILTERS) -> int:
         passage_ids = self._allowed(filters)

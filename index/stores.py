@@ -81,6 +81,14 @@ class Store(Protocol):
         words, never query syntax) and passing `filters`, best first."""
         ...
 
+    def article_lexical_search(self, terms: Sequence[str], k: int,
+                               filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+        """(lead passage id, BM25 score) of the k articles whose whole text (title and every
+        paragraph) best matches `terms`, among those passing `filters`, best first; an
+        article stands for its lead passage (position 0). [] for a build made before
+        articles were indexed whole (the next `newsdex index` adds them)."""
+        ...
+
     def passage_count(self, filters: Filters = NO_FILTERS) -> int:
         """Passages that pass `filters`: how deep a search can go."""
         ...

@@ -20,7 +20,7 @@ from newsdex.index import builds
 from newsdex.index import vectors as vector_index
 from newsdex.index.articles import Article
 from newsdex.index.bm25 import LexicalWriter
-from newsdex.index.builds import BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
+from newsdex.index.builds import ARTICLE_BM25_DIR, BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
 from newsdex.index.sentences import SentenceVectors, pack
 from newsdex.index.statements import placed_statements
@@ -110,6 +110,7 @@ class IndexWriter:
         self.final_dir: Path
         self.db: sqlite3.Connection
         self.bm25: LexicalWriter
+        self.article_bm25: LexicalWriter  # whole articles, one document each under its lead passage's id
         self.previous: IndexStore | None = None
         with builds.storage_errors(self.index_dir):
             builds.prepare_index_dir(self.index_dir)
@@ -142,19 +143,33 @@ class IndexWriter:
             self.vectors = self.previous.vectors  # read once, by the store; this build changes it
             self.layout = self.previous.manifest.layout
             self.bm25 = LexicalWriter(self.build_dir / BM25_DIR, previous=self.previous.build_dir / BM25_DIR)
+            whole = self.previous.build_dir / ARTICLE_BM25_DIR
+            self.article_bm25 = LexicalWriter(self.build_dir / ARTICLE_BM25_DIR,
+                                              previous=whole if whole.is_dir() else None)
             self.previous.close()
+            if not whole.is_dir():
+                self._fill_article_bm25()
         else:
             self.db = sqlite3.connect(self.build_dir / DB_FILE)
             self.db.executescript(SCHEMA)
             self.vectors = vector_index.empty_index(manifest.dimension)
             self.layout = Layout("flat", "float32")
             self.bm25 = LexicalWriter(self.build_dir / BM25_DIR)
+            self.article_bm25 = LexicalWriter(self.build_dir / ARTICLE_BM25_DIR)
         self.db.execute(DEAD_SCHEMA)
         self.db.execute(SENTENCES_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
         if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'statements'").fetchone():
             self.db.executescript(STATEMENTS_SCHEMA)
             self._fill_statements()
+
+    def _fill_article_bm25(self) -> None:
+        """Whole-article BM25 documents for every article of a build made before they were kept,
+        from its stored text: nothing is read or embedded again."""
+        rows = self.db.execute("""SELECT min(p.id), a.title, a.text, a.lang FROM articles a
+                                  JOIN passages p ON p.article_id = a.id GROUP BY a.id""")
+        for lead, title, text, lang in rows:
+            self.article_bm25.add(lead, title, text, lang)
 
     def _fill_statements(self) -> None:
         """Statements for every article of a build made before they were kept: found in the
@@ -222,6 +237,8 @@ class IndexWriter:
             assert passage_id is not None  # sqlite3 sets it after every INSERT
             ids.append(passage_id)
             self.bm25.add(passage_id, article.title, text, article.lang)
+        if ids:  # the article as one document, under its lead passage's id
+            self.article_bm25.add(ids[0], article.title, article.text, article.lang)
         if sentences is not None:
             self.db.executemany("INSERT INTO sentence_vectors (passage_id, spans, vectors) VALUES (?, ?, ?)",
                                 [(passage_id, *pack(item)) for passage_id, item in zip(ids, sentences)])
@@ -242,6 +259,7 @@ class IndexWriter:
             else:
                 self.db.executemany("INSERT INTO dead_vectors (id) VALUES (?)", [(i,) for i in ids])
             self.bm25.remove(ids)
+            self.article_bm25.remove([min(ids)])  # the lead passage (position 0) came first
         self.db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
         self.db.executemany("DELETE FROM sentence_vectors WHERE passage_id = ?", [(i,) for i in ids])
         self.db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
@@ -263,8 +281,10 @@ class IndexWriter:
         self.db.close()
         faiss.write_index(self.vectors, str(self.build_dir / VECTORS_FILE))
         self.bm25.commit()
-        bm25 = self.build_dir / BM25_DIR
-        for path in [self.build_dir / DB_FILE, self.build_dir / VECTORS_FILE, *bm25.iterdir(), bm25]:
+        self.article_bm25.commit()
+        bm25, whole = self.build_dir / BM25_DIR, self.build_dir / ARTICLE_BM25_DIR
+        for path in [self.build_dir / DB_FILE, self.build_dir / VECTORS_FILE, *bm25.iterdir(), bm25,
+                     *whole.iterdir(), whole]:
             builds.fsync(path)
         builds.swap_in(self.index_dir, self.build_dir, self.final_dir)
         builds.collect_old_builds(self.index_dir)
@@ -279,12 +299,13 @@ class IndexWriter:
                 db.close()
             except sqlite3.Error:
                 pass
-        bm25: LexicalWriter | None = getattr(self, "bm25", None)
-        if bm25 is not None:
-            try:
-                bm25.abort()
-            except ValueError:  # tantivy's errors, e.g. on a full disk: the folder goes anyway
-                pass
+        for name in ("bm25", "article_bm25"):
+            lexical: LexicalWriter | None = getattr(self, name, None)
+            if lexical is not None:
+                try:
+                    lexical.abort()
+                except ValueError:  # tantivy's errors, e.g. on a full disk: the folder goes anyway
+                    pass
         build_dir: Path | None = getattr(self, "build_dir", None)
         if build_dir is not None:
             shutil.rmtree(build_dir, ignore_errors=True)

@@ -221,6 +221,8 @@ def _explain_line(explain) -> str:
 
     parts = [part("dense", explain.dense_rank, explain.dense_score),
              part("lexical", explain.lexical_rank, explain.lexical_score)]
+    if explain.article_rank is not None:  # whole-article BM25, fused in with --per-article
+        parts.append(part("article", explain.article_rank, explain.article_score))
     if explain.fused_score is not None:
         parts.append(f"fused {explain.fused_score:.6f}")
     if explain.recency_factor is not None:
@@ -287,7 +289,8 @@ def _print_results(response, explain: bool = False) -> None:
 ASK_FLAGS = {"k": "--k", "mode": "--mode", "per_article": "--per-article", "source": "--source", "since": "--since",
              "until": "--until", "article": "--article", "lang": "--lang", "speaker": "--speaker",
              "explain": "--explain", "highlight": "--highlight",
-             "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight", "rrf_k": "--rrf-k",
+             "dense_weight": "--dense-weight", "lexical_weight": "--lexical-weight",
+             "article_weight": "--article-weight", "rrf_k": "--rrf-k",
              "candidates": "--candidates", "as_of": "--as-of", "dates": "--no-dates", "recency": "--recency"}
 
 
@@ -331,6 +334,9 @@ def ask_command(
     lexical_weight: float | None = typer.Option(
         None, "--lexical-weight", help="Weight of the BM25 ranking in hybrid fusion [default: NEWSDEX_LEXICAL_WEIGHT, "
                                        "1.0]"),
+    article_weight: float | None = typer.Option(
+        None, "--article-weight", help="With --per-article, weight of whole-article BM25 in hybrid fusion; 0: off "
+                                       "[default: NEWSDEX_ARTICLE_WEIGHT, 1.0]"),
     rrf_k: int | None = typer.Option(
         None, "--rrf-k", help="Fusion constant: score = sum weight / (rrf_k + rank) [default: NEWSDEX_RRF_K, 60]"),
     candidates: int | None = typer.Option(
@@ -351,7 +357,8 @@ def ask_command(
         options = search_options_from_flags(
             k=k, mode=mode, per_article=per_article, source=source, since=since, until=until, article=article,
             lang=lang, speaker=speaker, explain=explain, highlight=highlight, dense_weight=dense_weight,
-            lexical_weight=lexical_weight, rrf_k=rrf_k, candidates=candidates, as_of=as_of, dates=dates,
+            lexical_weight=lexical_weight, article_weight=article_weight, rrf_k=rrf_k, candidates=candidates,
+            as_of=as_of, dates=dates,
             recency=recency)
         searcher = _open_searcher(settings, quiet)
         try:

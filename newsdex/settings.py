@@ -60,6 +60,9 @@ class Settings(BaseSettings):
                                                        "rank).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    article_weight: float = Field(
+        1.0, ge=0, description="Weight of whole-article BM25 (one ranking of articles by all their words) fused in "
+        "when hybrid results are grouped per article; 0 turns it off (NEWSDEX_ARTICLE_WEIGHT).")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     fuse_articles: bool = Field(
         False, description="When results are grouped per article, fuse each retriever's ranking of articles (an "

@@ -104,5 +104,37 @@ def rrf_by_group(rankings: Sequence[Sequence[Item]], group_of: Mapping[Item, Gro
     return [(items[n][0], score[group_of[items[n][0]]]) for n in order]
 
 
+def with_group_ranking(fused: Sequence[tuple[Item, float]], group_ranking: Sequence[Item],
+                       group_of: Mapping[Item, Group], k: int = 60, weight: float = 1.0) -> list[tuple[Item, float]]:
+    """`fused` with one more ranking fused in, a ranking of groups (articles): every item of
+    the group at rank r gains weight / (k + r), best first again.
+
+    `group_ranking` names each group by one item of it (an article by its lead passage);
+    a group none of whose items is in `fused` enters by that item, with that term alone.
+    Why: an article's words may be spread over passages that each hold only some of them,
+    which a ranking of passages cannot see and a ranking of whole articles can
+    (docs/performance.md, "Fusing by article"). Items keep their order within a group, and
+    ties keep `fused`'s order (the sort is stable). Every item of either list must have a
+    group in `group_of`; a group named twice counts at its first place.
+    """
+    if k < 0:
+        raise ValueError("k must be non-negative")
+    if weight < 0 or math.isnan(weight):
+        raise ValueError("weight must be non-negative")
+    if weight == 0:
+        return list(fused)
+    term: dict[Group, float] = {}
+    entry: dict[Group, Item] = {}
+    for rank, item in enumerate(group_ranking, start=1):
+        group = group_of[item]
+        if group not in term:
+            term[group] = weight / (k + rank)
+            entry[group] = item
+    present = {group_of[item] for item, _ in fused}
+    scored = [(item, score + term.get(group_of[item], 0.0)) for item, score in fused]
+    scored += [(entry[group], value) for group, value in term.items() if group not in present]
+    return sorted(scored, key=lambda pair: -pair[1])
+
+
 def _order_key(item) -> tuple:
     return (type(item).__name__, item) if isinstance(item, (int, float, str)) else (type(item).__name__, repr(item))

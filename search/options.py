@@ -47,6 +47,7 @@ MESSAGES = {
     "highlight": "highlight must be true or false, got {got}",
     "dense_weight": "dense_weight must be a number of at least 0, got {got}",
     "lexical_weight": "lexical_weight must be a number of at least 0, got {got}",
+    "article_weight": "article_weight must be a number of at least 0, got {got}",
     "rrf_k": f"rrf_k must be a whole number between 0 and {MAX_RRF_K:,}, got {{got}}",
     "candidates": f"candidates must be a whole number between 1 and {MAX_CANDIDATES:,}, got {{got}}",
     "as_of": "as_of must be a date written YYYY-MM-DD, got {got}",
@@ -108,6 +109,10 @@ class SearchOptions(BaseModel):
     lexical_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
                                          description="Weight of the BM25 ranking in the fusion (default "
                                                      "NEWSDEX_LEXICAL_WEIGHT).")
+    article_weight: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                         description="Weight of the whole-article BM25 ranking, fused in when "
+                                                     "results are grouped per article (default "
+                                                     "NEWSDEX_ARTICLE_WEIGHT; 0: off).")
     rrf_k: int | None = Field(None, ge=0, le=MAX_RRF_K,
                               description="Fusion constant: score = sum weight / (rrf_k + rank) (default "
                                           "NEWSDEX_RRF_K).")
@@ -160,6 +165,7 @@ class SearchOptions(BaseModel):
         return Fusion(
             dense_weight=settings.dense_weight if self.dense_weight is None else self.dense_weight,
             lexical_weight=settings.lexical_weight if self.lexical_weight is None else self.lexical_weight,
+            article_weight=settings.article_weight if self.article_weight is None else self.article_weight,
             rrf_k=settings.rrf_k if self.rrf_k is None else self.rrf_k,
             candidates=settings.candidates if self.candidates is None else self.candidates,
         )
@@ -171,6 +177,7 @@ class Fusion:
 
     dense_weight: float
     lexical_weight: float
+    article_weight: float
     rrf_k: int
     candidates: int
 

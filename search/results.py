@@ -20,6 +20,9 @@ class Explain(BaseModel):
     dense_score: float | None = None
     lexical_rank: int | None = None
     lexical_score: float | None = None
+    article_rank: int | None = Field(None, description="The article's rank in whole-article BM25, fused in when "
+                                                       "results are grouped per article (None: not fused, not found)")
+    article_score: float | None = None
     fused_score: float | None = None
     recency_factor: float | None = Field(None, description="What --recency multiplied the score by (None: off)")
 

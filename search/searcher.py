@@ -22,7 +22,7 @@ from newsdex.index.manifest import check_searchable
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow
 from newsdex.index.stores import Filters, Store, open_store
 from newsdex.search.dates import DateReading, read_dates
-from newsdex.search.fusion import rrf, rrf_by_group, settle_ties
+from newsdex.search.fusion import rrf, rrf_by_group, settle_ties, with_group_ranking
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
 from newsdex.search.options import Fusion, SearchOptions, search_options
@@ -45,7 +45,9 @@ class _Ranking:
 
     dense: list[tuple[int, float]] = field(default_factory=list)
     lexical: list[tuple[int, float]] = field(default_factory=list)
+    articles: list[tuple[int, float]] = field(default_factory=list)  # whole-article BM25, by lead passage
     fused: list[tuple[int, float]] = field(default_factory=list)
+    article_places: dict[str, tuple[int, float]] = field(default_factory=dict)  # article id -> its (rank, score) there
     factors: dict[int, float] | None = None  # recency's, when on
 
 
@@ -200,13 +202,16 @@ class Searcher:
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
-        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
+        whole = _fuses_articles(options, fusion)
+        lexical = (_POOL.submit(lambda: [(self._lexical(q, depth, allowed),
+                                          self._article_lexical(q, depth, allowed) if whole else None)
+                                         for q in cleaned])
                    if mode != "dense" else None)
         dense = (self._dense(vectors, depth, allowed) if vectors is not None and mode != "lexical"
                  else [None] * len(cleaned))
-        first = lexical.result() if lexical is not None else [None] * len(cleaned)
+        first = lexical.result() if lexical is not None else [(None, None)] * len(cleaned)
         rankings = [self._rank(q, None if vectors is None else vectors[i], options, fusion, allowed, depth, dense[i],
-                               first[i])
+                               *first[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
         return [self._response(q, mode, ranking, hits, rows, options.explain)
@@ -221,6 +226,9 @@ class Searcher:
     def _lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
         return settle_ties(self.store.lexical_search(query_terms(query), depth, allowed), self.store.places)
 
+    def _article_lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
+        return settle_ties(self.store.article_lexical_search(query_terms(query), depth, allowed), self.store.places)
+
     def _dense(self, vectors: np.ndarray, depth: int, allowed: Filters) -> list[list[tuple[int, float]]]:
         scores, ids = self.store.search_vectors(vectors, depth, allowed)
         return [settle_ties([(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0], self.store.places)
@@ -228,14 +236,16 @@ class Searcher:
 
     def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
               allowed: Filters, depth: int, dense: list[tuple[int, float]] | None,
-              lexical: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
+              lexical: list[tuple[int, float]] | None,
+              articles: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
         """Fused, grouped hits for one question, deepening the candidate lists until k survive grouping.
 
         Each retriever hands `candidates` passages to the fusion, but only the head of the
         fused list is read from SQLite and grouped: grouping looks at most 2k passages to
         keep k, and reading a hundred rows to show ten was most of a search's own cost.
         `dense` and `lexical` are the first pass's candidates, found before; a deeper pass
-        searches again; `fusion` holds the options' fusion values, none left unset.
+        searches again (`articles`: the whole-article BM25 list, when the fusion takes one);
+        `fusion` holds the options' fusion values, none left unset.
         """
         mode, k, per_article = options.mode, options.k, options.per_article
         total = self.store.passage_count(allowed)
@@ -248,7 +258,9 @@ class Searcher:
                 ranking.dense = dense
             if mode in ("lexical", "hybrid"):
                 ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
-            dense = lexical = None
+            if _fuses_articles(options, fusion):
+                ranking.articles = articles if articles is not None else self._article_lexical(query, depth, allowed)
+            dense = lexical = articles = None
             if mode == "hybrid":
                 ranking.fused = self._fuse(ranking, fusion, per_article)
             else:
@@ -274,17 +286,33 @@ class Searcher:
             depth *= 4
 
     def _fuse(self, ranking: _Ranking, fusion: Fusion, per_article: int | None) -> list[tuple[int, float]]:
-        """The two retrievers' candidates as one ranking: by passage, or, when results are
-        grouped per article and `fuse_articles` is on, by article (search.fusion.rrf_by_group;
-        docs/performance.md, "Fusing by article", says why it is off by default)."""
+        """The retrievers' candidates as one ranking.
+
+        By passage (search.fusion.rrf); or, when results are grouped per article and
+        `fuse_articles` is on, by article (rrf_by_group). When results are grouped per article,
+        whole-article BM25 is then fused in as a ranking of articles (with_group_ranking,
+        `article_weight`): docs/performance.md, "Fusing by article", has the figures for both.
+        """
         rankings = [[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]]
         weights = [fusion.dense_weight, fusion.lexical_weight]
-        if per_article is None or not self.settings.fuse_articles:
+        by_article = per_article is not None and self.settings.fuse_articles
+        if not by_article and not ranking.articles:
             return rrf(rankings, k=fusion.rrf_k, weights=weights, tie_key=self.store.places)
-        places = self.store.places(sorted(set(rankings[0]) | set(rankings[1])))
+        leads = [i for i, _ in ranking.articles]
+        places = self.store.places(sorted(set(rankings[0]) | set(rankings[1]) | set(leads)))
         owner = {pid: article_id for pid, (article_id, _) in places.items()}
-        return rrf_by_group([[i for i in r if i in owner] for r in rankings], owner, k=fusion.rrf_k, weights=weights,
-                            tie_key=lambda tied: {i: places[i] for i in tied})
+        found = [[i for i in r if i in owner] for r in rankings]
+        if by_article:
+            fused = rrf_by_group(found, owner, k=fusion.rrf_k, weights=weights,
+                                 tie_key=lambda tied: {i: places[i] for i in tied})
+        else:
+            fused = rrf(found, k=fusion.rrf_k, weights=weights, tie_key=lambda tied: {i: places[i] for i in tied})
+        if not ranking.articles:
+            return fused
+        ranking.article_places = {owner[pid]: (rank, score) for rank, (pid, score) in
+                                  enumerate(ranking.articles, start=1) if pid in owner}
+        return with_group_ranking(fused, [i for i in leads if i in owner], owner, k=fusion.rrf_k,
+                                  weight=fusion.article_weight)
 
     def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows,
                   explain: bool) -> SearchResponse:
@@ -298,8 +326,9 @@ class Searcher:
             if explain:
                 d_rank, d_score = dense.get(hit.passage_id, (None, None))
                 l_rank, l_score = lexical.get(hit.passage_id, (None, None))
+                a_rank, a_score = ranking.article_places.get(row.article_id, (None, None))
                 detail = Explain(dense_rank=d_rank, dense_score=_round(d_score), lexical_rank=l_rank,
-                                 lexical_score=_round(l_score),
+                                 lexical_score=_round(l_score), article_rank=a_rank, article_score=_round(a_score),
                                  fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None,
                                  recency_factor=(None if ranking.factors is None
                                                  else _round(ranking.factors[hit.passage_id])))
@@ -330,6 +359,11 @@ def _round(value: float) -> float: ...
 def _round(value: None) -> None: ...
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
+
+
+def _fuses_articles(options: SearchOptions, fusion: Fusion) -> bool:
+    """Whether a search fuses in whole-article BM25: hybrid results grouped per article, its weight not 0."""
+    return options.mode == "hybrid" and options.per_article is not None and fusion.article_weight > 0
 
 
 def _filters(options: SearchOptions, since: str | None, until: str | None) -> Filters:

@@ -1,4 +1,5 @@
-"""Grouped hybrid search can fuse articles, not passages (NEWSDEX_FUSE_ARTICLES,
+"""Grouped hybrid search fuses in whole-article BM25 (NEWSDEX_ARTICLE_WEIGHT,
+search.fusion.with_group_ranking), can fuse articles, not passages (NEWSDEX_FUSE_ARTICLES,
 search.fusion.rrf_by_group), and `newsdex eval` scores what a user asking for k results
 per article sees.
 
@@ -12,6 +13,7 @@ import pytest
 from conftest import DATA, _built, _opened
 
 from newsdex.search.eval import article_run, evaluate, load_collection, run_options, score_run
+from newsdex.search.fusion import settle_ties
 from newsdex.search.searcher import Searcher
 from newsdex.search.speakers import speaker_question
 from newsdex.search.terms import query_terms
@@ -33,8 +35,15 @@ def short_settings(tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 def short_searcher(short_settings, embedder):
     """Fusing by article is opt-in (NEWSDEX_FUSE_ARTICLES): it did not beat passage fusion on
-    SciFact or its long-article variants (docs/performance.md, "Fusing by article")."""
-    yield from _opened(short_settings.model_copy(update={"fuse_articles": True}), embedder)
+    SciFact or its long-article variants (docs/performance.md, "Fusing by article"). Without
+    whole-article BM25, so that the tests of it see it alone."""
+    yield from _opened(short_settings.model_copy(update={"fuse_articles": True, "article_weight": 0}), embedder)
+
+
+@pytest.fixture(scope="module")
+def default_searcher(short_settings, embedder):
+    """As shipped: passages fused, whole-article BM25 fused in (weight 1)."""
+    yield from _opened(short_settings, embedder)
 
 
 def _article_ranking(searcher: Searcher, question: str, depth: int) -> list[str]:
@@ -90,14 +99,16 @@ def test_an_articles_shown_passage_is_its_best_in_the_passage_fusion(short_searc
 
 
 def test_ungrouped_and_single_retriever_searches_are_unchanged(short_settings, embedder):
-    searchers = [Searcher.open(short_settings.model_copy(update={"fuse_articles": fuse}), embedder=embedder)
-                 for fuse in (True, False)]
+    searchers = [Searcher.open(short_settings.model_copy(update={"fuse_articles": fuse, "article_weight": weight}),
+                               embedder=embedder)
+                 for fuse, weight in ((True, 1.0), (False, 1.0), (False, 0.0))]
     try:
         for question in _questions()[:10]:
             for values in ({"mode": "hybrid"}, {"mode": "dense", "per_article": 1},
                            {"mode": "lexical", "per_article": 1}):
-                on, off = (s.search(question, k=5, highlight=False, **values) for s in searchers)
-                assert [r.passage_id for r in on.results] == [r.passage_id for r in off.results]
+                first, *others = ([r.passage_id for r in s.search(question, k=5, highlight=False, **values).results]
+                                  for s in searchers)
+                assert all(other == first for other in others), (question, values)
     finally:
         for searcher in searchers:
             searcher.close()
@@ -117,3 +128,48 @@ def test_eval_scores_the_ranking_a_user_asking_for_k_results_per_article_sees(sh
     run = {qid: {a: float(len(ids) - i) for i, a in enumerate(ids)} for qid, ids in user.items()}
     expected = score_run(collection.qrels, run, 10, deep)
     assert report.modes["hybrid"].measures == pytest.approx(expected)
+
+
+def _whole_article_scores(searcher: Searcher, question: str, depth: int, weight: float = 1.0
+                          ) -> tuple[dict[str, float], dict[str, int]]:
+    """Each article's score as grouped hybrid search must give it, computed here from the
+    store's three rankings: its best passage's RRF of dense and passage BM25, plus
+    weight / (60 + its rank in whole-article BM25); and that rank."""
+    store = searcher.store
+    terms = query_terms(question)
+    scores, ids = store.search_vectors(searcher.embedder.encode([question]), depth)
+    dense = [i for i, _ in settle_ties([(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0],
+                                       store.places)]
+    lexical = [i for i, _ in settle_ties(store.lexical_search(terms, depth), store.places)]
+    whole = [i for i, _ in settle_ties(store.article_lexical_search(terms, depth), store.places)]
+    owner = {i: place[0] for i, place in store.places(dense + lexical + whole).items()}
+    passage: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, i in enumerate(ranking, start=1):
+            passage[i] = passage.get(i, 0.0) + 1 / (60 + rank)
+    best: dict[str, float] = {}
+    for i, score in passage.items():
+        best[owner[i]] = max(best.get(owner[i], 0.0), score)
+    article_rank = {owner[i]: rank for rank, i in enumerate(whole, start=1)}
+    for article, rank in article_rank.items():
+        best[article] = best.get(article, 0.0) + weight / (60 + rank)
+    return best, article_rank
+
+
+def test_grouped_hybrid_adds_each_articles_whole_article_bm25_rank(default_searcher):
+    depth = default_searcher.settings.candidates
+    moved = 0
+    for question in _questions():
+        response = default_searcher.search(question, mode="hybrid", k=5, per_article=1, highlight=False, dates=False,
+                                           explain=True)
+        expected, article_rank = _whole_article_scores(default_searcher, question, depth)
+        assert [r.score for r in response.results] == pytest.approx(sorted(expected.values(), reverse=True)[:5],
+                                                                    abs=2e-6), question
+        for result in response.results:
+            assert result.score == pytest.approx(expected[result.article_id], abs=2e-6)
+            assert result.explain.article_rank == article_rank.get(result.article_id)
+        without = default_searcher.search(question, mode="hybrid", k=5, per_article=1, highlight=False, dates=False,
+                                          article_weight=0)
+        moved += [r.article_id for r in without.results] != [r.article_id for r in response.results]
+    assert moved >= 1  # whole articles reorder some questions' answers
+

@@ -78,6 +78,7 @@ def test_bad_questions_are_one_line_errors(index_env, args, message):
     (["--per-article", "0"], "error: --per-article: per_article must be a whole number of at least 1, got 0"),
     (["--dense-weight", "-1"], "error: --dense-weight: dense_weight must be a number of at least 0, got -1.0"),
     (["--lexical-weight", "nan"], "error: --lexical-weight: lexical_weight must be a number of at least 0, got nan"),
+    (["--article-weight", "-2"], "error: --article-weight: article_weight must be a number of at least 0, got -2.0"),
     (["--rrf-k", "-1"], "error: --rrf-k: rrf_k must be a whole number between 0 and 10,000, got -1"),
     (["--candidates", "0"], "error: --candidates: candidates must be a whole number between 1 and 10,000, got 0"),
     (["--article", "x" * 2000], "error: --article: article must be an article id of at most 1,000 characters, "
@@ -99,6 +100,19 @@ def test_fusion_flags_reach_the_search(index_env):
         e = r["explain"]
         expected = sum(w / rank for w, rank in ((2.0, e["dense_rank"]), (0.5, e["lexical_rank"])) if rank is not None)
         assert r["score"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_article_weight_flag_reaches_grouped_search_and_explain_prints_the_article_rank(index_env):
+    args = ["Kishida North Korea Russia", "--k", "2", "--per-article", "1", "--rrf-k", "0", "--no-highlight"]
+    result = invoke([*args, "--json", "--explain", "--article-weight", "3"], index_env, binary="ask")
+    assert result.returncode == 0, result.stderr
+    for r in json.loads(result.stdout)["results"]:
+        e = r["explain"]
+        expected = sum(w / rank for w, rank in ((1.0, e["dense_rank"]), (1.0, e["lexical_rank"]),
+                                                (3.0, e["article_rank"])) if rank is not None)
+        assert e["article_rank"] is not None and r["score"] == pytest.approx(expected, abs=1e-6)
+    printed = invoke([*args, "--explain"], index_env, binary="ask")
+    assert printed.returncode == 0 and "article #1 (" in printed.stdout, printed.stderr
 
 
 def test_ask_builds_the_seed_index_when_there_is_none(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdex.search.fusion import rrf, rrf_by_group
+from newsdex.search.fusion import rrf, rrf_by_group, with_group_ranking
 
 rankings_st = st.lists(st.lists(st.integers(0, 30), max_size=15, unique=True), min_size=1, max_size=4)
 
@@ -81,3 +81,40 @@ def test_fusing_by_article_keeps_every_passage_once_with_each_article_together(r
     assert scores == sorted(scores, reverse=True)
     by_article = dict(rrf([[owner[i] for i in ranking] for ranking in rankings]))
     assert all(score == by_article[owner[i]] for i, score in fused)
+
+
+def test_an_article_ranking_lifts_every_passage_of_an_article_its_passages_split():
+    # Dense finds B's b1 first and A's a1 second, BM25 C's c1 first and A's a2 second;
+    # whole-article BM25 finds A first and D second.
+    owner = {"a0": "A", "a1": "A", "a2": "A", "b1": "B", "c1": "C", "d0": "D"}
+    fused = rrf([["b1", "a1"], ["c1", "a2"]])
+    assert [i for i, _ in fused] == ["b1", "c1", "a1", "a2"]
+    lifted = with_group_ranking(fused, ["a0", "d0"], owner, k=60, weight=1.0)
+    assert [i for i, _ in lifted] == ["a1", "a2", "b1", "c1", "d0"]  # A's order kept; D enters by its lead passage
+    assert dict(lifted) == pytest.approx({"a1": 1 / 62 + 1 / 61, "a2": 1 / 62 + 1 / 61, "b1": 1 / 61,
+                                          "c1": 1 / 61, "d0": 1 / 62})
+
+
+def test_an_article_ranking_of_weight_0_changes_nothing_and_a_bad_weight_is_refused():
+    fused = rrf([[1, 2, 3]])
+    assert with_group_ranking(fused, [3], {1: "x", 2: "y", 3: "z"}, weight=0) == fused
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError):
+            with_group_ranking(fused, [3], {1: "x", 2: "y", 3: "z"}, weight=bad)
+
+
+@given(rankings_st, st.lists(st.integers(0, 40), max_size=10), st.integers(1, 6),
+       st.floats(0, 3, allow_nan=False))
+def test_an_article_ranking_keeps_each_item_once_and_each_articles_order(rankings, leads, articles, weight):
+    owner = {i: i % articles for i in range(41)}
+    fused = rrf(rankings)
+    lifted = with_group_ranking(fused, leads, owner, weight=weight)
+    items = [i for i, _ in lifted]
+    assert len(items) == len(set(items))
+    assert set(items) >= {i for i, _ in fused}
+    assert set(items) - {i for i, _ in fused} <= set(leads)  # new items are leads of articles fused had none of
+    scores = [score for _, score in lifted]
+    assert scores == sorted(scores, reverse=True)
+    for article in set(owner.values()):  # within an article, the passage fusion's order
+        before = [i for i, _ in fused if owner[i] == article]
+        assert [i for i in items if owner[i] == article and i in before] == before

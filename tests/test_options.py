@@ -53,6 +53,7 @@ def test_since_after_until_is_refused_and_the_same_day_is_not():
     ({"dense_weight": -1}, "dense_weight must be a number of at least 0, got -1"),
     ({"lexical_weight": math.nan}, "lexical_weight must be a number of at least 0, got nan"),
     ({"lexical_weight": math.inf}, "lexical_weight must be a number of at least 0, got inf"),
+    ({"article_weight": -0.5}, "article_weight must be a number of at least 0, got -0.5"),
     ({"dense_weight": "2"}, "dense_weight must be a number of at least 0, got '2'"),
     ({"rrf_k": -1}, "rrf_k must be a whole number between 0 and 10,000, got -1"),
     ({"rrf_k": 10_001}, "rrf_k must be a whole number between 0 and 10,000, got 10001"),
@@ -87,11 +88,13 @@ def test_good_options_keep_their_values_and_types():
 
 
 def test_unset_fusion_options_take_the_settings_values():
-    settings = Settings(rrf_k=10, dense_weight=2.0, lexical_weight=0.25, candidates=50)
+    settings = Settings(rrf_k=10, dense_weight=2.0, lexical_weight=0.25, article_weight=0.5, candidates=50)
     filled = SearchOptions().fusion(settings)
-    assert (filled.rrf_k, filled.dense_weight, filled.lexical_weight, filled.candidates) == (10, 2.0, 0.25, 50)
-    own = SearchOptions(rrf_k=0, lexical_weight=0.0).fusion(settings)
-    assert (own.rrf_k, own.dense_weight, own.lexical_weight, own.candidates) == (0, 2.0, 0.0, 50)
+    assert (filled.rrf_k, filled.dense_weight, filled.lexical_weight, filled.article_weight,
+            filled.candidates) == (10, 2.0, 0.25, 0.5, 50)
+    own = SearchOptions(rrf_k=0, lexical_weight=0.0, article_weight=0.0).fusion(settings)
+    assert (own.rrf_k, own.dense_weight, own.lexical_weight, own.article_weight, own.candidates) == (0, 2.0, 0.0,
+                                                                                                      0.0, 50)
     assert SearchOptions().rrf_k is None  # the options themselves stay as given
 
 

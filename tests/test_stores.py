@@ -105,6 +105,19 @@ def test_lexical_search_is_best_first(store):
     assert [s for _, s in english] == sorted((s for _, s in english), reverse=True)
 
 
+def test_whole_article_bm25_ranks_articles_by_their_lead_passage(store):
+    found = store.article_lexical_search(["dredging", "ferries"], 5)
+    assert found and [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    places = store.places([pid for pid, _ in found])
+    assert places[found[0][0]] == (LONG_ID, 0)  # every paragraph of the long report holds both words
+    assert all(position == 0 for _, position in places.values())
+    assert len({article for article, _ in places.values()}) == len(found)
+    for filters in (Filters(source="aa"), Filters(article=LONG_ID), Filters(since="2019-01-01")):
+        kept = {store.passages([pid])[pid].article_id for pid, _ in store.article_lexical_search(["the"], 50, filters)}
+        allowed = {store.passages([pid])[pid].article_id for pid, _ in store.lexical_search(["the"], 5000, filters)}
+        assert kept and kept <= allowed, filters
+
+
 def test_milvus_bm25_reads_every_language_field(tmp_path, embedder, language_searcher):
     """Turkish stems cut to five letters, Japanese bigrams: the same first answers as the embedded store's."""
     settings = _settings(tmp_path, "milvus")
@@ -257,6 +270,16 @@ def test_milvus_updates_in_place_as_the_embedded_store_rebuilds(tmp_path, seed_c
             searcher.close()
     assert answers[0] == answers[1]
     assert answers[0][1][0][0] == "new"
+    for settings in opened.values():  # whole articles follow the change too
+        with open_store(settings) as store:
+            found = store.article_lexical_search(["ministry", "talks", "resume"], 50)
+            places = store.places([pid for pid, _ in found])
+            # Every document stands for a passage there now: the changed article's old one is gone.
+            assert len(places) == len(found)
+            assert [place for place in places.values() if place[0] == "talks"] == [("talks", 0)]
+            resume = store.article_lexical_search(["resume"], 5)
+            assert ("talks", 0) in store.places([pid for pid, _ in resume]).values()
+            assert len(store.article_lexical_search(["ministry", "dock", "the"], 50)) == store.article_count()
 
 
 def test_milvus_rebuild_moves_the_alias_and_an_interrupted_one_changes_nothing(tmp_path, seed_copy, embedder):
@@ -340,3 +363,101 @@ def test_stats_json_names_the_milvus_build(built):
     assert data["build"].startswith("newsdex_") and data["faiss_index"] == "milvus AUTOINDEX"
     with open_store(built["faiss"]) as faiss:
         assert (data["articles"], data["passages"]) == (faiss.article_count(), faiss.passage_count())
+
+
+# -- whole-article BM25 ------------------------------------------------------------------------
+
+# An article whose two subjects sit in different passages, and articles about one of them each.
+SPREAD = {
+    "valley": ("Mountain valley report", [
+        "The glacier above the village has retreated again this summer, the glacier survey found, and the "
+        "glacier lake below it is now twice as large as it was ten years ago, according to local guides.",
+        "Roads into the valley were repaired in June after spring floods washed out two bridges and a stretch of "
+        "the old mule track that shepherds still use to reach the upper pastures in July and August.",
+        "The school reopened with eleven pupils, the smallest class in its history, and the council said a "
+        "second teacher would be hired if families moving up from the city kept their promises.",
+        "A wind turbine was installed on the ridge in September; the turbine supplies the school, and a second "
+        "turbine is planned for next year if the first one survives the winter storms on the ridge.",
+    ]),
+    "glacier-study": ("Alpine ice study", [
+        "A glacier study by the university found that the glacier shrank by a fifth since 2000, and that every "
+        "glacier in the range is losing ice faster than models predicted."]),
+    "turbine-maker": ("Factory orders rise", [
+        "The turbine maker said orders rose in the third quarter; each turbine now takes nine weeks to build, and "
+        "the company plans a larger turbine for offshore farms."]),
+    "harbour": ("Harbour dredging", ["Dredging of the harbour will take six weeks, the port authority said."]),
+    "museum": ("Museum reopens", ["The city museum reopened on Saturday after a two-year renovation."]),
+}
+
+
+@pytest.fixture(scope="module")
+def spread(tmp_path_factory, embedder) -> dict[str, Settings]:
+    folder = tmp_path_factory.mktemp("spread-articles")
+    for name, (title, paragraphs) in SPREAD.items():
+        (folder / f"{name}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs))
+    out = {}
+    for store in STORES:
+        settings = _settings(tmp_path_factory.mktemp(f"spread-{store}"), store, passage_tokens=48,
+                             sentence_vectors=False)
+        Indexer(settings, embedder).build([folder])
+        out[store] = settings
+    return out
+
+
+@pytest.mark.parametrize("store_name", STORES)
+def test_whole_article_bm25_finds_an_article_whose_passages_split_the_words(spread, embedder, store_name):
+    searcher = Searcher.open(spread[store_name], embedder)
+    try:
+        store = searcher.store
+        assert len(store.article_passages("valley")) >= 3
+        first_passage = store.lexical_search(["glacier", "turbine"], 1)[0][0]
+        assert store.places([first_passage])[first_passage][0] != "valley"  # no passage of it holds both words
+        whole = store.article_lexical_search(["glacier", "turbine"], 5)
+        assert store.places([whole[0][0]])[whole[0][0]] == ("valley", 0)
+
+        def rank(weight: float) -> tuple[int, int | None]:
+            results = searcher.search("glacier turbine", mode="hybrid", k=5, per_article=1, highlight=False,
+                                      explain=True, article_weight=weight).results
+            at = [r.article_id for r in results].index("valley")
+            return at + 1, results[at].explain.article_rank
+
+        assert rank(0) == (3, None)
+        assert rank(1) == (1, 1)
+    finally:
+        searcher.close()
+
+
+def _drop_whole_articles(settings: Settings) -> None:
+    """Make the live build look like one from before whole articles were indexed."""
+    if settings.store == "faiss":
+        shutil.rmtree(settings.index_dir / "current" / "bm25_articles")
+        return
+    from newsdex.index.milvus import MilvusStore, connect
+
+    with MilvusStore(settings) as store:
+        connect(settings).drop_collection(store.names.article_terms)
+
+
+@pytest.mark.parametrize("store_name", STORES)
+def test_a_build_from_before_whole_articles_gets_them_at_its_next_update(tmp_path, seed_copy, embedder,
+                                                                         store_name):
+    settings = _settings(tmp_path, store_name, sentence_vectors=False)
+    Indexer(settings, embedder).build([seed_copy])
+    with open_store(settings) as store:
+        before = store.article_lexical_search(["Kishida", "nuclear"], 5)
+    assert before
+    _drop_whole_articles(settings)
+    question = "Kishida nuclear power"
+    with open_store(settings) as store:
+        assert store.article_lexical_search(["Kishida", "nuclear"], 5) == []
+    searcher = Searcher.open(settings, embedder)
+    try:  # searches fuse the two rankings they have
+        old = searcher.search(question, mode="hybrid", k=3, per_article=1, highlight=False)
+        plain = searcher.search(question, mode="hybrid", k=3, per_article=1, highlight=False, article_weight=0)
+        assert _answers(old) == _answers(plain)
+    finally:
+        searcher.close()
+    report = Indexer(settings, embedder).build([seed_copy])
+    assert (report.unchanged, report.passages_embedded) == (2, 0)
+    with open_store(settings) as store:
+        assert store.article_lexical_search(["Kishida", "nuclear"], 5) == before
