@@ -300,8 +300,8 @@ def test_milvus_rebuild_moves_the_alias_and_an_interrupted_one_changes_nothing(t
     from newsdex.index.milvus import connect
 
     names = connect(settings).list_collections()
-    builds = {name.removesuffix("_articles").removesuffix("_statements").removesuffix("_article_terms") for name in names
-              if name.startswith(settings.milvus_collection + "_")}
+    builds = {name.removesuffix("_articles").removesuffix("_statements").removesuffix("_article_terms")
+              for name in names if name.startswith(settings.milvus_collection + "_")}
     assert builds == {first.split("@")[0], second.split("@")[0]}  # the one replaced stays for readers; no partial
     Indexer(settings, embedder).build([seed_copy], rebuild=True)
     with open_store(settings) as store:
