@@ -202,16 +202,17 @@ class Searcher:
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
-        whole = _fuses_articles(options, fusion)
-        lexical = (_POOL.submit(lambda: [(self._lexical(q, depth, allowed),
-                                          self._article_lexical(q, depth, allowed) if whole else None)
-                                         for q in cleaned])
+        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
                    if mode != "dense" else None)
+        # Whole articles on a thread of their own: beside passage BM25 rather than after it.
+        whole = (_POOL.submit(lambda: [self._article_lexical(q, depth, allowed) for q in cleaned])
+                 if _fuses_articles(options, fusion) else None)
         dense = (self._dense(vectors, depth, allowed) if vectors is not None and mode != "lexical"
                  else [None] * len(cleaned))
-        first = lexical.result() if lexical is not None else [(None, None)] * len(cleaned)
+        first = lexical.result() if lexical is not None else [None] * len(cleaned)
+        articles = whole.result() if whole is not None else [None] * len(cleaned)
         rankings = [self._rank(q, None if vectors is None else vectors[i], options, fusion, allowed, depth, dense[i],
-                               *first[i])
+                               first[i], articles[i])
                     for i, q in enumerate(cleaned)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
         return [self._response(q, mode, ranking, hits, rows, options.explain)
