@@ -25,7 +25,6 @@ from newsdex.index.articles import Article, Skipped, article_from_record, load_a
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest
 from newsdex.index.passages import dedupe_passages, split_passages
-from newsdex.index.rows import ArticleRow
 from newsdex.index.sentences import SentenceVectors, embed_sentences
 from newsdex.index.stores import Writer, live_int8_config, open_store, open_writer
 from newsdex.settings import Settings
@@ -302,7 +301,7 @@ class Indexer:
         """Articles given directly: no file holds them, so a rebuild must carry them over."""
         try:
             with open_store(self.settings) as store:
-                return [_article_of(row) for row in store.articles_from(API_ORIGIN)]
+                return [row.article() for row in store.articles_from(API_ORIGIN)]
         except (IndexNotFound, IndexIncompatible):
             return []
 
@@ -323,10 +322,6 @@ def _origin_of(skipped: Skipped) -> str:
         return str(path)
 
 
-def _article_of(row: ArticleRow) -> Article:
-    return Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")), subtitle=row.subtitle,
-                   author=row.author, dateline=row.dateline, source=row.source, published=row.published,
-                   url=row.url, origin=row.origin, lang=row.lang)
 
 
 class _Embedding:

@@ -318,9 +318,8 @@ def _schemas(pymilvus, client, dimension: int, index_type: str):
     text(passages, "article_id")
     passages.add_field("position", DataType.INT64)
     text(passages, "text", VARCHAR_BYTES)
-    passages.add_field("terms", DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
-                       analyzer_params={"tokenizer": "standard"})
-    passages.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    passage_index = client.prepare_index_params()
+    _add_bm25(pymilvus, passages, passage_index)
     text(passages, "title", VARCHAR_BYTES)
     text(passages, "source", nullable=True)
     text(passages, "source_key")  # source as filters compare it; "" for none
@@ -329,11 +328,7 @@ def _schemas(pymilvus, client, dimension: int, index_type: str):
     text(passages, "url", ID_CHARS * 4, nullable=True)
     text(passages, "lang", 16)  # "" for none
     text(passages, "sentences", VARCHAR_BYTES)
-    passages.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
-                                            input_field_names=["terms"], output_field_names=["sparse"]))
-    passage_index = client.prepare_index_params()
     passage_index.add_index("vector", index_type=index_type, metric_type="IP", params=BUILD_PARAMS.get(index_type, {}))
-    passage_index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
 
     articles = client.create_schema(auto_id=False, enable_dynamic_field=False)
     articles.add_field("key", DataType.INT64, is_primary=True)
@@ -374,17 +369,23 @@ def _article_terms_schema(pymilvus, client):
     schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
     schema.add_field("article_id", DataType.VARCHAR, max_length=ID_CHARS)
     schema.add_field("lead", DataType.INT64)  # the article's lead passage, which stands for it
-    schema.add_field("terms", DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
-                     analyzer_params={"tokenizer": "standard"})
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     for name in ("source_key", "day", "lang"):  # what filters read (expression)
         schema.add_field(name, DataType.VARCHAR, max_length=ID_CHARS)
-    schema.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
-                                          input_field_names=["terms"], output_field_names=["sparse"]))
     index = client.prepare_index_params()
     index.add_index("placeholder", index_type="FLAT", metric_type="L2")
-    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
+    _add_bm25(pymilvus, schema, index)
     return schema, index
+
+
+def _add_bm25(pymilvus, schema, index) -> None:
+    """BM25 over a collection's coded terms (see the module docstring): the `terms` text,
+    the `sparse` field Milvus's BM25 function fills from it, and that field's index."""
+    schema.add_field("terms", pymilvus.DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
+                     analyzer_params={"tokenizer": "standard"})
+    schema.add_field("sparse", pymilvus.DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
+                                          input_field_names=["terms"], output_field_names=["sparse"]))
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
 
 
 def _article_terms_rows(article: Article, passages: int) -> list[dict]:
@@ -720,6 +721,7 @@ class MilvusWriter:
         self._waiting = 0  # passages kept in _put
         try:
             live = _live_collection(self.client, settings.milvus_collection)
+            missing = False  # a live build from before its article-terms collection existed
             if live is not None and not rebuild:
                 old = live_manifest(settings)
                 problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family,
@@ -742,7 +744,7 @@ class MilvusWriter:
                     self.client.create_collection(name, schema=schema, index_params=index)
             self._known = self._read_known()
             self._passages = {} if self.new else self._passage_counts()
-            if not self.new and missing:
+            if missing:
                 self._fill_article_terms()
         except BaseException as exc:
             self.abort()
@@ -762,9 +764,7 @@ class MilvusWriter:
         no search reads a collection the live build never had before this writer made it."""
         rows: list[dict] = []
         for row in _whole_articles(self.client, self.names.articles, sorted(self._known)):
-            article = Article(id=row.id, title=row.title, paragraphs=tuple(row.text.split("\n\n")),
-                              source=row.source, published=row.published, lang=row.lang)
-            rows += _article_terms_rows(article, self._passages.get(row.id, 0))
+            rows += _article_terms_rows(row.article(), self._passages.get(row.id, 0))
         self._upsert(self.names.article_terms, rows)
 
     def _passage_counts(self) -> dict[str, int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newsdex.index.articles import Article
+
 
 @dataclass(frozen=True)
 class PassageRow:
@@ -32,6 +34,12 @@ class ArticleRow:
     text: str
     indexed_at: str
     lang: str | None = None
+
+    def article(self) -> Article:
+        """The article as stored, for a build that writes it again (a rebuild, a store's new index of it)."""
+        return Article(id=self.id, title=self.title, paragraphs=tuple(self.text.split("\n\n")),
+                       subtitle=self.subtitle, author=self.author, dateline=self.dateline, source=self.source,
+                       published=self.published, url=self.url, origin=self.origin, lang=self.lang)
 
 
 @dataclass(frozen=True)

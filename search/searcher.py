@@ -303,11 +303,14 @@ class Searcher:
         places = self.store.places(sorted(set(rankings[0]) | set(rankings[1]) | set(leads)))
         owner = {pid: article_id for pid, (article_id, _) in places.items()}
         found = [[i for i in r if i in owner] for r in rankings]
+
+        def tie_key(tied):  # the places read above, not read again
+            return {i: places[i] for i in tied}
+
         if by_article:
-            fused = rrf_by_group(found, owner, k=fusion.rrf_k, weights=weights,
-                                 tie_key=lambda tied: {i: places[i] for i in tied})
+            fused = rrf_by_group(found, owner, k=fusion.rrf_k, weights=weights, tie_key=tie_key)
         else:
-            fused = rrf(found, k=fusion.rrf_k, weights=weights, tie_key=lambda tied: {i: places[i] for i in tied})
+            fused = rrf(found, k=fusion.rrf_k, weights=weights, tie_key=tie_key)
         if not ranking.articles:
             return fused
         ranking.article_places = {owner[pid]: (rank, score) for rank, (pid, score) in
