@@ -219,7 +219,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_index_and_no_partial(small_d
     big = tmp_path / "big.jsonl"
     lines = [f'{{"id": "long-{n}", "title": "Long report {n}", "text": "' + " ".join(
         f"Sentence {i} of report {n} says the harbour strike went on for another day." for i in range(60)) + '"}'
-        for n in range(40)]
+        for n in range(8)]  # more than the 320 KiB hold beside the live index
     big.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(cli_app, ["index", str(SEEDS), str(big), "--index", str(settings.index_dir), "-q"])
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -34,9 +34,13 @@ def test_every_operation_matches_its_schema(api_schema):
     failures = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
+        # An operation whose only input is the Authorization header (POST /index/rebuild) gets
+        # the same request every time, since the header is set below: two examples say all.
+        inputs = [p for p in operation.iter_parameters() if p.location.value != "header"]
+        examples = EXAMPLES if inputs or operation.definition.raw.get("requestBody") else 2
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case):
             # A rebuild re-embeds every article posted by the cases before it: give it time.
