@@ -7,13 +7,16 @@ model will actually read).
 Three backends run the same model: `torch`; `onnx`, an ONNX Runtime export made by
 sentence-transformers itself; and `onnx-int8`, that export with dynamically quantized
 weights. Exports are made once, offline, from the local weights, and kept in a cache
-directory keyed by model, so later starts load them directly.
+directory keyed by model, so later starts load them directly: with ONNX Runtime and the
+Rust tokenizer alone (`_LightOnnx`), since importing sentence-transformers costs a process
+seconds (docs/performance.md, "Starting a process").
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import os
 import re
@@ -21,9 +24,10 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+from tqdm import tqdm
 
 from newsdex.errors import ModelUnavailable
 from newsdex.settings import DEFAULT_BACKEND, DEFAULT_MODEL
@@ -152,28 +156,56 @@ class Embedder:
             # Without this, a name missing from the local cache makes huggingface_hub try
             # the network and wait on time-outs before failing.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self._model: Any = None  # the sentence-transformers model, where it is loaded
+        self._tokenizer: Any = None  # its Python tokenizer (None when loaded without it)
+        self._rust: Any = None  # the Rust tokenizer that counts
+        self._direct: _DirectOnnx | None = None
         try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()  # the "Loading weights" bar is noise on every start
-            # count_tokens measures whole articles on purpose; the "longer than maximum" warning misleads.
-            transformers_logging.set_verbosity_error()
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if backend == "torch":
-                    self._model = SentenceTransformer(source, device=device, local_files_only=offline)
+            if backend == "torch":
+                self._load_with_sentence_transformers(source, device=device, offline=offline)
+            else:
+                export, file_name = _onnx_export(model, source, self.int8_config,
+                                                 Path(cache_dir or default_cache()), offline)
+                light = _LightOnnx.load(export, file_name)
+                if light is None:
+                    self._load_with_sentence_transformers(source, device="cpu", offline=offline,
+                                                          export=export, file_name=file_name)
                 else:
-                    self._model = _load_onnx(model, source, self.int8_config, Path(cache_dir or default_cache()),
-                                             offline)
-                _set_torch_threads(backend)
+                    self._direct, self._rust = light.direct, light.counting
+                    self.max_seq_length, self.dimension = light.max_seq_length, light.dimension
+        except ModelUnavailable:
+            raise
         except Exception as exc:  # the library raises many types (OSError, ValueError, HF errors)
             hint = " (offline: give a local path or a model already in the Hugging Face cache)" if offline else ""
             raise ModelUnavailable(f"cannot load model {model!r}: {_first_line(exc)}{hint}") from exc
-        dimension = (getattr(self._model, "get_embedding_dimension", None)
-                     or self._model.get_sentence_embedding_dimension)
-        self.dimension = int(dimension())
+        # Whether texts joined at white space have the sum of their tokens (WordPiece splits
+        # at white space before anything else); the passage splitter then counts each
+        # sentence once rather than every passage it grows.
+        probes = ["Kishida said: “Yes.”", "U.S. troops (75th) left;", "naïve café-owners", "2024-11-15"]
+        self.tokens_add_up = all(self.count_tokens(a + gap + b) == self.count_tokens(a) + self.count_tokens(b)
+                                 for a in probes for b in probes for gap in (" ", "\n"))
+
+    def _load_with_sentence_transformers(self, source: str, *, device: str, offline: bool,
+                                         export: Path | None = None, file_name: str = _ONNX_FILE) -> None:
+        """The model through sentence-transformers: the torch backend, pipelines the direct path
+        cannot run, and an export's first load, which records what `_LightOnnx` loads next time."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # the "Loading weights" bar is noise on every start
+        # count_tokens measures whole articles on purpose; the "longer than maximum" warning misleads.
+        transformers_logging.set_verbosity_error()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if export is None:
+                self._model = SentenceTransformer(source, device=device, local_files_only=offline)
+            else:
+                self._model = SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
+                                                  model_kwargs={"file_name": file_name,
+                                                                "session_options": _session_options()})
+            _set_torch_threads(self.backend)
+        self.dimension = int((getattr(self._model, "get_embedding_dimension", None)
+                              or self._model.get_sentence_embedding_dimension)())
         self.max_seq_length = int(self._model.max_seq_length)
         # A private copy for counting: a call with truncation/padding off reconfigures the
         # tokenizer it uses, and doing that to the model's own tokenizer while another thread
@@ -188,22 +220,23 @@ class Embedder:
         # ONNX Runtime called directly, for the pipelines it can run alone (module types checked):
         # sentence-transformers' own encode costs about 1 ms of Python per call around a
         # model call of 3 ms for a short question (docs/performance.md, "The question encoder").
-        self._direct = _DirectOnnx.of(self._model) if backend != "torch" else None
-        # Whether texts joined at white space have the sum of their tokens (WordPiece splits
-        # at white space before anything else); the passage splitter then counts each
-        # sentence once rather than every passage it grows.
-        probes = ["Kishida said: “Yes.”", "U.S. troops (75th) left;", "naïve café-owners", "2024-11-15"]
-        self.tokens_add_up = all(self.count_tokens(a + gap + b) == self.count_tokens(a) + self.count_tokens(b)
-                                 for a in probes for b in probes for gap in (" ", "\n"))
+        self._direct = _DirectOnnx.of(self._model) if export is not None else None
+        if self._direct is not None and export is not None:
+            _LightOnnx.record(export, self)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text` without the special tokens the model adds around it."""
         if self._rust is not None:
             return len(self._rust.encode(text, add_special_tokens=False).ids)
+        assert self._tokenizer is not None
         return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
 
     def truncate(self, text: str, max_tokens: int) -> str:
         """`text` cut to at most `max_tokens` word pieces, at a token boundary."""
+        if self._tokenizer is None:  # loaded by _LightOnnx, which records only tokenizers that decode alike
+            assert self._rust is not None
+            ids = self._rust.encode(text, add_special_tokens=False).ids
+            return text if len(ids) <= max_tokens else self._rust.decode(ids[:max_tokens], skip_special_tokens=False)
         ids = self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
         if len(ids) <= max_tokens:
             return text
@@ -213,8 +246,8 @@ class Embedder:
         """Unit-length float32 vectors, one row per text, so inner product is cosine."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self._direct is not None and not progress:
-            return self._direct.encode(texts, self.batch_size)
+        if self._direct is not None and (not progress or self._model is None):
+            return self._direct.encode(texts, self.batch_size, progress=progress)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -242,6 +275,8 @@ class _DirectOnnx:
     def __init__(self, session, tokenizer, max_length: int, pad_id: int) -> None:
         self.session = session
         self.inputs = {i.name for i in session.get_inputs()}
+        self.max_length, self.pad_id = max_length, pad_id
+        self.tokenizer_json = tokenizer.to_str()  # as loaded, before the settings below (_LightOnnx.record)
         self.tokenizer = tokenizer
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=pad_id)
@@ -273,14 +308,14 @@ class _DirectOnnx:
         pad = transformer.tokenizer.pad_token_id
         return cls(session, copy.deepcopy(rust), int(transformer.max_seq_length), pad if pad is not None else 0)
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, *, progress: bool = False) -> np.ndarray:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("texts to encode must be strings")
         stripped = [t.strip() for t in texts]
         # Longest first, as sentence-transformers batches, so each batch pads little.
         order = sorted(range(len(stripped)), key=lambda i: -len(stripped[i]))
         out: np.ndarray | None = None
-        for start in range(0, len(order), batch_size):
+        for start in tqdm(range(0, len(order), batch_size), desc="encoding", unit="batch", disable=not progress):
             chosen = order[start:start + batch_size]
             encodings = self.tokenizer.encode_batch([stripped[i] for i in chosen])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
@@ -299,17 +334,17 @@ class _DirectOnnx:
         return out
 
 
-def _load_onnx(name: str, source: str, int8_config: str | None, cache_dir: Path, offline: bool):
-    """The model under ONNX Runtime, exported (and quantized for `int8_config`, when given)
-    on first use into `cache_dir`."""
-    from sentence_transformers import SentenceTransformer
-
-    # Its export notices ("No 'model.onnx' found", "Saving ... is heavily recommended")
-    # describe what this function does anyway.
-    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+def _onnx_export(name: str, source: str, int8_config: str | None, cache_dir: Path, offline: bool) -> tuple[Path, str]:
+    """Where the model's ONNX export is (and which file of it to run), exported (and quantized
+    for `int8_config`, when given) on first use into `cache_dir`."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     export = cache_dir / f"{slug}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
     if not (export / _ONNX_FILE).is_file():
+        from sentence_transformers import SentenceTransformer
+
+        # Its export notices ("No 'model.onnx' found", "Saving ... is heavily recommended")
+        # describe what this function does anyway.
+        logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
         log.info("exporting %s to ONNX in %s (once)", source, export)
         model = SentenceTransformer(source, backend="onnx", device="cpu", local_files_only=offline)
         _publish(export, lambda tmp: model.save_pretrained(str(tmp)))
@@ -321,8 +356,70 @@ def _load_onnx(name: str, source: str, int8_config: str | None, cache_dir: Path,
         if not (export / file_name).is_file():
             log.info("quantizing %s for %s (once)", export, int8_config)
             _quantize(export, int8_config, export / file_name)
-    return SentenceTransformer(str(export), backend="onnx", device="cpu", local_files_only=True,
-                               model_kwargs={"file_name": file_name, "session_options": _session_options()})
+    return export, file_name
+
+
+class _LightOnnx:
+    """An export run by ONNX Runtime and the Rust tokenizer alone, without importing
+    sentence-transformers, and with it transformers and torch: that import is about 8 s of
+    every `ask` and `newsdex` process on 2 cores, the rest of a start under 1 s
+    (docs/performance.md, "Starting a process").
+
+    The first load of an export goes through sentence-transformers; where `_DirectOnnx` can run
+    its pipeline, `record` writes what that load found (the tokenizer as loaded, lengths,
+    padding, dimension) beside the export. Later loads read only that record, so nothing of
+    sentence-transformers' own file formats, which change between its versions, is parsed
+    here. Anything missing or unreadable means the slow path, never an error of its own."""
+
+    FILE = "newsdex-direct.json"
+    FORMAT = 1
+
+    def __init__(self, direct: _DirectOnnx, counting, max_seq_length: int, dimension: int) -> None:
+        self.direct, self.counting = direct, counting
+        self.max_seq_length, self.dimension = max_seq_length, dimension
+
+    @classmethod
+    def record(cls, export: Path, embedder: Embedder) -> None:
+        direct, tokenizer = embedder._direct, embedder._tokenizer
+        # A Python tokenizer that tidies spaces after decoding would truncate titles unlike
+        # the Rust one alone: such a model keeps the slow path.
+        if direct is None or getattr(tokenizer, "clean_up_tokenization_spaces", False):
+            return
+        record = {"format": cls.FORMAT, "max_length": direct.max_length, "pad_id": direct.pad_id,
+                  "max_seq_length": embedder.max_seq_length, "dimension": embedder.dimension,
+                  "tokenizer": direct.tokenizer_json}
+        tmp = export / f".{cls.FILE}.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(tmp, export / cls.FILE)
+        except OSError as exc:  # a read-only model cache: every start takes the slow path
+            log.debug("cannot record %s: %s", export / cls.FILE, exc)
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, export: Path, file_name: str) -> _LightOnnx | None:
+        try:
+            record = json.loads((export / cls.FILE).read_text(encoding="utf-8"))
+            if record.get("format") != cls.FORMAT:
+                return None
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            session = onnxruntime.InferenceSession(str(export / file_name), sess_options=_session_options(),
+                                                   providers=["CPUExecutionProvider"])
+            if {i.name for i in session.get_inputs()} - {"input_ids", "attention_mask", "token_type_ids"}:
+                return None
+            counting = Tokenizer.from_str(record["tokenizer"])
+            counting.no_truncation()
+            counting.no_padding()
+            direct = _DirectOnnx(session, Tokenizer.from_str(record["tokenizer"]), int(record["max_length"]),
+                                 int(record["pad_id"]))
+            return cls(direct, counting, int(record["max_seq_length"]), int(record["dimension"]))
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a damaged record or file: sentence-transformers says what is wrong
+            log.debug("cannot load %s directly (%s): loading it through sentence-transformers", export, exc)
+            return None
 
 
 def _quantize(export: Path, config: str, target: Path) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -15,7 +19,7 @@ from newsdex.api.app import create_app
 from newsdex.cli import app
 from newsdex.errors import IndexIncompatible
 from newsdex.index.build import Indexer
-from newsdex.index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
+from newsdex.index.embedder import INT8_CONFIGS, Embedder, _LightOnnx, cpu_int8_config
 from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
@@ -40,7 +44,14 @@ def onnx_embedder(model_cache) -> Embedder:
 
 @pytest.fixture(scope="session")
 def int8_embedder(model_cache, onnx_embedder) -> Embedder:
+    """Loaded through sentence-transformers, as a first load is, for the tests that compare
+    with the library: the record the onnx load wrote would make this load without it."""
+    (_export(model_cache) / _LightOnnx.FILE).unlink()
     return Embedder(backend="onnx-int8", cache_dir=model_cache)
+
+
+def _export(model_cache):
+    return next(p for p in model_cache.iterdir() if p.is_dir())
 
 
 def test_onnx_computes_the_same_vectors_as_torch(torch_embedder, onnx_embedder):
@@ -212,3 +223,63 @@ def test_pipelines_other_than_mean_pooling_keep_the_library_encode(onnx_embedder
     assert _DirectOnnx.of([transformer, Pooling(384), Normalize(), Normalize()]) is None
     assert _DirectOnnx.of([transformer, Pooling(384), Normalize()]) is not None
     assert Embedder(backend="torch")._direct is None
+
+
+# -- a later start, without sentence-transformers ---------------------------------------------
+
+TITLES = [title for title, _ in SEED_QUESTIONS] + [
+    "North Korean-Russian ties pose ‘serious threat’: Japanese, South Korean leaders say U.S. isn't ready",
+    "Ça va? Don't go ' there ' … [CLS] 2024-11-15, 東京で会議", "x"]
+
+
+@pytest.mark.parametrize("name", ["onnx", "onnx-int8"])
+def test_a_later_load_of_an_export_skips_sentence_transformers_and_changes_nothing(name, model_cache,
+                                                                                   onnx_embedder, int8_embedder):
+    first = {"onnx": onnx_embedder, "onnx-int8": int8_embedder}[name]
+    assert first._model is not None and (_export(model_cache) / _LightOnnx.FILE).is_file()
+    later = Embedder(backend=name, cache_dir=model_cache)
+    assert later._model is None and later._direct is not None
+    assert (later.dimension, later.max_seq_length, later.tokens_add_up, later.vector_family) == \
+        (first.dimension, first.max_seq_length, first.tokens_add_up, first.vector_family)
+    texts = TEXTS + [LONG, "  white space around  ", "naïve café “quoted” — 2024-11-15"]
+    assert np.array_equal(later.encode(texts), first.encode(texts))
+    assert np.array_equal(later.encode(texts, progress=True), first.encode(texts))
+    assert [later.count_tokens(t) for t in texts] == [first.count_tokens(t) for t in texts]
+    for budget in (1, 5, 12, 32):
+        cut = TITLES + texts
+        assert [later.truncate(t, budget) for t in cut] == [first.truncate(t, budget) for t in cut]
+
+
+def test_a_later_process_imports_neither_torch_nor_sentence_transformers(model_cache, onnx_embedder, tmp_path):
+    script = ("import sys, numpy; from newsdex.index.embedder import Embedder; "
+              f"numpy.save({str(tmp_path / 'v.npy')!r}, Embedder(cache_dir={str(model_cache)!r}).encode(['Kursk'])); "
+              "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NEWSDEX_BACKEND": "onnx"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert np.array_equal(np.load(tmp_path / "v.npy"), onnx_embedder.encode(["Kursk"]))
+
+
+@pytest.mark.parametrize("damage", ["{not json", json.dumps({"format": 99}), json.dumps({"format": 1})])
+def test_a_damaged_record_means_the_slow_load_not_an_error(damage, model_cache, onnx_embedder, tmp_path):
+    cache = tmp_path / "cache"
+    export = cache / _export(model_cache).name
+    shutil.copytree(_export(model_cache), export, ignore=shutil.ignore_patterns("model_int8_*"))
+    (export / _LightOnnx.FILE).write_text(damage)
+    loaded = Embedder(backend="onnx", cache_dir=cache)
+    assert loaded._model is not None
+    assert np.array_equal(loaded.encode(TEXTS), onnx_embedder.encode(TEXTS))
+    assert _LightOnnx.load(export, "onnx/model.onnx") is not None  # the slow load wrote a good record
+
+
+def test_a_tokenizer_that_tidies_decoded_text_keeps_the_slow_path(onnx_embedder, tmp_path):
+    import copy
+
+    tidy = copy.copy(onnx_embedder)
+    tidy._tokenizer = copy.deepcopy(onnx_embedder._tokenizer)
+    tidy._tokenizer.clean_up_tokenization_spaces = True
+    _LightOnnx.record(tmp_path, tidy)
+    assert not (tmp_path / _LightOnnx.FILE).exists()
+    _LightOnnx.record(tmp_path, onnx_embedder)
+    assert (tmp_path / _LightOnnx.FILE).exists()
