@@ -25,6 +25,7 @@ from newsdex.index.articles import Article, FirstSeen, Skipped, article_files, r
 
 if TYPE_CHECKING:
     from newsdex.index.build import Embedded, Indexer, Loaded
+    from newsdex.settings import Settings
 
 # CPU a reading task asks for: a fraction, so that the actors never take every CPU.
 READ_CPUS = 0.25
@@ -73,6 +74,20 @@ def worker_plan(ray, workers: int | None) -> tuple[int, float]:
         raise NewsdexError(f"--workers {count}: Ray has {total:g} CPUs, too few for {count} workers of at least "
                            f"{MIN_WORKER_CPUS:g} CPU and the readers")
     return count, each
+
+
+def worker_settings(settings: Settings) -> Settings:
+    """The settings the model workers load with: a relative model path or model cache made
+    absolute here, since a worker on another node (or started by `ray start` elsewhere) reads
+    paths from its own working directory. A model name that is no path here stays a name.
+    Credentials stay behind: workers embed and never reach a store."""
+    model = Path(settings.model).expanduser()
+    update: dict[str, Any] = {}
+    if not model.is_absolute() and model.exists():
+        update["model"] = str(model.absolute())
+    if settings.model_cache is not None:
+        update["model_cache"] = settings.model_cache.expanduser().absolute()
+    return settings.model_copy(update={**update, "api_key": None, "read_key": None, "milvus_token": None})
 
 
 def _read(unit: dict) -> list[dict]:
@@ -129,8 +144,7 @@ def ray_articles(indexer: Indexer, paths: Sequence[Path], carried: Sequence[Arti
                .map_batches(_Embedder, batch_size=ARTICLES_PER_BATCH, num_cpus=each,
                             compute=ray.data.ActorPoolStrategy(size=count),
                             fn_constructor_kwargs={
-                                "settings_json": settings.model_dump_json(
-                                    exclude={"api_key", "read_key", "milvus_token"}),
+                                "settings_json": worker_settings(settings).model_dump_json(),
                                 "int8_config": indexer.embedder.int8_config,
                                 "known": {article_id: digest for article_id, (digest, _) in known.items()}}))
     seen = FirstSeen()

@@ -103,6 +103,22 @@ def test_ray_workers_must_fit_the_cpus(tmp_path, articles, embedder, ray_session
         worker_plan(ray_session, 100)
 
 
+def test_ray_workers_get_paths_that_mean_the_same_in_their_own_directory(tmp_path, monkeypatch):
+    """Ray workers keep the directory Ray started in (a local Ray: the driver's at ray.init; a
+    cluster's: wherever `ray start` ran), so a relative model path must travel absolute."""
+    from newsdex.index.engine import worker_settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models" / "mine").mkdir(parents=True)
+    given = Settings(model="models/mine", model_cache=Path("cache"), api_key="write", read_key="read",
+                     milvus_token="user:password")
+    sent = worker_settings(given)
+    assert sent.model == str(tmp_path / "models" / "mine") and sent.model_cache == tmp_path / "cache"
+    assert (sent.api_key, sent.read_key, sent.milvus_token) == (None, None, None)
+    assert "password" not in sent.model_dump_json()
+    assert worker_settings(Settings()).model == "all-MiniLM-L6-v2"  # a name, not a path here: kept as it is
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
