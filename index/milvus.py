@@ -328,7 +328,8 @@ def _schemas(pymilvus, client, dimension: int, index_type: str):
     text(passages, "url", ID_CHARS * 4, nullable=True)
     text(passages, "lang", 16)  # "" for none
     text(passages, "sentences", VARCHAR_BYTES)
-    passage_index.add_index("vector", index_type=index_type, metric_type="IP", params=BUILD_PARAMS.get(index_type, {}))
+    passage_index.add_index("vector", index_type=index_type, metric_type="IP",
+                             params=_index_params(BUILD_PARAMS.get(index_type, {})))
 
     articles = client.create_schema(auto_id=False, enable_dynamic_field=False)
     articles.add_field("key", DataType.INT64, is_primary=True)
@@ -385,7 +386,17 @@ def _add_bm25(pymilvus, schema, index) -> None:
     schema.add_field("sparse", pymilvus.DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(pymilvus.Function(name="bm25", function_type=pymilvus.FunctionType.BM25,
                                           input_field_names=["terms"], output_field_names=["sparse"]))
-    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=_index_params(BM25_PARAMS))
+
+
+def _index_params(values: dict) -> dict:
+    """An index's build parameters in the form every Milvus reads: one JSON `params` entry.
+
+    pymilvus sends a plain dict as one entry per key, which a Milvus server reads but Milvus
+    Lite 3.2 drops, building with its defaults instead (BM25 with k1 = 1.5, not tantivy's
+    1.2: measured, docs/scale.md). The server's proxy merges a `params` entry into the others
+    (parseIndexParams), so this form means the same to both."""
+    return {"params": values} if values else {}
 
 
 def _article_terms_rows(article: Article, passages: int) -> list[dict]:

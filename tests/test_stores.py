@@ -118,6 +118,37 @@ def test_whole_article_bm25_ranks_articles_by_their_lead_passage(store):
         assert kept and kept <= allowed, filters
 
 
+def test_milvus_scores_bm25_with_tantivy_s_k1_and_b(built):
+    """The score Milvus gives is the BM25 formula with k1 = 1.2 and b = 0.75, computed here from
+    the stored terms; Milvus Lite's default k1 is 1.5, which it used while it dropped the index
+    parameters pymilvus sent (docs/scale.md). tantivy's own score differs only by its one-byte
+    length buckets."""
+    import math
+
+    from newsdex.index.milvus import question_codes
+
+    with open_store(built["milvus"]) as milvus, open_store(built["faiss"]) as faiss:
+        rows = milvus.client.query(milvus.names.passages, filter="id >= 0 or id < 0", output_fields=["id", "terms"],
+                                   limit=16_384)
+        terms = {row["id"]: row["terms"].split() for row in rows}
+        average = sum(map(len, terms.values())) / len(terms)
+        codes = question_codes(["treaty"]).split()
+        frequency = {code: sum(code in words for words in terms.values()) for code in codes}
+        found = milvus.lexical_search(["treaty"], 10)
+        assert len(found) >= 3
+        for pid, score in found:
+            formula = sum(
+                math.log((len(terms) - frequency[code] + 0.5) / (frequency[code] + 0.5) + 1)
+                * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(terms[pid]) / average))
+                for code in codes if (tf := terms[pid].count(code)))
+            assert score == pytest.approx(formula, rel=1e-5), pid
+        theirs = milvus.places([pid for pid, _ in found])
+        tantivy = faiss.lexical_search(["treaty"], 10)
+        ours = faiss.places([pid for pid, _ in tantivy])
+        assert [theirs[pid] for pid, _ in found] == [ours[pid] for pid, _ in tantivy]
+        assert all(a == pytest.approx(b, rel=0.05) for (_, a), (_, b) in zip(found, tantivy))
+
+
 def test_milvus_bm25_reads_every_language_field(tmp_path, embedder, language_searcher):
     """Turkish stems cut to five letters, Japanese bigrams: the same first answers as the embedded store's."""
     settings = _settings(tmp_path, "milvus")
@@ -196,7 +227,7 @@ QUESTIONS = [q for q, _ in SEED_QUESTIONS[:12]] + ["harbour dredging weeks", "Ke
 
 def _answers(response, scores: bool = True) -> list:
     """What a user sees of each result. BM25 scores differ by a few per cent between the stores
-    (tantivy's one-byte lengths, its per-field average length); ranks do not (docs/scale.md)."""
+    (tantivy keeps each passage's length in one byte, Milvus exactly; docs/scale.md)."""
     return [(r.article_id, r.text, round(r.score, 4) if scores else None, r.also_in,
              [(h.start, h.end, h.kind) for h in r.highlights],
              r.explain and (r.explain.dense_rank, r.explain.lexical_rank), r.quote and r.quote.text)
@@ -204,17 +235,18 @@ def _answers(response, scores: bool = True) -> list:
 
 
 def _agree(faiss, milvus, mode: str, where) -> None:
-    """Dense: the same answers. With BM25 in them: mostly the same answers. Milvus Lite's BM25
-    strays from the formula on some passages (on "treaty" here it scores the Test Ban Treaty
-    passage 15.79 where the formula and tantivy give 14.74 and 14.78), which can swap close
-    results (docs/scale.md; on seeds/ and tests/data/articles the answers are the same,
-    tests/test_scale.py)."""
+    """Dense: the same answers. With BM25 in them: the same first answer and nearly the same
+    others. tantivy's one-byte passage lengths move its BM25 scores a few per cent from the
+    exact ones Milvus computes, which can swap two results whose scores are that close (here:
+    2 of 32 lists with BM25 in them, each a swap at ranks 5-8; docs/scale.md). On seeds/ and
+    tests/data/articles the answers are the same (tests/test_scale.py)."""
     ours, theirs = _answers(faiss, mode != "lexical"), _answers(milvus, mode != "lexical")
     if mode == "dense":
         assert ours == theirs, where
         return
+    assert ours[:1] == theirs[:1] if mode == "hybrid" else [a[:2] for a in ours[:1]] == [a[:2] for a in theirs[:1]], where
     shared = {a[:2] for a in ours} & {a[:2] for a in theirs}
-    assert len(shared) >= 0.6 * len(ours), where
+    assert len(shared) >= 0.85 * len({a[:2] for a in ours}), where
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
