@@ -28,8 +28,9 @@ passages and questions are analysed here, by index.bm25's own analyzers, and eac
 term) is stored as a 16-letter code in a text field whose BM25 function Milvus runs with
 tantivy's k1 and b. Letters only, so any Milvus tokenizer keeps a code whole. The corpus
 statistics then match tantivy's (N counts every passage, df the passages with the term in
-that language's field); only tantivy's one-byte length buckets differ. docs/scale.md has
-the measured agreement.
+that language's field); tantivy's one-byte length buckets differ, and its average length is
+per language field where this store has one. The BM25 parameters reach Milvus Lite only in
+the form `_index_params` writes. docs/scale.md has the measured agreement.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def _client(uri: str, token: str):
     pymilvus = _pymilvus()
     for attempt in range(2):
         try:
-            return pymilvus.MilvusClient(uri=uri, token=token, timeout=30)
+            return pymilvus.MilvusClient(uri=uri, token=token, timeout=30, grpc_options=_grpc_options(uri))
         except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
             if attempt == 0 and "://" not in uri:
                 # Milvus Lite's in-process server can stop answering after telling an idle
@@ -209,6 +210,15 @@ def _client(uri: str, token: str):
                 continue
             raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
     raise AssertionError("unreachable")
+
+
+def _grpc_options(uri: str) -> dict:
+    """pymilvus pings its server every 10 s, which a Milvus server allows; Milvus Lite's
+    in-process server keeps gRPC's default of one ping in 5 minutes without data, and answers
+    the third early ping with GOAWAY (too_many_pings), logged on stderr in the middle of a
+    build's progress bar (seen here while a build embedded). A file URI is Lite: ping it no
+    more often than it allows."""
+    return {} if "://" in uri else {"grpc.keepalive_time_ms": 300_000}
 
 
 def _reason(exc: Exception) -> str:
