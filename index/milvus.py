@@ -199,6 +199,8 @@ def _client(uri: str, token: str):
     pymilvus = _pymilvus()
     for attempt in range(2):
         try:
+            if "://" not in uri:
+                _quiet_lite()
             return pymilvus.MilvusClient(uri=uri, token=token, timeout=30, grpc_options=_grpc_options(uri))
         except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
             if attempt == 0 and "://" not in uri:
@@ -219,6 +221,13 @@ def _grpc_options(uri: str) -> dict:
     build's progress bar (seen here while a build embedded). A file URI is Lite: ping it no
     more often than it allows."""
     return {} if "://" in uri else {"grpc.keepalive_time_ms": 300_000}
+
+
+def _quiet_lite() -> None:
+    """Milvus Lite serves in this process and logs each failure it answers with a traceback on
+    stderr; the caller gets the same failure as an RPC error, which the edges turn into one
+    line (a build on an index type Lite cannot make, say)."""
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
 
 
 def _reason(exc: Exception) -> str:
@@ -899,6 +908,12 @@ class MilvusWriter:
                                    "vectors": {"kind": "milvus", "index": self.settings.milvus_index}})
             for name in self.names.all():
                 self.client.flush(name)
+            if self.new and "://" not in self.settings.milvus_target:
+                # Milvus Lite builds an index at flush, in the background, and an index type it
+                # cannot build (IVF_PQ, DISKANN in 3.2) only fails the next load: load it again
+                # now, so the old build keeps serving and the error is the build's.
+                self.client.release_collection(self.names.passages)
+                self.client.load_collection(self.names.passages)
             self.client.alter_collection_properties(self.names.passages, properties={
                 MANIFEST_PROPERTY: json.dumps(manifest.__dict__), VERSION_PROPERTY: f"{time.time_ns()}"})
             if self.new:

@@ -340,6 +340,34 @@ def test_milvus_rebuild_moves_the_alias_and_an_interrupted_one_changes_nothing(t
         assert store.article_count() == 2
 
 
+def test_an_index_type_milvus_lite_cannot_build_is_one_line_and_the_old_build_serves(tmp_path, seed_copy, embedder):
+    """Milvus Lite 3.2 accepts IVF_PQ and DISKANN at CreateIndex and fails only when it builds
+    them at flush: the build must fail, not leave a build that no search can load."""
+    from test_cli import invoke
+
+    from newsdex.index.milvus import connect
+
+    settings = _settings(tmp_path, "milvus")
+    Indexer(settings, embedder).build([seed_copy])
+    live = live_build_name(settings)
+    env = {"NEWSDEX_STORE": "milvus", "NEWSDEX_MILVUS_URI": str(settings.milvus_target),
+           "NEWSDEX_INDEX_DIR": str(settings.index_dir)}
+    for kind in ("IVF_PQ", "DISKANN"):
+        result = invoke(["index", str(seed_copy), "--rebuild", "--quiet"], {**env, "NEWSDEX_MILVUS_INDEX": kind})
+        assert result.returncode == 1 and "Traceback" not in result.output, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: cannot write the index at"), lines
+    assert live_build_name(settings) == live
+    names = connect(settings).list_collections()
+    assert {name for name in names if name.startswith(settings.milvus_collection + "_")} == {
+        live.split("@")[0] + suffix for suffix in ("", "_articles", "_statements", "_article_terms")}
+    searcher = Searcher.open(settings, embedder)
+    try:
+        assert searcher.search("Kursk", k=1).results
+    finally:
+        searcher.close()
+
+
 def test_milvus_refuses_passages_cut_another_way(tmp_path, seed_copy, embedder):
     messages = []
     for store in STORES:
