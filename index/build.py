@@ -322,8 +322,6 @@ def _origin_of(skipped: Skipped) -> str:
         return str(path)
 
 
-
-
 class _Embedding:
     """Articles waiting for the model, embedded and stored once they fill a chunk, so memory
     holds one chunk of text however many articles a build reads. Leaving the block

@@ -179,10 +179,15 @@ def _pymilvus():
     return pymilvus
 
 
+def _is_lite(uri: str) -> bool:
+    """A file URI is Milvus Lite, served in this process; anything with a scheme is a server."""
+    return "://" not in uri
+
+
 def connect(settings: Settings):
     """A client for the Milvus the settings name, made once per process and URI."""
     uri = settings.milvus_target
-    if "://" not in uri:
+    if _is_lite(uri):
         if not uri.endswith(".db"):
             raise StoreUnavailable(f"NEWSDEX_MILVUS_URI {uri!r}: a Milvus Lite file must end in .db "
                                    "(or give http://host:19530 for a server)")
@@ -199,11 +204,11 @@ def _client(uri: str, token: str):
     pymilvus = _pymilvus()
     for attempt in range(2):
         try:
-            if "://" not in uri:
+            if _is_lite(uri):
                 _quiet_lite()
             return pymilvus.MilvusClient(uri=uri, token=token, timeout=30, grpc_options=_grpc_options(uri))
         except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
-            if attempt == 0 and "://" not in uri:
+            if attempt == 0 and _is_lite(uri):
                 # Milvus Lite's in-process server can stop answering after telling an idle
                 # client's keep-alive pings off (GOAWAY, too_many_pings): start it afresh.
                 from milvus_lite.server_manager import server_manager_instance
@@ -220,7 +225,7 @@ def _grpc_options(uri: str) -> dict:
     the third early ping with GOAWAY (too_many_pings), logged on stderr in the middle of a
     build's progress bar (seen here while a build embedded). A file URI is Lite: ping it no
     more often than it allows."""
-    return {} if "://" in uri else {"grpc.keepalive_time_ms": 300_000}
+    return {"grpc.keepalive_time_ms": 300_000} if _is_lite(uri) else {}
 
 
 def _quiet_lite() -> None:
@@ -908,7 +913,7 @@ class MilvusWriter:
                                    "vectors": {"kind": "milvus", "index": self.settings.milvus_index}})
             for name in self.names.all():
                 self.client.flush(name)
-            if self.new and "://" not in self.settings.milvus_target:
+            if self.new and _is_lite(self.settings.milvus_target):
                 # Milvus Lite builds an index at flush, in the background, and an index type it
                 # cannot build (IVF_PQ, DISKANN in 3.2) only fails the next load: load it again
                 # now, so the old build keeps serving and the error is the build's.
