@@ -276,7 +276,6 @@ class _DirectOnnx:
         self.session = session
         self.inputs = {i.name for i in session.get_inputs()}
         self.max_length, self.pad_id = max_length, pad_id
-        self.tokenizer_json = tokenizer.to_str()  # as loaded, before the settings below (_LightOnnx.record)
         self.tokenizer = tokenizer
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=pad_id)
@@ -387,7 +386,8 @@ class _LightOnnx:
             return
         record = {"format": cls.FORMAT, "max_length": direct.max_length, "pad_id": direct.pad_id,
                   "max_seq_length": embedder.max_seq_length, "dimension": embedder.dimension,
-                  "tokenizer": direct.tokenizer_json}
+                  # Its truncation and padding, set by _DirectOnnx, are set again by each load.
+                  "tokenizer": direct.tokenizer.to_str()}
         tmp = export / f".{cls.FILE}.{os.getpid()}.tmp"
         try:
             tmp.write_text(json.dumps(record), encoding="utf-8")
