@@ -135,7 +135,7 @@ def test_every_int8_configuration_exports_loads_and_runs_on_this_cpu(config, mod
     Runtime runs them all, so a wrong file name for any family fails on every machine."""
     embedder = Embedder(backend="onnx-int8", cache_dir=model_cache, int8_config=config)
     assert (embedder.int8_config, embedder.vector_family) == (config, f"int8-{config}")
-    export = next(p for p in model_cache.iterdir() if p.is_dir())
+    export = _export(model_cache)
     assert (export / "onnx" / f"model_int8_{config}.onnx").is_file()
     cosines = np.sum(torch_embedder.encode(TEXTS) * embedder.encode(TEXTS), axis=1)
     assert np.min(cosines) > 0.95
