@@ -173,8 +173,6 @@ class Embedder:
                 else:
                     self._direct, self._rust = light.direct, light.counting
                     self.max_seq_length, self.dimension = light.max_seq_length, light.dimension
-        except ModelUnavailable:
-            raise
         except Exception as exc:  # the library raises many types (OSError, ValueError, HF errors)
             hint = " (offline: give a local path or a model already in the Hugging Face cache)" if offline else ""
             raise ModelUnavailable(f"cannot load model {model!r}: {_first_line(exc)}{hint}") from exc
