@@ -14,9 +14,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 import swagger_ui_bundle
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -24,6 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdex.api.live import LiveIndex
 from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Metrics, RecordMetrics
@@ -57,7 +60,7 @@ from newsdex.errors import (
     NewsdexError,
     StoreUnavailable,
 )
-from newsdex.index.articles import article_from_record
+from newsdex.index.articles import Article, article_from_record
 from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
 from newsdex.index.embedder import Embedder, TextEmbedder
@@ -79,6 +82,10 @@ ERROR_STATUS: list[tuple[type[NewsdexError], int]] = [
 ]
 # Seconds a client is asked to wait before retrying a write refused with IndexBusy.
 RETRY_AFTER_SECONDS = 5
+# Threads kept for /ready and /metrics, apart from the pool that serves searches.
+OPERATION_THREADS = 4
+# What FastAPI says of a body it could not decode as JSON (bad UTF-8, nested too deeply).
+UNREADABLE_BODY = "There was an error parsing the body"
 
 DESCRIPTION = """\
 Semantic search over a news archive: ask in plain words, get the passages that answer.
@@ -113,6 +120,7 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     async def lifespan(app: FastAPI):
         # uvicorn has set up its loggers by now; its access log names every request's URL.
         logging.getLogger("uvicorn.access").addFilter(REDACT_SECRETS)
+        app.state.operations = anyio.CapacityLimiter(OPERATION_THREADS)
         embedder.encode(["warm up"])  # the first real question should not pay for lazy initialisation
         try:
             live.reload()
@@ -137,6 +145,7 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     # Starlette types every handler as taking any Exception; it calls each only with its own kind.
     app.add_exception_handler(NewsdexError, _newsdex_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(router)
     app.include_router(reads, dependencies=[Depends(require_read_key)] if _secret(settings.read_key) else [])
@@ -285,8 +294,13 @@ def shown_origin(origin: str | None, folder: Path) -> str | None:
 
 
 @writes.post("/articles", response_model=WriteReport, tags=["writes"])
-def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteReport:
+async def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteReport:
     """Add articles, or replace those whose id is already indexed; only changed ones are embedded."""
+    # Reading the articles is analysis too (cleaning untrusted text): it runs on the writer thread.
+    return await live.write(lambda: indexer.upsert(_articles_in(body)), lambda report: _write_report(report, live))
+
+
+def _articles_in(body: ArticlesIn) -> list[Article]:
     articles, problems, repeated, seen = [], [], [], set()
     for number, item in enumerate(body.articles):
         try:
@@ -302,19 +316,17 @@ def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> WriteRepor
         # Two versions of one article in one request conflict (which should win?); each is
         # valid on its own, as the schema says, hence 409 rather than 422.
         raise HTTPException(422 if problems else 409, "; ".join(problems + repeated) + " (nothing was written)")
-    report = live.write(lambda: indexer.upsert(articles))
-    return _write_report(report, live)
+    return articles
 
 
 @writes.delete("/articles/{article_id:path}", response_model=WriteReport, tags=["writes"])
-def delete_article(article_id: ArticleId, live: Live, indexer: Indexing) -> WriteReport:
+async def delete_article(article_id: ArticleId, live: Live, indexer: Indexing) -> WriteReport:
     """Remove one article and its passages."""
-    report = live.write(lambda: indexer.delete([article_id]))
-    return _write_report(report, live)
+    return await live.write(lambda: indexer.delete([article_id]), lambda report: _write_report(report, live))
 
 
 @writes.post("/index/rebuild", response_model=WriteReport, tags=["writes"])
-def rebuild_index(live: Live, indexer: Indexing) -> WriteReport:
+async def rebuild_index(live: Live, indexer: Indexing) -> WriteReport:
     """Rebuild from scratch from the server's article folder (NEWSDEX_SEEDS_DIR), like
     `newsdex index --rebuild`. Articles posted over the API are in no file, so they are
     carried over and re-embedded (`api_articles_kept` says how many). Searches are answered
@@ -323,9 +335,8 @@ def rebuild_index(live: Live, indexer: Indexing) -> WriteReport:
     if not sources.exists():
         raise HTTPException(409, f"nothing to rebuild from: {sources} does not exist; set NEWSDEX_SEEDS_DIR "
                                  "to the server's article folder")
-
-    report = live.write(lambda: indexer.build([sources], rebuild=True))
-    return _write_report(report, live, api_articles_kept=report.api_articles_kept)
+    return await live.write(lambda: indexer.build([sources], rebuild=True),
+                            lambda report: _write_report(report, live, api_articles_kept=report.api_articles_kept))
 
 
 def _write_report(report: BuildReport, live: LiveIndex, **extra) -> WriteReport:
@@ -342,15 +353,21 @@ def _write_report(report: BuildReport, live: LiveIndex, **extra) -> WriteReport:
 # -- operations ----------------------------------------------------------------------------
 
 
+# /health answers on the event loop itself; /ready and /metrics read the index on threads of
+# their own, so neither waits behind searches that fill the shared thread pool.
 @router.get("/health", response_model=Health, tags=["operations"])
-def health() -> Health:
+async def health() -> Health:
     """The process is up and answering (says nothing about the index)."""
     return Health()
 
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": ErrorOut}}, tags=["operations"])
-def ready(live: Live) -> Ready:
+async def ready(request: Request, live: Live) -> Ready:
     """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
+    return await anyio.to_thread.run_sync(_ready, live, limiter=request.app.state.operations)
+
+
+def _ready(live: LiveIndex) -> Ready:
     with live.searcher() as searcher:
         stats = searcher.stats().as_dict()
     # The index directory's name only: a client has no business knowing the server's paths.
@@ -359,8 +376,12 @@ def ready(live: Live) -> Ready:
 
 @router.get("/metrics", tags=["operations"], response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
-def metrics(request: Request, live: Live) -> Response:
+async def metrics(request: Request, live: Live) -> Response:
     """Request counts and latency histograms per route, and the served index's size (Prometheus)."""
+    return await anyio.to_thread.run_sync(_metrics, request, live, limiter=request.app.state.operations)
+
+
+def _metrics(request: Request, live: LiveIndex) -> Response:
     m: Metrics = request.app.state.metrics
     try:
         with live.searcher() as searcher:
@@ -409,6 +430,20 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")}
               for e in exc.errors()]
     return JSONResponse({"detail": "; ".join(problems) or "invalid request", "errors": errors}, status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """A body FastAPI could not decode is a bad request body like any other: 422, saying why."""
+    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            detail = "the body is not valid JSON (it is not UTF-8 text)"
+        elif isinstance(cause, RecursionError):
+            detail = "the body is not valid JSON (nested too deeply to read)"
+        else:
+            detail = f"the body is not valid JSON ({type(cause).__name__ if cause else 'cannot parse'})"
+        return JSONResponse({"detail": detail}, status_code=422)
+    return await http_exception_handler(request, exc)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

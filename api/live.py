@@ -4,15 +4,22 @@
 through the API, or `newsdex index` run beside the server) the next request opens a
 Searcher on the new build, reusing the loaded model, and swaps it in with one reference
 assignment. Requests already running keep the Searcher they started with; a retired
-Searcher is closed when its last request lets go of it. Writes take one lock, so they
-run one at a time (and IndexWriter's file lock orders them with other processes).
+Searcher is closed when its last request lets go of it.
+
+Writes run one at a time on one thread of their own (`WriteQueue`), never on the event loop
+or on a thread that serves reads: analysing and embedding an article, however long, leaves
+`/health`, `/ready` and searches answering. At most `max_waiting_writes` wait behind the
+running one; IndexWriter's file lock orders them with other processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -24,6 +31,7 @@ from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
 T = TypeVar("T")
+R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 
@@ -44,9 +52,7 @@ class LiveIndex:
         self._loaded: _Loaded | None = None
         self._swap = threading.Lock()  # guards _loaded and the use counts; held for microseconds
         self._reload = threading.Lock()  # one thread opens a new build at a time
-        self._write = threading.Lock()
-        # Writes wait on pool threads; a bound on how many may wait keeps the rest for searches.
-        self._waiting_writes = threading.BoundedSemaphore(settings.max_waiting_writes)
+        self._writes = WriteQueue(settings.max_waiting_writes)
         self._failed: str | None = None  # a build that could not be opened; not retried
         self.swaps = 0
 
@@ -59,26 +65,28 @@ class LiveIndex:
         finally:
             self._release(loaded)
 
-    def write(self, change: Callable[[], T]) -> T:
-        """Run `change` (which writes a new build) alone, then serve the build it made.
+    async def write(self, change: Callable[[], T], answer: Callable[[T], R]) -> R:
+        """Run `change` (which writes a new build) on the writer thread, serve the build it made,
+        and return `answer` of its result (also on the writer thread, which may read the new build).
 
-        A write waits at most `write_wait_seconds` for the one before it (and `change`'s own
-        wait for another process's build is bounded the same way, by the Indexer), and at
-        most `max_waiting_writes` wait at once: past either, IndexBusy (503, Retry-After)."""
+        A write waits at most `write_wait_seconds` to start (and `change`'s own wait for another
+        process's build is bounded the same way, by the Indexer), and at most
+        `max_waiting_writes` wait at once: past either, IndexBusy (503, Retry-After). Once
+        started, a write runs to its end even if its client goes away."""
         wait = self.settings.write_wait_seconds
-        if not self._waiting_writes.acquire(blocking=False):
-            raise IndexBusy(f"{self.settings.max_waiting_writes} writes are already waiting: try again shortly")
+        future = self._writes.submit(lambda: self._written(change, answer))
+        outcome = asyncio.wrap_future(future)
         try:
-            if not self._write.acquire(timeout=wait):
-                raise IndexBusy(f"another write is still running after {wait:g}s: try again when it ends")
-        finally:
-            self._waiting_writes.release()
-        try:
-            result = change()
-            self.reload()
-            return result
-        finally:
-            self._write.release()
+            return await asyncio.wait_for(asyncio.shield(outcome), wait)
+        except TimeoutError:
+            if future.cancel():
+                raise IndexBusy(f"another write is still running after {wait:g}s: try again when it ends") from None
+        return await outcome
+
+    def _written(self, change: Callable[[], T], answer: Callable[[T], R]) -> R:
+        result = change()
+        self.reload()
+        return answer(result)
 
     def reload(self) -> None:
         """Open the live build on disk and swap it in (the old Searcher closes once idle)."""
@@ -86,6 +94,8 @@ class LiveIndex:
             self._open_current()
 
     def close(self) -> None:
+        """Stop taking writes (those still waiting are refused), and close the Searcher once idle."""
+        self._writes.close()
         with self._swap:
             loaded, self._loaded = self._loaded, None
             if loaded is not None:
@@ -158,3 +168,46 @@ class LiveIndex:
                 idle = old.users == 0
         if idle and old is not None:
             old.searcher.close()
+
+
+class WriteQueue:
+    """One daemon thread that runs submitted writes in order; at most `waiting` may queue.
+
+    A daemon, so a server told to stop is not held up by a write in progress: that write is
+    then never acknowledged, and the build it was making is never swapped in (builds are
+    atomic), so nothing acknowledged is lost.
+    """
+
+    def __init__(self, waiting: int) -> None:
+        self._jobs: queue.Queue[tuple[Future, Callable[[], object]]] = queue.Queue(maxsize=waiting)
+        self._waiting = waiting
+        self._thread = threading.Thread(target=self._run, name="newsdex-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, change: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            self._jobs.put_nowait((future, change))
+        except queue.Full:
+            raise IndexBusy(f"{self._waiting} writes are already waiting: try again shortly") from None
+        return future
+
+    def close(self) -> None:
+        """Refuse the writes still waiting (IndexBusy: they were not made); the running one goes on."""
+        while True:
+            try:
+                future, _ = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if future.set_running_or_notify_cancel():  # False: its client has given up already
+                future.set_exception(IndexBusy("the server is stopping; this write was not made"))
+
+    def _run(self) -> None:
+        while True:
+            future, change = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(change())
+            except BaseException as exc:  # the route that awaits the future raises it
+                future.set_exception(exc)

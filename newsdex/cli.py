@@ -456,6 +456,9 @@ def speakers_command(
     guarded(body)
 
 
+STOP_SECONDS = 5  # how long `serve` lets requests in flight finish once told to stop
+
+
 @app.command("serve")
 def serve_command(
     host: str | None = typer.Option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
@@ -483,8 +486,10 @@ def serve_command(
         has_key = settings.api_key is not None and settings.api_key.get_secret_value()
         writes = "enabled" if has_key else "disabled (set NEWSDEX_API_KEY)"
         err.print(f"serving {_where(settings)} on http://{settings.host}:{settings.port}/ ; writes {writes}")
+        # On SIGTERM, requests in flight get a few seconds, then the server stops: a write still
+        # running is then not acknowledged, and its build is never swapped in.
         uvicorn.run(create_app(settings, embedder=embedder), host=settings.host, port=settings.port,
-                    log_level="warning" if quiet else "info")
+                    log_level="warning" if quiet else "info", timeout_graceful_shutdown=STOP_SECONDS)
 
     guarded(body)
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from newsdex.index.embedder import Embedder
@@ -105,3 +111,42 @@ def language_settings(tmp_path_factory, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def language_searcher(language_settings, embedder):
     yield from _opened(language_settings, embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served(index_dir: Path, log: Path, **env: str):
+    """A real `newsdex serve` process on 127.0.0.1 over `index_dir`, ready to answer; yields
+    (base URL, the process). Stopped with SIGTERM at the end (SIGKILL after 20 s)."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
+    with open(log, "w") as out:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--port", str(port),
+                                    "--index", str(index_dir), "--quiet"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"newsdex serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"newsdex serve did not get ready in 120 s:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

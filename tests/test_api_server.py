@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, served
 
 from newsdex.index.build import Indexer
 from newsdex.settings import Settings
@@ -30,45 +26,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(seed_settings, tmp_path_factory):
     """`newsdex serve` on a copy of the seed index; yields (base URL, its Settings)."""
     index_dir = tmp_path_factory.mktemp("served") / "index"
     shutil.copytree(seed_settings.index_dir, index_dir, symlinks=True)
-    port = free_port()
-    env = {**os.environ, "NEWSDEX_API_KEY": KEY, "NEWSDEX_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
     log = tmp_path_factory.mktemp("served-log") / "server.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--port", str(port),
-                                    "--index", str(index_dir), "--quiet"],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"newsdex serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"newsdex serve did not get ready in 120 s:\n{log.read_text()}")
-            time.sleep(0.3)
+    with served(index_dir, log, NEWSDEX_API_KEY=KEY, NEWSDEX_SEEDS_DIR=str(SEEDS)) as (base, _):
         yield base, Settings(index_dir=index_dir, seeds_dir=SEEDS)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_real_server_answers_over_http_on_localhost(server):
