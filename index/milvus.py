@@ -36,10 +36,13 @@ the form `_index_params` writes. docs/scale.md has the measured agreement.
 from __future__ import annotations
 
 import base64
+import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import logging
+import os
 import secrets
 import struct
 import threading
@@ -77,6 +80,9 @@ ID_CHARS = 2_048
 WRITE_BATCH = 512  # rows per upsert call
 READ_BATCH = 1_000  # rows per page when a read walks a collection
 CODES_PER_DOCUMENT = 3_800  # 17 bytes a code with its space: 64,600 of a VARCHAR's 65,535
+LITE_LOCK = "LOCK"  # the file Milvus Lite flocks inside a .db folder while a process has it open
+LITE_WAIT_SECONDS = 5.0  # how long to wait for a Lite file another process has open (_client)
+LITE_POLL_SECONDS = 0.1
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # tantivy's (index.bm25)
 # Search parameters per index type, near FAISS's defaults here (index.vectors).
 SEARCH_PARAMS = {"HNSW": {"ef": 128}, "HNSW_SQ": {"ef": 128}, "IVF_FLAT": {"nprobe": 16}, "IVF_SQ8": {"nprobe": 16},
@@ -201,22 +207,94 @@ def connect(settings: Settings):
 
 @functools.lru_cache(maxsize=64)
 def _client(uri: str, token: str):
+    """A client for this URI. Milvus Lite opens a file in one process at a time (_lite_holder):
+    one that another process has open is waited for a few seconds, then refused in one line
+    that names the holder and the ways to share the file."""
     pymilvus = _pymilvus()
-    for attempt in range(2):
+    if not _is_lite(uri):
         try:
-            if _is_lite(uri):
-                _quiet_lite()
             return pymilvus.MilvusClient(uri=uri, token=token, timeout=30, grpc_options=_grpc_options(uri))
         except Exception as exc:  # pymilvus raises its own and gRPC's errors for an unreachable server
-            if attempt == 0 and _is_lite(uri):
+            raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
+    _quiet_lite()
+    deadline = time.monotonic() + LITE_WAIT_SECONDS
+    held = False  # at the last failure, by another process
+    for attempt in itertools.count():
+        try:
+            return pymilvus.MilvusClient(uri=uri, token=token, timeout=30, grpc_options=_grpc_options(uri))
+        except Exception as exc:  # pymilvus says only "Open local milvus failed"; Lite logged why
+            if attempt == 0:
                 # Milvus Lite's in-process server can stop answering after telling an idle
                 # client's keep-alive pings off (GOAWAY, too_many_pings): start it afresh.
                 from milvus_lite.server_manager import server_manager_instance
 
                 server_manager_instance.release_server(uri)
                 continue
-            raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
+            holder = _lite_holder(uri)  # this process holds it no more, after the release above
+            if holder is None:
+                if held:  # the holder let go since that failure: try the file again
+                    held = False
+                    continue
+                raise StoreUnavailable(f"cannot reach Milvus at {uri}: {_reason(exc)}") from exc
+            held = True
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable(_held_message(uri, holder)) from exc
+            # Another process has the file open: wait a little, as an ask or a small build lets
+            # go within seconds (measured: docs/scale.md).
+            time.sleep(LITE_POLL_SECONDS)
     raise AssertionError("unreachable")
+
+
+def _lite_holder(path: str) -> str | None:
+    """Which other process has this Milvus Lite file open, as messages name it ("process 812
+    (newsdex)", or "another process" where /proc does not say); None when none has.
+
+    Milvus Lite takes an exclusive flock on the file's LOCK (a .db "file" is a folder) when a
+    process opens it, and keeps it until that process closes it or exits; newsdex keeps its
+    client for the life of the process (connect). A shared flock for a moment is refused
+    exactly while some other process holds it."""
+    lock = Path(path) / LITE_LOCK
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:  # never opened: nobody holds it
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return _lock_owner(lock)
+    finally:
+        os.close(fd)  # and with it the shared lock, if taken
+    return None
+
+
+def _lock_owner(lock: Path) -> str:
+    """The process holding a flock on `lock`, from /proc/locks (Linux): its pid and program name
+    only, since the message may travel in an HTTP answer and a command line can carry secrets."""
+    try:
+        info = os.stat(lock)
+        key = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+        with open("/proc/locks") as locks:
+            # "1: FLOCK  ADVISORY  WRITE 5681 fe:00:2147445 0 EOF" (a waiter's line has "->" after the number)
+            pid = next(parts[4] for parts in map(str.split, locks) if parts[1:2] == ["FLOCK"] and parts[5:6] == [key])
+    except (OSError, StopIteration):
+        return "another process"
+    if not pid.isdigit() or pid == "0":  # a process of another PID namespace
+        return "another process"
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:  # another PID namespace, or gone meanwhile
+        return f"process {pid}"
+    if len(argv) > 1 and Path(argv[0]).name.startswith("python") and argv[1][:1] not in ("", "-"):
+        argv = argv[1:]  # a console script's interpreter: name the script
+    return f"process {pid} ({Path(argv[0]).name})" if argv[0] else f"process {pid}"
+
+
+def _held_message(path: str, holder: str) -> str:
+    return (f"Milvus Lite file {path} is open in {holder}, and Milvus Lite opens a file in one process at a "
+            f"time (waited {LITE_WAIT_SECONDS:g}s): stop that process; or, if it is `newsdex serve`, go through "
+            "its API (POST /search, POST /articles, POST /index/rebuild); or share the file: `milvus-lite server "
+            f"--data-dir {path} --host 127.0.0.1 --port 19530`, then NEWSDEX_MILVUS_URI=http://127.0.0.1:19530 "
+            "for every newsdex process")
 
 
 def _grpc_options(uri: str) -> dict:

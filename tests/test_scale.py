@@ -5,6 +5,7 @@ network path a Milvus cluster is reached by."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -160,3 +161,76 @@ def test_milvus_over_grpc(tmp_path, milvus_server, embedder, searcher):
         assert remote.stats().index == f"{milvus_server} (collection grpc_test)"
     finally:
         remote.close()
+
+
+# -- a Milvus Lite file and other processes --------------------------------------------------
+# Milvus Lite opens a file in one process at a time (index.milvus._lite_holder). Here the test
+# process holds the file, as `newsdex serve` would, and the console scripts run in their own.
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture()
+def lite(tmp_path, embedder) -> Settings:
+    """A seed index in a Milvus Lite file that this process has open; let go after the test."""
+    settings = Settings(index_dir=tmp_path / "index", store="milvus", milvus_uri=str(tmp_path / "lite" / "milvus.db"))
+    Indexer(settings, embedder).build([SEEDS])
+    yield settings
+    _let_go(settings)
+
+
+def _let_go(settings: Settings) -> None:
+    """Close this process's hold on the settings' Lite file, as a server's exit would."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    from newsdex.index.milvus import _client
+
+    server_manager_instance.release_server(settings.milvus_target)
+    _client.cache_clear()  # its client spoke to the server just stopped
+
+
+def _spawn(settings: Settings, args: list[str], binary: str = "newsdex") -> subprocess.Popen:
+    env = {**os.environ, "NEWSDEX_INDEX_DIR": str(settings.index_dir), "NEWSDEX_STORE": "milvus",
+           "NEWSDEX_MILVUS_URI": settings.milvus_target}
+    return subprocess.Popen([str(BIN / binary), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_a_lite_file_another_process_holds_is_refused_in_one_line_and_the_holder_keeps_serving(lite, embedder):
+    from newsdex.index.milvus import LITE_WAIT_SECONDS
+    from newsdex.index.stores import live_build_name
+
+    ours = Searcher.open(lite, embedder)
+    try:
+        before, answer = live_build_name(lite), ours.search(QUESTIONS[0], k=3).results
+        ask = _spawn(lite, [QUESTIONS[0], "--json"], binary="ask")
+        rebuild = _spawn(lite, ["index", str(SEEDS), "--rebuild", "--quiet"])
+        for process in (ask, rebuild):
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 1 and out == "", err
+            line, = err.splitlines()  # one line, no traceback
+            assert line.startswith(f"error: Milvus Lite file {lite.milvus_target} is open in "), line
+            assert f"process {os.getpid()} (" in line if sys.platform == "linux" else "another process" in line
+            assert f"waited {LITE_WAIT_SECONDS:g}s" in line and "POST /index/rebuild" in line
+            assert f"milvus-lite server --data-dir {lite.milvus_target} " in line
+        # The failed rebuild changed nothing: the holder answers from the same build, the same passages.
+        assert live_build_name(lite) == before
+        assert [r.text for r in ours.search(QUESTIONS[0], k=3).results] == [r.text for r in answer]
+    finally:
+        ours.close()
+
+
+def test_commands_wait_for_a_lite_file_another_process_holds_for_a_moment(lite):
+    """An ask started during a small build, or a build started during an ask, waits for the other."""
+    from newsdex.index.stores import live_build_name
+
+    before = live_build_name(lite)
+    ask = _spawn(lite, [QUESTIONS[0], "--json"], binary="ask")
+    rebuild = _spawn(lite, ["index", str(SEEDS), "--rebuild", "--quiet"])
+    time.sleep(2)  # each has loaded the model (a second here) and waits for the file
+    assert ask.poll() is None and rebuild.poll() is None
+    _let_go(lite)
+    (answer, ask_err), (report, rebuild_err) = ask.communicate(timeout=120), rebuild.communicate(timeout=120)
+    assert ask.returncode == 0 and rebuild.returncode == 0, ask_err + rebuild_err
+    assert json.loads(answer)["results"] and report.startswith("2 added")
+    assert live_build_name(lite) != before  # this process opens the file again once they are done
