@@ -11,7 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import JsonDict
 
 from newsdex.index.articles import web_url
-from newsdex.search.options import MAX_ARTICLE_ID_CHARS, MAX_K, MAX_SPEAKER_CHARS, SearchOptions
+from newsdex.search.options import (
+    MAX_ARTICLE_ID_CHARS,
+    MAX_K,
+    MAX_PAGE,
+    MAX_SPEAKER_CHARS,
+    Page,
+    SearchOptions,
+    one_message,
+)
 from newsdex.search.results import SearchResponse
 
 # One POST /search may ask this many questions (embedded in one batch) and this many
@@ -19,7 +27,6 @@ from newsdex.search.results import SearchResponse
 MAX_BATCH = 10
 # k x questions: bounded by the two limits the schema states (no third rule it could not say).
 MAX_BATCH_RESULTS = MAX_BATCH * MAX_K
-MAX_PAGE = 100  # articles in one page of GET /articles
 # What the schema says of a question: at least one printable character (the server drops
 # control characters and folds white space), at most the default NEWSDEX_MAX_QUERY_CHARS.
 QUESTION_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
@@ -121,34 +128,35 @@ class ArticleSummary(BaseModel):
         return web_url(value)
 
 
-class QuotesQuery(BaseModel):
+# The listings' pages: search.options.Page's bounds and messages, read from a query string
+# (text, so "5" is a limit there).
+class QuotesQuery(Page):
     """GET /quotes: one page of a person's statements."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=False)
 
     speaker: str = Field(..., min_length=1, max_length=MAX_SPEAKER_CHARS, pattern=r"\w",
                          description="The speaker, in any form of the name ('Kishida', 'Fumio Kishida'; any case).",
                          examples=["Kishida"])
-    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Statements in the page.")
-    offset: int = Field(0, ge=0, le=1_000_000_000, description="Statements skipped before the page.")
+
+    @field_validator("speaker", mode="wrap")
+    @classmethod
+    def _speaker_message(cls, value, handler, info):
+        return one_message(value, handler, info)  # the speaker option's messages
 
 
-class SpeakersQuery(BaseModel):
+class SpeakersQuery(Page):
     """GET /speakers: one page of the people quoted."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=False)
 
     limit: int = Field(50, ge=1, le=MAX_PAGE, description="Speakers in the page.")
-    offset: int = Field(0, ge=0, le=1_000_000_000, description="Speakers skipped before the page.")
 
 
-class ArticlesQuery(BaseModel):
+class ArticlesQuery(Page):
     """GET /articles: one page of the article list."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Articles in the page.")
-    offset: int = Field(0, ge=0, le=1_000_000_000, description="Articles skipped before the page.")
+    model_config = ConfigDict(strict=False)
 
 
 class ArticlePage(BaseModel):

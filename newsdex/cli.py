@@ -381,8 +381,16 @@ def _open_store(settings: Settings, quiet: bool):
     return open_store(settings)
 
 
-LimitOpt = typer.Option(20, "--limit", min=1, max=100, help="How many to list (1-100)")
-OffsetOpt = typer.Option(0, "--offset", min=0, help="How many to skip first")
+LimitOpt = typer.Option(20, "--limit", help="How many to list (1-100)")
+OffsetOpt = typer.Option(0, "--offset", help="How many to skip first")
+PAGE_FLAGS = {"limit": "--limit", "offset": "--offset"}
+
+
+def page_from_flags(limit: int, offset: int):
+    """The page --limit and --offset ask for, checked as the API checks it (search.options.Page)."""
+    from newsdex.search.options import check_page
+
+    return check_page(limit, offset, names=PAGE_FLAGS)
 
 
 @app.command("quotes")
@@ -401,16 +409,21 @@ def quotes_command(
     def body() -> None:
         if not name.strip():
             raise InvalidQuery("the speaker's name is empty")
+        asked = page_from_flags(limit, offset)  # checked before any index is opened or built
         settings = make_settings(index_dir=index, store=store_name)
         with _open_store(settings, quiet) as store:
-            page = quote_page(store, name, limit=limit, offset=offset)
+            page = quote_page(store, name, limit=asked.limit, offset=asked.offset)
         if as_json:
             print(page.model_dump_json())
             return
         if not page.speakers:
             out.print(f"nobody named {escape(name)!r} is quoted in the index (see `newsdex speakers`)")
             return
-        out.print(f"{page.total} statement{'s' if page.total != 1 else ''} by {escape(', '.join(page.speakers))}"
+        statements = f"{page.total} statement{'s' if page.total != 1 else ''} by {escape(', '.join(page.speakers))}"
+        if not page.quotes:
+            out.print(f"--offset {offset} is past the end: {statements}")
+            return
+        out.print(statements
                   + (f" (showing {offset + 1}-{offset + len(page.quotes)})" if page.total > len(page.quotes) else ""))
         for number, quote in enumerate(page.quotes, start=offset + 1):
             meta = " · ".join(x for x in (quote.source, quote.published, quote.article_id) if x)
@@ -426,7 +439,7 @@ def quotes_command(
 
 @app.command("speakers")
 def speakers_command(
-    limit: int = typer.Option(50, "--limit", min=1, max=100, help="How many to list (1-100)"),
+    limit: int = typer.Option(50, "--limit", help="How many to list (1-100)"),
     offset: int = OffsetOpt,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the same as GET /speakers)"),
     index: Path | None = IndexOpt,
@@ -437,14 +450,19 @@ def speakers_command(
     from newsdex.search.quotes import speaker_page
 
     def body() -> None:
+        asked = page_from_flags(limit, offset)
         settings = make_settings(index_dir=index, store=store_name)
         with _open_store(settings, quiet) as store:
-            page = speaker_page(store, limit=limit, offset=offset)
+            page = speaker_page(store, limit=asked.limit, offset=asked.offset)
         if as_json:
             print(page.model_dump_json())
             return
-        if not page.speakers:
+        if not page.total:
             out.print("nobody is quoted in the index")
+            return
+        if not page.speakers:
+            out.print(f"--offset {offset} is past the end: {page.total} "
+                      f"{'people are' if page.total != 1 else 'person is'} quoted in the index")
             return
         width = max(len(s.speaker) for s in page.speakers)
         out.print(f"{'speaker':<{width}}  statements  articles")

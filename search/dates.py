@@ -7,25 +7,38 @@ phrase at all. It is strict on purpose: a phrase is read only where a cue word (
 "since", "between ... and") or a year makes it plainly a date, since reading "Theresa May
 said" or "the 1963 Test Ban Treaty" as a date would filter out every right answer, while
 leaving a real date phrase alone only costs a little precision.
+
+Reading is bounded whatever the question holds: candidate phrases are tried in the order they
+stand, a day its month never has ("31 November") is refused before dateparser sees it, each
+phrase is parsed once, and at most MAX_PARSES phrases reach dateparser per question. Every
+range is cut to the days a date can hold (0001-01-01 to 9999-12-31): "the past 999 years"
+from 0500 starts on 0001-01-01, and a phrase that holds no such day ("999 days ago" from
+0002-01-01, "before 0001-01-01") is left in the question like one dateparser cannot read.
 """
 
 from __future__ import annotations
 
 import calendar
 import functools
+import heapq
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-# Month names and abbreviations dateparser reads in English, German, French and Spanish;
-# a word is a candidate month only when it is one of these (dateparser then reads it).
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "januar februar märz mai juni juli oktober dezember "
-    "janvier février fevrier mars avril juin juillet août aout septembre octobre novembre décembre decembre "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-).split()
+# Month names and abbreviations dateparser reads in English, German, French and Spanish, in
+# calendar order ("sept" and the unaccented spellings beside the others); a word is a
+# candidate month only when it is one of these (dateparser then reads it).
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep|sept oct nov dec",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "janvier février|fevrier mars avril mai juin juillet août|aout septembre octobre novembre décembre|decembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+)
+_MONTH_NUMBER = {name: number for names in _MONTH_NAMES
+                 for number, spellings in enumerate(names.split(), start=1) for name in spellings.split("|")}
+_MONTHS = list(_MONTH_NUMBER)
 _MONTH = r"(?:" + "|".join(sorted({re.escape(m) for m in _MONTHS}, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d|21\d\d)"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
@@ -56,9 +69,26 @@ _PATTERNS = [
     ("in", re.compile(rf"(?<!\w)(?P<a>\d{{4}}-\d\d-\d\d|{_DAY}\.?\s+{_MONTH},?\s+{_YEAR}|{_MONTH}\s+{_DAY},?\s+{_YEAR}"
                       rf"|{_MONTH}\s+{_YEAR})(?!\w)", re.I)),
 ]
+# The relative phrases, read here rather than by dateparser.
+_RELATIVE_WORDS = re.compile(_RELATIVE)
 _SPACE = re.compile(r"\s+")
-# What is left around a removed phrase: "Kursk , " reads "Kursk".
-_DANGLING = re.compile(r"\s+([,.;:?!])|^[\s,;:]+|[\s,;:]+$")
+# A space left before a mark where a phrase was removed ("Kursk , ?"): white space is
+# folded first, so this never scans a run (a run of spaces or commas would make it quadratic).
+_DANGLING = re.compile(r" ([,.;:?!])")
+# The words and numbers of a phrase, for the check of its day against its month.
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+
+# The calendar a date can hold, as ordinals (date.toordinal): a range is cut to it.
+FIRST_DAY, LAST_DAY = date.min.toordinal(), date.max.toordinal()
+# The most units a relative phrase counts back ("the past 999 years": _RELATIVE's \d{1,3}).
+MAX_COUNT = 999
+# The first reference day from which no relative phrase reaches before 0001-01-01; search.options
+# refuses an earlier as_of, for "yesterday" as of 0001-01-01 names no day at all.
+EARLIEST_AS_OF = date(MAX_COUNT + 1, 1, 1)
+# Phrases dateparser reads per question (a call that fails is the dearest part of reading):
+# a question of a hundred date-like phrases costs no more than one of a few. The first
+# readable phrase is nearly always the first tried; the others are left as words.
+MAX_PARSES = 4
 
 
 @dataclass(frozen=True)
@@ -77,58 +107,83 @@ def read_dates(question: str, as_of: date) -> DateReading | None:
     A phrase dateparser cannot read is left in the question. A question that is nothing but
     its date ("yesterday") keeps its words, for the retrievers need some, and the range still applies.
     """
-    found = None
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(question):
-            reading = _read(kind, match, as_of)
-            if reading is not None and (found is None or match.start() < found[0].start()):
-                found = (match, reading)
+    parse = _Parses(as_of)
+    try:
+        for _, _, kind, match in _candidates(question):
+            reading = _read(kind, match, as_of, parse)
+            if reading is not None:
                 break
-    if found is None:
-        return None
-    match, (since, until) = found
-    rest = _DANGLING.sub(lambda m: m.group(1) or "", _SPACE.sub(" ", question[:match.start()] + " "
-                                                                  + question[match.end():])).strip()
+        else:
+            return None
+    except _OffCalendar:
+        return None  # a date phrase, but of no day a date can hold: left as words, not read in part
+    since, until = reading
+    rest = _SPACE.sub(" ", question[:match.start()] + " " + question[match.end():])
+    rest = _DANGLING.sub(r"\1", rest).strip(" ,;:")
     if not any(ch.isalnum() for ch in rest):
         rest = question
     return DateReading(query=rest, phrase=match.group().strip(), since=since, until=until)
 
 
-def _read(kind: str, match: re.Match, as_of: date) -> tuple[str | None, str | None] | None:
-    first = _span(match.group("a"), as_of)
+def _candidates(question: str) -> Iterator[tuple[int, int, str, re.Match]]:
+    """Every pattern's matches, in the order they stand (at one place, in _PATTERNS' order):
+    the first readable one is the phrase, so reading stops there."""
+    return heapq.merge(*([(match.start(), order, kind, match) for match in pattern.finditer(question)]
+                         for order, (kind, pattern) in enumerate(_PATTERNS)))
+
+
+class _OffCalendar(Exception):
+    """A date phrase whose range holds no day from 0001-01-01 to 9999-12-31 ("before 0001-01-01")."""
+
+
+class _Parses:
+    """dateparser for one question: each phrase read once, at most MAX_PARSES phrases in all."""
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        self.read: dict[str, tuple[date, str] | None] = {}
+
+    def __call__(self, words: str) -> tuple[date, str] | None:
+        if words not in self.read:
+            if len(self.read) >= MAX_PARSES:
+                return None
+            self.read[words] = _parse(words, self.as_of)
+        return self.read[words]
+
+
+def _read(kind: str, match: re.Match, as_of: date, parse: _Parses) -> tuple[str | None, str | None] | None:
+    first = _span(match.group("a"), as_of, parse)
     if first is None:
         return None
     start, end = first
     if kind == "range":
-        second = _span(match.group("b"), as_of)
+        second = _span(match.group("b"), as_of, parse)
         if second is None:
             return None
         if start > second[0] and not re.search(_YEAR, match.group("a")):
             # "between November and February 2024": the first month is the year before.
-            start = _year_before(start)
+            start = _in_year(start, start.year - 1)
         if re.search(_YEAR, match.group("b")) and not re.search(_YEAR, match.group("a")):
-            year = second[0].year if start <= second[0] else second[0].year - 1
-            start = start.replace(year=year)
+            start = _in_year(start, second[0].year if start <= second[0] else second[0].year - 1)
         if start > second[1]:
             return None
         return start.isoformat(), second[1].isoformat()
     if kind == "since":
         return start.isoformat(), None
     if kind == "after":
-        return (end + timedelta(days=1)).isoformat(), None
+        return _days(end.toordinal() + 1, LAST_DAY)[0].isoformat(), None
     if kind == "before":
-        return None, (start - timedelta(days=1)).isoformat()
+        return None, _days(FIRST_DAY, start.toordinal() - 1)[1].isoformat()
     if kind == "until":
         return None, end.isoformat()
     return start.isoformat(), end.isoformat()
 
 
-def _span(text: str, as_of: date) -> tuple[date, date] | None:
+def _span(text: str, as_of: date, parse: _Parses) -> tuple[date, date] | None:
     """The first and last day that `text` (one date, absolute or relative) covers."""
     words = _SPACE.sub(" ", text.lower().strip())
-    relative = _relative(words, as_of)
-    if relative is not None:
-        return relative
+    if _RELATIVE_WORDS.fullmatch(words):
+        return _relative(words, as_of)
     if re.fullmatch(r"\d{4}-\d\d-\d\d", words):
         try:
             day = date.fromisoformat(words)
@@ -137,7 +192,9 @@ def _span(text: str, as_of: date) -> tuple[date, date] | None:
         return day, day
     if re.fullmatch(_YEAR, words):
         return date(int(words), 1, 1), date(int(words), 12, 31)
-    parsed = _parse(words, as_of)
+    if _impossible(words):
+        return None
+    parsed = parse(words)
     if parsed is None:
         return None
     when, period = parsed
@@ -148,49 +205,81 @@ def _span(text: str, as_of: date) -> tuple[date, date] | None:
     return when, when
 
 
-def _relative(words: str, as_of: date) -> tuple[date, date] | None:
-    if words == "today":
-        return as_of, as_of
+def _relative(words: str, as_of: date) -> tuple[date, date]:
+    """The days a relative phrase (one _RELATIVE matches) covers, cut to the calendar (see _days)."""
+    today = as_of.toordinal()
     if words == "yesterday":
-        day = as_of - timedelta(days=1)
-        return day, day
+        return _days(today - 1, today - 1)
     match = re.fullmatch(r"this (week|month|year)", words)
     if match:
         unit = match.group(1)
-        start = (as_of - timedelta(days=as_of.weekday()) if unit == "week"
-                 else as_of.replace(day=1) if unit == "month" else as_of.replace(month=1, day=1))
-        return start, as_of
+        if unit == "week":
+            return _days(today - as_of.weekday(), today)
+        return as_of.replace(day=1) if unit == "month" else as_of.replace(month=1, day=1), as_of
     match = re.fullmatch(r"(?:last|past|previous) (week|month|year)", words)
     if match:
         unit = match.group(1)
         if unit == "week":  # the seven days before as_of
-            return as_of - timedelta(days=7), as_of - timedelta(days=1)
+            return _days(today - 7, today - 1)
         if unit == "month":  # the calendar month before as_of's
-            last = as_of.replace(day=1) - timedelta(days=1)
+            end = as_of.replace(day=1).toordinal() - 1
+            last = _days(end, end)[1]
             return last.replace(day=1), last
+        if as_of.year == date.min.year:
+            raise _OffCalendar
         return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
     match = re.fullmatch(r"(?:the )?(?:last|past) (\d{1,3}) (day|week|month|year)s?", words)
     if match:
-        return _back(as_of, int(match.group(1)), match.group(2)), as_of
+        return _days(_back(as_of, int(match.group(1)), match.group(2)), today)
     match = re.fullmatch(r"(\d{1,3}) (day|week|month|year)s? ago", words)
     if match:
         day = _back(as_of, int(match.group(1)), match.group(2))
-        return day, day
-    return None
+        return _days(day, day)
+    return as_of, as_of  # "today", the only form left
 
 
-def _back(as_of: date, count: int, unit: str) -> date:
-    if unit == "day":
-        return as_of - timedelta(days=count)
-    if unit == "week":
-        return as_of - timedelta(weeks=count)
+def _back(as_of: date, count: int, unit: str) -> int:
+    """The ordinal of the day `count` units before as_of: below FIRST_DAY where that day is
+    before the calendar (a month or year back keeps the day of the month where it can)."""
+    if unit in ("day", "week"):
+        return as_of.toordinal() - count * (7 if unit == "week" else 1)
     months = as_of.year * 12 + as_of.month - 1 - (count if unit == "month" else 12 * count)
     year, month = divmod(months, 12)
-    return date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1]))
+    if year < 1:
+        return FIRST_DAY - 1
+    return date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1])).toordinal()
 
 
-def _year_before(day: date) -> date:
-    return day.replace(year=day.year - 1, day=min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
+def _days(first: int, last: int) -> tuple[date, date]:
+    """The days from ordinal `first` to `last` that a date can hold ("the past 999 years" as
+    of 0500-01-01 starts on 0001-01-01); _OffCalendar where it holds none."""
+    first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
+    if first > last:
+        raise _OffCalendar
+    return date.fromordinal(first), date.fromordinal(last)
+
+
+def _in_year(day: date, year: int) -> date:
+    """`day` moved to `year` (29 February to the 28th where it must); _OffCalendar for a year no date holds."""
+    if not date.min.year <= year <= date.max.year:
+        raise _OffCalendar
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def _impossible(words: str) -> bool:
+    """Whether a phrase names a day its month never has ("31 nov, 2024", "29 february 2023")
+    or a month past December ("2024-13"): refused here, as dateparser would refuse it, but
+    without the cost of asking it."""
+    iso = re.fullmatch(r"\d{4}-(\d\d)", words)
+    if iso:
+        return not 1 <= int(iso.group(1)) <= 12
+    tokens = _TOKEN.findall(words)
+    month = next((_MONTH_NUMBER[t] for t in tokens if t in _MONTH_NUMBER), None)
+    day = next((int(t) for t in tokens if t.isdigit() and len(t) <= 2), None)
+    if month is None or day is None:
+        return False
+    year = next((int(t) for t in tokens if t.isdigit() and len(t) == 4), 2000)  # no year: a leap one
+    return not 1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def _parse(words: str, as_of: date) -> tuple[date, str] | None:

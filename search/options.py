@@ -2,7 +2,8 @@
 
 The Searcher takes a `SearchOptions`; the CLI builds one from its flags, the HTTP API uses
 it as its schema, the eval builds one per mode. Each option has one message, naming it,
-whichever edge it came through; `describe` turns a ValidationError into one line.
+whichever edge it came through; `describe` turns a ValidationError into one line. A page of
+a listing (quotes, speakers, articles) is checked the same way, by `Page`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from newsdex.errors import InvalidQuery
+from newsdex.search.dates import EARLIEST_AS_OF
 from newsdex.settings import Settings
 
 MODES = ("dense", "lexical", "hybrid")
@@ -27,6 +38,10 @@ MAX_SPEAKER_CHARS = 200
 # The same bounds as the Settings these options override per question.
 MAX_RRF_K = 10_000
 MAX_CANDIDATES = 10_000
+MAX_PAGE = 100  # items in one page of a listing
+# Items a listing may skip. SQLite's OFFSET takes at most 2**63 - 1 (Python's sqlite3 raises
+# OverflowError past it); no index comes near this bound, which CLI, API and Python share.
+MAX_OFFSET = 1_000_000_000
 
 Mode = Literal["dense", "lexical", "hybrid"]
 
@@ -50,9 +65,18 @@ MESSAGES = {
     "article_weight": "article_weight must be a number of at least 0, got {got}",
     "rrf_k": f"rrf_k must be a whole number between 0 and {MAX_RRF_K:,}, got {{got}}",
     "candidates": f"candidates must be a whole number between 1 and {MAX_CANDIDATES:,}, got {{got}}",
-    "as_of": "as_of must be a date written YYYY-MM-DD, got {got}",
+    "as_of": f"as_of must be a date written YYYY-MM-DD, {EARLIEST_AS_OF.isoformat()} or later, got {{got}}",
     "dates": "dates must be true or false, got {got}",
     "recency": "recency must be a half-life such as 30d, 2w, 6m or 1y (at least one day), got {got}",
+}
+# Where an option's sentence would not say what is wrong, pydantic's error type picks another.
+CAUSES = {
+    ("speaker", "string_pattern_mismatch"): "speaker must be a name with a letter or digit in it, got {got}",
+    ("speaker", "string_too_short"): "speaker must be a name with a letter or digit in it, got {got}",
+}
+PAGE_MESSAGES = {
+    "limit": f"limit must be a whole number between 1 and {MAX_PAGE}, got {{got}}",
+    "offset": f"offset must be a whole number between 0 and {MAX_OFFSET:,}, got {{got}}",
 }
 
 
@@ -68,8 +92,18 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 _NUMBER = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
 
+
+def _reference_date(value: str | None) -> str | None:
+    if value is not None and date.fromisoformat(value) < EARLIEST_AS_OF:
+        raise ValueError("before the first reference day")  # MESSAGES["as_of"] says which
+    return value
+
+
 IsoDate = Annotated[str | None, AfterValidator(_real_date)]
+ReferenceDate = Annotated[str | None, AfterValidator(_real_date), AfterValidator(_reference_date)]
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# as_of's years, 1000 to 9999, as the schema can say them (_reference_date checks EARLIEST_AS_OF).
+AS_OF_PATTERN = r"^[1-9]\d{3}-\d{2}-\d{2}$"
 
 
 class SearchOptions(BaseModel):
@@ -120,9 +154,9 @@ class SearchOptions(BaseModel):
                                    description="Passages each retriever hands to the fusion (default "
                                                "NEWSDEX_CANDIDATES).")
 
-    as_of: IsoDate = Field(None, pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
-                           description="Read relative dates in the question (\"last week\") and --recency's ages "
-                                       "as of YYYY-MM-DD instead of today.")
+    as_of: ReferenceDate = Field(None, pattern=AS_OF_PATTERN, json_schema_extra={"format": "date"},
+                                 description="Read relative dates in the question (\"last week\") and --recency's "
+                                             "ages as of YYYY-MM-DD instead of today; from 1000-01-01 on.")
     dates: bool = Field(True, description="Read a date phrase in the question (\"in July 2024\", \"since "
                                           "October\") as a since/until range; false leaves the words alone.")
     recency: str | None = Field(None, pattern=RECENCY_PATTERN,
@@ -134,14 +168,7 @@ class SearchOptions(BaseModel):
     @classmethod
     def _one_message(cls, value, handler, info):
         """Whatever pydantic found wrong (type, range, length, pattern), the option's own sentence."""
-        try:
-            return handler(value)
-        except ValidationError:
-            # Where everything arrives as text (a query string, see api.schemas), quotes
-            # around k=500 would say its type is the problem.
-            text_only = (info.config or {}).get("strict") is False
-            got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
-            raise option_error(MESSAGES[info.field_name].format(got=got)) from None
+        return one_message(value, handler, info)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchOptions:
@@ -169,6 +196,45 @@ class SearchOptions(BaseModel):
             rrf_k=settings.rrf_k if self.rrf_k is None else self.rrf_k,
             candidates=settings.candidates if self.candidates is None else self.candidates,
         )
+
+
+def one_message(value, handler, info: ValidationInfo):
+    """A wrap validator's body: `handler(value)`, or the field's own sentence (MESSAGES,
+    CAUSES, PAGE_MESSAGES) for whatever pydantic found wrong (type, range, length, pattern)."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        # Where everything arrives as text (a query string, see api.schemas), quotes
+        # around k=500 would say its type is the problem.
+        text_only = (info.config or {}).get("strict") is False
+        got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
+        name = info.field_name or ""
+        cause = exc.errors(include_url=False)[0]["type"]
+        message = CAUSES.get((name, cause)) or MESSAGES.get(name) or PAGE_MESSAGES[name]
+        raise option_error(message.format(got=got)) from None
+
+
+class Page(BaseModel):
+    """One page of a listing (`newsdex quotes` and `speakers`, GET /quotes, /speakers and
+    /articles, Searcher.quotes ...): checked once, with one message each, like SearchOptions."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    limit: int = Field(20, ge=1, le=MAX_PAGE, description="Items in the page.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items skipped before the page.")
+
+    @field_validator(*PAGE_MESSAGES, mode="wrap")
+    @classmethod
+    def _one_message(cls, value, handler, info):
+        return one_message(value, handler, info)
+
+
+def check_page(limit: int = 20, offset: int = 0, names: Mapping[str, str] | None = None) -> Page:
+    """A checked Page; a bad limit or offset is an InvalidQuery naming it (as `names` say, see describe)."""
+    try:
+        return Page(limit=limit, offset=offset)
+    except ValidationError as exc:
+        raise InvalidQuery(describe(exc, names)) from None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from newsdex.search.dates import DateReading, read_dates
 from newsdex.search.fusion import rrf, rrf_by_group, settle_ties, with_group_ranking
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages
-from newsdex.search.options import Fusion, SearchOptions, search_options
+from newsdex.search.options import Fusion, SearchOptions, check_page, search_options
 from newsdex.search.query import clean_query
 from newsdex.search.quotes import VectorCache, answer_with_statements, quote_page, speaker_ask, speaker_page
 from newsdex.search.recency import decay
@@ -92,7 +92,8 @@ class Searcher:
 
     def articles(self, limit: int = 20, offset: int = 0) -> list[ArticleRow]:
         """Newest first; undated articles last, then by id for a stable order."""
-        return self.store.articles(limit=limit, offset=offset)
+        page = check_page(limit, offset)  # an InvalidQuery naming a bad limit or offset
+        return self.store.articles(limit=page.limit, offset=page.offset)
 
     def article_count(self) -> int:
         return self.store.article_count()
@@ -111,11 +112,13 @@ class Searcher:
 
     def speakers(self, limit: int = 50, offset: int = 0) -> SpeakerPage:
         """The people quoted, with how many statements (and articles) each, most first."""
-        return speaker_page(self.store, limit=limit, offset=offset)
+        page = check_page(limit, offset)
+        return speaker_page(self.store, limit=page.limit, offset=page.offset)
 
     def quotes(self, speaker: str, limit: int = 20, offset: int = 0) -> QuotePage:
         """A person's statements (any form of the name: "Kishida", "fumio kishida"), newest first."""
-        return quote_page(self.store, speaker, limit=limit, offset=offset, known=self.speaker_names())
+        page = check_page(limit, offset)
+        return quote_page(self.store, speaker, limit=page.limit, offset=page.offset, known=self.speaker_names())
 
     def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SEED_QUESTIONS, SEEDS
@@ -216,11 +217,65 @@ def test_bad_post_search_bodies_are_422(client, body, words):
     ({"q": "Kishida", "colour": "blue"}, "colour: Extra inputs are not permitted"),
     ({"queries": ["NATO"] * 11}, "queries: List should have at most 10 items"),
     ({"queries": ["NATO"] * 11, "k": 100}, "queries: List should have at most 10 items"),
+    ({"q": "Kishida", "k": 5.5}, "k: k must be between 1 and 100 (a whole number), got 5.5"),
+    ({"q": "Kishida", "speaker": "!!!"}, "speaker: speaker must be a name with a letter or digit in it, got '!!!'"),
 ])
 def test_post_search_options_are_strict_and_bounded(client, body, words):
     response = client.post("/search", json=body)
     assert response.status_code == 422, response.text
     assert words in response.json()["detail"]
+
+
+AS_OF_TOO_EARLY = "as_of must be a date written YYYY-MM-DD, 1000-01-01 or later"
+
+
+@pytest.mark.parametrize("q, as_of", [
+    ("news yesterday", "0001-01-01"),  # each was an OverflowError: a 500
+    ("news last year", "0500-01-01"),
+    ("news last week", "0500-01-01"),
+    ("news 999 days ago", "0500-01-01"),
+    ("news in July 2024", "0999-12-31"),
+])
+def test_an_as_of_before_year_1000_is_422_naming_it(client, q, as_of):
+    for response in (client.get("/search", params={"q": q, "as_of": as_of}),
+                     client.post("/search", json={"q": q, "as_of": as_of}),
+                     client.post("/search", json={"queries": [q, "Kishida"], "as_of": as_of})):
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == f"as_of: {AS_OF_TOO_EARLY}, got '{as_of}'"
+
+
+def test_date_phrases_at_the_ends_of_the_calendar_never_cause_a_500(client):
+    for q, as_of in (("news in the past 999 years", "1000-01-01"), ("news before 0001-01-01", "2024-01-01"),
+                     ("news after 9999-12-31", "9999-12-31"), ("news yesterday", "1000-01-01")):
+        response = client.get("/search", params={"q": q, "as_of": as_of, "k": 1})
+        assert response.status_code == 200, response.text
+    data = client.get("/search", params={"q": "news in the past 999 years", "as_of": "1000-01-01"}).json()
+    assert (data["interpreted"]["since"], data["interpreted"]["until"]) == ("0001-01-01", "1000-01-01")
+    assert client.get("/search", params={"q": "news before 0001-01-01"}).json()["interpreted"] is None
+
+
+def test_listing_pages_are_bounded_with_one_message_each(client):
+    """Past 2**63 - 1 SQLite refused the offset with an OverflowError; the bound is far below it."""
+    huge = "99999999999999999999"
+    offset = f"offset: offset must be a whole number between 0 and 1,000,000,000, got {huge}"
+    for path, params in (("/quotes", {"speaker": "Kishida", "offset": huge}), ("/speakers", {"offset": huge}),
+                         ("/articles", {"offset": huge})):
+        response = client.get(path, params=params)
+        assert response.status_code == 422 and response.json()["detail"] == offset, response.text
+    limit = client.get("/speakers", params={"limit": "0"})
+    assert limit.json()["detail"] == "limit: limit must be a whole number between 1 and 100, got 0"
+    speaker = client.get("/quotes", params={"speaker": "!!!"})
+    assert speaker.json()["detail"] == "speaker: speaker must be a name with a letter or digit in it, got '!!!'"
+    past = client.get("/speakers", params={"offset": "1000"}).json()
+    assert past["speakers"] == [] and past["total"] == 3
+
+
+def test_the_readme_states_the_batch_limits_the_server_enforces():
+    from newsdex.api.schemas import MAX_BATCH, MAX_BATCH_RESULTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `POST /search` |"))
+    assert f"at most {MAX_BATCH}," in row and f"at most {MAX_BATCH_RESULTS:,}" in row, row
 
 
 def test_a_date_range_that_holds_no_day_finds_nothing(client):
@@ -234,6 +289,16 @@ def test_batch_limits_allow_what_they_document(client):
     """At most 10 questions of at most 100 results each: k x questions <= 1,000 by construction."""
     assert client.post("/search", json={"queries": ["Kishida"] * 10, "k": 1, "highlight": False}).status_code == 200
     assert client.post("/search", json={"queries": ["Kishida"] * 10, "k": 100, "highlight": False}).status_code == 200
+
+
+def test_a_json_number_with_no_fraction_is_the_whole_number_the_schema_says_it_is(client):
+    """JSON Schema's "integer" holds 5.0 (tests/test_schema.py sends such bodies and expects them
+    answered), so the README says 5.0 is a k; 5.5, "5" and true are not."""
+    as_float = client.post("/search", json={"q": "Kishida", "k": 2.0, "rrf_k": 60.0, "highlight": False})
+    as_int = client.post("/search", json={"q": "Kishida", "k": 2, "rrf_k": 60, "highlight": False})
+    assert as_float.status_code == 200 and as_float.json() == as_int.json()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "`5.0` is the whole number 5" in readme
 
 
 def test_a_megabyte_article_id_is_refused_before_any_lookup(client):

@@ -84,12 +84,51 @@ def test_bad_questions_are_one_line_errors(index_env, args, message):
     (["--article", "x" * 2000], "error: --article: article must be an article id of at most 1,000 characters, "
                                 "got a text of 2,000 characters"),
     (["--since", "2024-06-01", "--until", "2024-01-01"], "error: since (2024-06-01) is after until (2024-01-01)"),
+    # "last month" as of January of year 1 was an OverflowError and a traceback.
+    (["--as-of", "0001-01-31"], "error: --as-of: as_of must be a date written YYYY-MM-DD, 1000-01-01 or later, "
+                                "got '0001-01-31'"),
+    (["--speaker", "!!!"], "error: --speaker: speaker must be a name with a letter or digit in it, got '!!!'"),
 ])
 def test_bad_search_options_name_their_flag_before_anything_loads(tmp_path, args, line):
     result = invoke(["Kursk", *args, "--index", str(tmp_path / "never-built")], binary="ask")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [line]
     assert not (tmp_path / "never-built").exists()  # refused before any index is built
+
+
+def test_ask_reads_last_month_as_of_the_earliest_day_it_takes(index_env):
+    result = invoke(["news last month", "--as-of", "1000-01-31", "--json"], index_env, binary="ask")
+    assert result.returncode == 0, result.stderr
+    interpreted = json.loads(result.stdout)["interpreted"]  # read, though no article is in it
+    assert (interpreted["since"], interpreted["until"]) == ("0999-12-01", "0999-12-31")
+
+
+@pytest.mark.parametrize("args, line", [
+    # Past SQLite's 2**63 - 1 this was an OverflowError and a traceback.
+    (["quotes", "Kishida", "--offset", "99999999999999999999"],
+     "error: --offset: offset must be a whole number between 0 and 1,000,000,000, got 99999999999999999999"),
+    (["speakers", "--offset", "99999999999999999999"],
+     "error: --offset: offset must be a whole number between 0 and 1,000,000,000, got 99999999999999999999"),
+    (["quotes", "Kishida", "--offset", "-1"],
+     "error: --offset: offset must be a whole number between 0 and 1,000,000,000, got -1"),
+    (["speakers", "--limit", "0"], "error: --limit: limit must be a whole number between 1 and 100, got 0"),
+    (["quotes", "Kishida", "--limit", "101"],
+     "error: --limit: limit must be a whole number between 1 and 100, got 101"),
+])
+def test_bad_pages_are_one_line_errors_before_any_index_is_built(tmp_path, args, line):
+    result = invoke([*args, "--index", str(tmp_path / "never-built")])
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [line]
+    assert not (tmp_path / "never-built").exists()
+
+
+def test_a_page_past_the_end_says_so(index_env):
+    speakers = invoke(["speakers", "--offset", "1000"], index_env)
+    assert speakers.returncode == 0, speakers.stderr
+    assert speakers.stdout.strip() == "--offset 1000 is past the end: 3 people are quoted in the index"
+    quotes = invoke(["quotes", "Kishida", "--offset", "2"], index_env)
+    assert quotes.returncode == 0, quotes.stderr
+    assert quotes.stdout.strip() == "--offset 2 is past the end: 2 statements by Fumio Kishida"
 
 
 def test_fusion_flags_reach_the_search(index_env):

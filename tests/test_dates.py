@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import time
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsdex.search.dates import read_dates
+from newsdex.search import dates
+from newsdex.search.dates import MAX_PARSES, read_dates
+from newsdex.search.speakers import speaker_question
 
 AS_OF = date(2024, 9, 15)  # a Sunday
 
@@ -72,6 +79,123 @@ def test_relative_dates_count_from_as_of():
     reading = read_dates("news about Berlin last week", date(1963, 6, 30))
     assert reading is not None
     assert (reading.query, reading.since, reading.until) == ("news about Berlin", "1963-06-23", "1963-06-29")
+
+
+# -- the ends of the calendar: a range is cut to 0001-01-01 .. 9999-12-31 -------------------
+
+
+@pytest.mark.parametrize(("question", "as_of", "since", "until"), [
+    ("news in the past 999 years", date(1000, 1, 1), "0001-01-01", "1000-01-01"),  # the earliest as_of reaches day one
+    ("news in the past 999 years", date(500, 6, 1), "0001-01-01", "0500-06-01"),  # cut to the first day
+    ("news in the past 3 weeks", date(1, 1, 10), "0001-01-01", "0001-01-10"),
+    ("news last week", date(1, 1, 3), "0001-01-01", "0001-01-02"),
+    ("news yesterday", date(1, 1, 2), "0001-01-01", "0001-01-01"),
+    ("news last month", date(1, 2, 10), "0001-01-01", "0001-01-31"),
+    ("news before 0001-01-02", AS_OF, None, "0001-01-01"),
+    ("news after 9999-12-30", AS_OF, "9999-12-31", None),
+    ("news this week", date(9999, 12, 31), "9999-12-27", "9999-12-31"),
+])
+def test_ranges_near_the_ends_of_the_calendar_are_cut_to_it(question, as_of, since, until):
+    reading = read_dates(question, as_of)
+    assert reading is not None and (reading.query, reading.since, reading.until) == ("news", since, until)
+
+
+@pytest.mark.parametrize(("question", "as_of"), [
+    ("news yesterday", date(1, 1, 1)),  # was an OverflowError: a 500 over HTTP, a traceback in the terminal
+    ("news last week", date(1, 1, 1)),
+    ("news last month", date(1, 1, 31)),
+    ("news last year", date(1, 6, 1)),
+    ("999 days ago news", date(2, 1, 1)),
+    ("news 999 months ago", date(50, 1, 1)),
+    ("news 999 years ago", date(500, 1, 1)),
+    ("news before 0001-01-01", AS_OF),  # not read as the day 0001-01-01 either
+    ("news after 9999-12-31", AS_OF),
+    ("news after 9999-12", AS_OF),
+])
+def test_a_phrase_of_no_day_a_date_can_hold_is_left_as_words(question, as_of):
+    assert read_dates(question, as_of) is None
+
+
+def test_29_february_moved_to_a_year_without_one_is_the_28th():
+    reading = read_dates("news between 29 February and March 2023", date(2024, 9, 15))
+    assert reading is not None and (reading.since, reading.until) == ("2023-02-28", "2023-03-31")
+
+
+DATE_WORDS = ("news in since before after until between and from to the last past this yesterday today week "
+              "month year years days weeks months ago 999 1 29 31 feb november may 2024 1600 2199 0001-01-01 "
+              "9999-12-31 0001-01 9999-12 2024-02-29 ,").split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(as_of=st.dates(), words=st.lists(st.sampled_from(DATE_WORDS), max_size=8))
+def test_any_question_read_on_any_day_gives_a_range_a_date_can_hold(as_of, words):
+    reading = read_dates(" ".join(words), as_of)
+    if reading is not None:
+        since, until = (date.fromisoformat(d) if d else None for d in (reading.since, reading.until))
+        assert since is not None or until is not None
+        assert since is None or until is None or since <= until
+
+
+# -- reading untrusted questions costs milliseconds, whatever they hold ------------------------
+
+
+FLOOD = "in 31 nov, 2024 " * 62  # about 1,000 characters of a day November never has
+
+
+def _best_of_3(read: Callable[[], object]) -> float:
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        read()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def test_a_question_of_date_like_phrases_reads_in_milliseconds():
+    read_dates("in July 2024", AS_OF)  # dateparser loaded
+    # It used to make about 130 dateparser calls, every one failing.
+    assert read_dates(FLOOD, AS_OF) is None
+    assert _best_of_3(lambda: read_dates(FLOOD, AS_OF)) < 0.05
+
+
+def test_at_most_a_few_phrases_reach_dateparser_per_question(monkeypatch):
+    calls: list[str] = []
+    parse = dates._parse
+    monkeypatch.setattr(dates, "_parse", lambda words, as_of: calls.append(words) or parse(words, as_of))
+    read_dates(FLOOD, AS_OF)
+    assert calls == []  # 31 November is refused before dateparser sees it
+    unreadable = " ".join(f"in {day}th mai" for day in range(4, 29)) + " news"  # dateparser reads none of these
+    assert read_dates(unreadable, AS_OF) is None
+    assert len(calls) == MAX_PARSES
+    calls.clear()
+    reading = read_dates("news in July 2024 " * 50, AS_OF)
+    assert reading is not None and reading.since == "2024-07-01" and len(calls) == 1  # each phrase read once
+
+
+DATE_VOCABULARY = ["in 31 nov, 2024 ", "in 4th mai ", "between may and ", "from 2024-01 to ", "since 99 days ago ",
+                   "in the last 9 days ", ", ", ",", " ", "- ", "1999 ", "2024-01-01 ", "the past ", "29 feb 2023 "]
+SPEAKER_VOCABULARY = ["what did ", "ever ", "Kishida-", "what did Kim ever ", "Kishida's comments ", "quotes from ",
+                      "show me ", "what did a b c d ", "x'.-", "did X say ", "ever just ", "said about ", "on "]
+
+
+def _times(read: Callable[[str], object], unit: str, n: int) -> list[float]:
+    """Seconds to read questions of n, 2n, 4n and 8n repetitions of `unit` (best of 3 each)."""
+    questions = [unit * count + "news" for count in (n, 2 * n, 4 * n, 8 * n)]
+    for question in questions:  # a first call (dateparser loading a language) is not timed
+        read(question)
+    return [_best_of_3(functools.partial(read, question)) for question in questions]
+
+
+@pytest.mark.parametrize("unit", DATE_VOCABULARY)
+def test_reading_dates_grows_linearly_with_the_question(unit):
+    times = _times(lambda question: read_dates(question, AS_OF), unit, 8)
+    assert times[-1] / max(times[0], 1e-6) < 20, times  # linear: about 8; quadratic: about 64
+
+
+@pytest.mark.parametrize("unit", SPEAKER_VOCABULARY)
+def test_reading_a_speaker_question_grows_linearly_with_the_question(unit):
+    times = _times(speaker_question, unit, 32)
+    assert times[-1] / max(times[0], 1e-6) < 20, times
 
 
 def test_date_in_the_question_filters_like_since_and_until(dated_searcher):

@@ -13,7 +13,16 @@ from pydantic import ValidationError
 
 from newsdex.cli import ASK_FLAGS, ask_app
 from newsdex.errors import InvalidQuery
-from newsdex.search.options import MAX_ARTICLE_ID_CHARS, SearchOptions, describe, search_options
+from newsdex.search.dates import EARLIEST_AS_OF, read_dates
+from newsdex.search.options import (
+    MAX_ARTICLE_ID_CHARS,
+    MAX_OFFSET,
+    Page,
+    SearchOptions,
+    check_page,
+    describe,
+    search_options,
+)
 from newsdex.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -35,6 +44,22 @@ def test_k_is_a_whole_number_from_1_to_100_never_a_flag_or_text(k):
 def test_dates_are_written_yyyy_mm_dd(value):
     for name in ("since", "until"):
         assert problem(**{name: value}).startswith(f"{name} must be a date written YYYY-MM-DD, got ")
+
+
+def test_as_of_is_a_day_from_which_every_relative_phrase_stays_on_the_calendar():
+    for early in ("0001-01-01", "0500-01-01", "0999-12-31"):
+        assert problem(as_of=early) == f"as_of must be a date written YYYY-MM-DD, 1000-01-01 or later, got '{early}'"
+    assert problem(as_of="2024-02-30").startswith("as_of must be a date written YYYY-MM-DD")
+    assert SearchOptions(as_of="1000-01-01").reference_day() == EARLIEST_AS_OF
+    assert SearchOptions(as_of="9999-12-31").as_of == "9999-12-31"
+    # The farthest back each relative phrase reaches, from the earliest as_of: still a range.
+    for phrase in ("yesterday", "last week", "last month", "last year", "the past 999 days", "the past 999 weeks",
+                   "the past 999 months", "the past 999 years", "999 days ago", "999 weeks ago", "999 months ago",
+                   "999 years ago"):
+        reading = read_dates(f"news {phrase}", EARLIEST_AS_OF)
+        assert reading is not None and reading.since is not None and reading.since >= "0001-01-01", phrase
+    # since and until take any day a date can hold: no arithmetic is done on them.
+    assert SearchOptions(since="0001-01-01", until="9999-12-31").until == "9999-12-31"
 
 
 def test_since_after_until_is_refused_and_the_same_day_is_not():
@@ -62,6 +87,45 @@ def test_since_after_until_is_refused_and_the_same_day_is_not():
 ])
 def test_each_option_has_one_message_naming_it(values, message):
     assert problem(**values) == message
+
+
+@pytest.mark.parametrize("speaker", ["!!!", "", "--", "   "])
+def test_a_speaker_without_a_letter_is_told_so_not_that_it_is_too_long(speaker):
+    assert problem(speaker=speaker) == f"speaker must be a name with a letter or digit in it, got {speaker!r}"
+
+
+def test_a_speaker_too_long_is_told_its_length():
+    assert problem(speaker="x" * 201) == ("speaker must be a name of at most 200 characters, "
+                                          "got a text of 201 characters")
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"offset": 99999999999999999999}, "offset must be a whole number between 0 and 1,000,000,000, "
+                                       "got 99999999999999999999"),
+    ({"offset": 2**63}, "offset must be a whole number between 0 and 1,000,000,000, got 9223372036854775808"),
+    ({"offset": -1}, "offset must be a whole number between 0 and 1,000,000,000, got -1"),
+    ({"offset": "1"}, "offset must be a whole number between 0 and 1,000,000,000, got '1'"),
+    ({"limit": 0}, "limit must be a whole number between 1 and 100, got 0"),
+    ({"limit": 101}, "limit must be a whole number between 1 and 100, got 101"),
+    ({"limit": True}, "limit must be a whole number between 1 and 100, got True"),
+    ({"limit": 5.0}, "limit must be a whole number between 1 and 100, got 5.0"),
+])
+def test_a_page_is_bounded_once_for_every_listing(values, message):
+    with pytest.raises(InvalidQuery) as caught:
+        check_page(**values)
+    assert str(caught.value) == message
+    with pytest.raises(InvalidQuery, match="^--offset: offset must be"):
+        check_page(offset=-1, names={"offset": "--offset"})
+    assert check_page(limit=100, offset=MAX_OFFSET) == Page(limit=100, offset=MAX_OFFSET)
+
+
+def test_python_listings_check_their_page_too(searcher):
+    """SQLite takes an OFFSET of at most 2**63 - 1: past it, sqlite3 raised OverflowError."""
+    for listing in (lambda: searcher.quotes("Kishida", offset=2**63), lambda: searcher.speakers(offset=2**63),
+                    lambda: searcher.articles(offset=2**63), lambda: searcher.quotes("Kishida", limit=0)):
+        with pytest.raises(InvalidQuery, match="must be a whole number between"):
+            listing()
+    assert searcher.quotes("Kishida", offset=MAX_OFFSET).quotes == []
 
 
 def test_long_values_are_bounded_and_described_not_repeated():
