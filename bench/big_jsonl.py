@@ -1,13 +1,15 @@
 """Peak memory of indexing one big JSONL file: does it stay flat as the file grows?
 
     .venv/bin/python bench/big_jsonl.py [--mb 200] [--limit-mb 20] [--load-only] [--backend onnx]
+                                   [--work .newsdex-bench/big_jsonl]
 
 Writes a JSONL of synthetic news records (about 3 KB each, reproducible from --seed) under
-.newsdex-bench/, then either indexes it from scratch with `Indexer.build` (as `newsdex index
---rebuild` does) or, with --load-only, only reads it through `load_articles` (reading,
-decoding, cleaning; no model). Embedding 200 MB takes hours on a laptop CPU, so --limit-mb
-makes and indexes only the first N MB. Prints peak RSS (getrusage) beside the RSS once the
-model is loaded: run it at two sizes and compare. A benchmark, not a test: it asserts nothing.
+--work (and keeps it there for the next run), then either indexes it from scratch with
+`Indexer.build` (as `newsdex index --rebuild` does) or, with --load-only, only reads it
+through `load_articles` (reading, decoding, cleaning; no model). Embedding 200 MB takes
+hours on a laptop CPU, so --limit-mb makes and indexes only the first N MB. Prints peak RSS
+(getrusage) beside the RSS once the model is loaded: run it at two sizes and compare. A
+benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -63,11 +65,12 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="Only read the records (no model, no index)")
     parser.add_argument("--backend", default="onnx", help="Encoder backend (default onnx)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=WORK, help="Where the JSONL and the index go")
     args = parser.parse_args()
 
     megabytes = min(args.mb, args.limit_mb) if args.limit_mb else args.mb
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"articles-{megabytes:g}mb.jsonl"
+    args.work.mkdir(parents=True, exist_ok=True)
+    path = args.work / f"articles-{megabytes:g}mb.jsonl"
     if not path.exists():
         began = time.perf_counter()
         records = make_jsonl(path, megabytes, args.seed)
@@ -91,7 +94,7 @@ def main() -> None:
     from newsdex.index.embedder import Embedder
     from newsdex.settings import Settings
 
-    settings = Settings(index_dir=WORK / "index", backend=args.backend)
+    settings = Settings(index_dir=args.work / "index", backend=args.backend)
     shutil.rmtree(settings.index_dir, ignore_errors=True)
     embedder = Embedder.from_settings(settings)
     embedder.encode(["warm up"])

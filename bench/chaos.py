@@ -7,18 +7,21 @@ every loop is bounded in count and time.
     .venv/bin/python bench/chaos.py                    # both parts, on the seeds + tests/data
     .venv/bin/python bench/chaos.py --kills 30         # more kill -9 rounds
     .venv/bin/python bench/chaos.py --seconds 60       # a longer mixed-load run
+    .venv/bin/python bench/chaos.py --kills 1 --kill-within 1 --seconds 3   # seconds: what the suite runs
 
 Part 1, kills: `newsdex index` (alternately `--rebuild` and incremental, over alternating
-article sets) is started and killed with SIGKILL after a random delay; after each kill the
-index must open with the article count of the build before or of the build that was
-killed, and the next, uninterrupted build must finish with the right count.
+article sets) is started and killed with SIGKILL after a random delay (0.5 s to --kill-within,
+10 s by default); after each kill the index must open with the article count of the build
+before or of the build that was killed, and the next, uninterrupted build must finish with
+the right count.
 
 Part 2, mixed load: `newsdex serve` answers searches on several connections while API
 writes (POST /articles), API rebuilds (POST /index/rebuild) and `newsdex index --rebuild`
 run from the CLI go on beside it.
 At the end every article the server acknowledged with 200 must be in the index.
 Counted: searches answered, failed (not 200), empty (200 without results); writes
-acknowledged, refused with 503 (busy; retried by the client), lost.
+acknowledged, refused with 503 (busy; retried by the client), lost. The last line is the
+counts of both parts as one JSON object.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def newsdex(*args: str, env: dict | None = None) -> subprocess.Popen:
                             env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
 
 
-def kills(work: Path, rounds: int, seed: int) -> dict:
+def kills(work: Path, rounds: int, seed: int, within: float) -> dict:
     """kill -9 at random points of builds; the index must stay whole."""
     rng = random.Random(seed)
     index_dir = work / "kills-index"
@@ -89,7 +92,7 @@ def kills(work: Path, rounds: int, seed: int) -> dict:
         before = article_count(index_dir)
         args = ["index", str(folder), "--index", str(index_dir), "-q"] + (["--rebuild"] if n % 3 == 0 else [])
         process = newsdex(*args)
-        time.sleep(rng.uniform(0.5, 10.0))  # model load, reading, embedding, commit: all are hit
+        time.sleep(rng.uniform(0.5, max(0.5, within)))  # model load, reading, embedding, commit: all are hit
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             counts["killed_mid_build"] += 1
@@ -217,24 +220,25 @@ def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=12, help="kill -9 rounds (default 12)")
+    parser.add_argument("--kill-within", type=float, default=10,
+                        help="longest wait before a kill, seconds from the build's start (default 10)")
     parser.add_argument("--seconds", type=float, default=30, help="length of the mixed-load run (default 30)")
     parser.add_argument("--searchers", type=int, default=4, help="search connections in the mixed load (default 4)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the last line always is
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsdex-chaos-") as tmp:
         work = Path(tmp)
         results = {"machine": f"{os.cpu_count()} cores, {sys.platform}"}
         if args.kills:
             print(f"part 1: {args.kills} builds killed with SIGKILL at random points ...", flush=True)
-            results["kills"] = kills(work, args.kills, args.seed)
+            results["kills"] = kills(work, args.kills, args.seed, args.kill_within)
             print(json.dumps(results["kills"]), flush=True)
         if args.seconds:
             print(f"part 2: {args.seconds:g}s of searches, API writes and CLI rebuilds at once ...", flush=True)
             results["mixed_load"] = mixed_load(work, args.seconds, args.searchers)
             print(json.dumps(results["mixed_load"]), flush=True)
-    if args.json:
-        print(json.dumps(results))
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

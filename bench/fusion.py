@@ -4,6 +4,7 @@ long-article variants of it.
 
     .venv/bin/python bench/fusion.py [--data ../shared/eval/scifact] [--long 0,6]
         [--passage-tokens 200] [--candidates 100] [--splits train,test] [--article-weights 0.5,1]
+        [--cache .newsdex-bench/fusion]
 
 `--long N` joins every N consecutive abstracts of the corpus into one article (each
 abstract a paragraph led by its title, the article untitled), and judges an article
@@ -13,12 +14,12 @@ unlike the passages of a news story; `--long topicsN` groups N abstracts about o
 instead (each abstract in corpus order with its nearest untaken neighbours by the model's
 vectors), closer to an article. 0 is SciFact as it is. Each
 (collection, passage size) index is built once, without sentence vectors (evaluation
-marks no highlights), and kept under .newsdex-bench/fusion/ (an index kept from before
+marks no highlights), and kept under --cache (an index kept from before
 builds indexed whole articles gets them by one empty update, which embeds nothing). Every
 row is `newsdex eval`'s own code (search.eval.evaluate): per_article = 1, an article ranked
 where its best result is; "passages fused" and "articles fused" are without whole-article
-BM25 (article_weight 0), "+ articles BM25 w" with it at weight w. A benchmark, not a test:
-it prints figures and asserts nothing.
+BM25 (article_weight 0), "+ articles BM25 w" with it at weight w. The last line is every row
+as one JSON object. A benchmark, not a test: it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ def main() -> None:
     parser.add_argument("--splits", default="train,test")
     parser.add_argument("--backend", default="onnx")
     parser.add_argument("--article-weights", default="0.5,1", help="Weights of whole-article BM25 to try")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="Where the indexes and long variants are kept")
     args = parser.parse_args()
+    cache = args.cache
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     base = Settings(backend=args.backend, sentence_vectors=False)
     embedder = Embedder.from_settings(base)
@@ -121,9 +124,10 @@ def main() -> None:
     print(f"{'collection':<16} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} "
           f"{'passages fused':>14} {'articles fused':>14}" + "".join(f" {'+ article BM25 ' + str(w):>20}"
                                                                       for w in weights))
+    table = []
     for variant in args.long.split(","):
         for tokens in [int(v) for v in args.passage_tokens.split(",")]:
-            plain = CACHE / f"{args.data.name}-{tokens}-{args.backend}"
+            plain = cache / f"{args.data.name}-{tokens}-{args.backend}"
             if variant == "0":
                 name, data = args.data.name, args.data
             else:
@@ -137,8 +141,8 @@ def main() -> None:
                                  modes=("dense",), split="test", index_dir=plain)
                     groups = topic_groups(args.data, int(variant.removeprefix("topics")),
                                           base.model_copy(update={"index_dir": plain}))
-                data = long_variant(args.data, groups, CACHE / name)
-            index_dir = CACHE / f"{name}-{tokens}-{args.backend}"
+                data = long_variant(args.data, groups, cache / name)
+            index_dir = cache / f"{name}-{tokens}-{args.backend}"
             if (index_dir / "current").exists() and not (index_dir / "current" / ARTICLE_BM25_DIR).is_dir():
                 Indexer(base.model_copy(update={"passage_tokens": tokens, "index_dir": index_dir}), embedder).delete([])
             for split in args.splits.split(","):
@@ -156,6 +160,12 @@ def main() -> None:
                           f"{row[('lexical', 'plain')]:>7.4f} {row[('hybrid', 'plain')]:>14.4f} "
                           f"{row[('hybrid', 'by article')]:>14.4f}"
                           + "".join(f" {row[('hybrid', w)]:>20.4f}" for w in weights), flush=True)
+                    table.append({"collection": name, "split": split, "passage_tokens": tokens,
+                                  "candidates": candidates, "dense": row[("dense", "plain")],
+                                  "lexical": row[("lexical", "plain")], "passages_fused": row[("hybrid", "plain")],
+                                  "articles_fused": row[("hybrid", "by article")],
+                                  "article_bm25": {str(w): row[("hybrid", w)] for w in weights}})
+    print(json.dumps({"measure": "ndcg@10", "per_article": 1, "backend": args.backend, "rows": table}))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ and the set of sentences marked; it prints the agreement and each way's latency.
 
 It also scores the rejected alternative that costs a build nothing: sentence vectors
 pooled from the passage's own token vectors (one forward pass per passage), compared the
-same way. A benchmark, not a test: it asserts nothing.
+same way (on the model run by sentence-transformers on torch when the search backend is an
+ONNX one, which newsdex calls without sentence-transformers). The last line is the figures as
+one JSON object. A benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ def marks(response) -> list[tuple[int, tuple[int, ...]]]:
     return [(r.passage_id, tuple(h.start for h in r.highlights if h.kind == "sentence")) for r in response.results]
 
 
-def token_pooled_choice(embedder: Embedder, searcher: Searcher, question_vector: np.ndarray,
+def token_model(embedder: Embedder):
+    """A sentence-transformers model of the embedder's weights, which can give token vectors:
+    its own, or the same model on torch where the embedder runs ONNX Runtime directly."""
+    return embedder._model if embedder._model is not None else Embedder(embedder.name, backend="torch")._model
+
+
+def token_pooled_choice(model, embedder: Embedder, searcher: Searcher, question_vector: np.ndarray,
                         passage_id: int) -> tuple[int, ...]:
     """The marked sentences when each sentence's vector is the mean of its tokens' vectors
     from one forward pass over the passage (with its title, as the build embeds it)."""
@@ -49,7 +57,6 @@ def token_pooled_choice(embedder: Embedder, searcher: Searcher, question_vector:
     kept = searcher.store.sentence_vectors([passage_id])[passage_id]
     if len(kept.spans) < 2:
         return tuple(s for s, _ in kept.spans)
-    model = embedder._model
     text = f"{row.title}\n{row.text}" if row.title else row.text
     base = len(text) - len(row.text)
     tokens = model.encode([text], output_value="token_embeddings")[0]
@@ -83,6 +90,7 @@ def main() -> None:
         report = Indexer(settings, embedder).build([corpus])
         print(f"built {report.passages_embedded} passages in {report.seconds:.0f}s")
         searcher = Searcher.open(settings, embedder=embedder)
+        pooling = token_model(embedder)
         searcher.sentences.size = 0  # no cache: each question-time search embeds its results' sentences
         kept = searcher.store.sentence_vectors
         stored, embedded, pooled = [], [], []
@@ -99,7 +107,7 @@ def main() -> None:
             searcher.store.sentence_vectors = kept  # type: ignore[method-assign]
             embedded += marks(again)
             vector = embedder.encode([question])[0]
-            pooled += [(r.passage_id, token_pooled_choice(embedder, searcher, vector, r.passage_id))
+            pooled += [(r.passage_id, token_pooled_choice(pooling, embedder, searcher, vector, r.passage_id))
                        for r in again.results]
         searcher.close()
     pairs = [(a, b) for a, b in zip(stored, embedded) if a[0] == b[0]]
@@ -112,9 +120,18 @@ def main() -> None:
     pooled_same = sum(a == b for a, b in zip(pooled, embedded)) / len(embedded)
     print(f"  token-pooled vs question-time float: first sentence the same {pooled_first:.3f}, "
           f"marked set the same {pooled_same:.3f}")
+    latency = {}
     for name, values in times.items():
-        print(f"  search hybrid+highlights, {name:<28} p50 {np.percentile(values, 50) * 1000:7.1f} ms"
-              f"   p99 {np.percentile(values, 99) * 1000:7.1f} ms")
+        latency[name] = {"p50_ms": round(float(np.percentile(values, 50)) * 1000, 1),
+                         "p99_ms": round(float(np.percentile(values, 99)) * 1000, 1)}
+        print(f"  search hybrid+highlights, {name:<28} p50 {latency[name]['p50_ms']:7.1f} ms"
+              f"   p99 {latency[name]['p99_ms']:7.1f} ms")
+    print(json.dumps({"abstracts": args.limit, "questions": len(questions), "passages": report.passages_embedded,
+                      "build_seconds": round(report.seconds, 1), "results": len(stored), "same_place": len(pairs),
+                      "stored_vs_question_time": {"first_same": round(first, 3), "set_same": round(same, 3)},
+                      "token_pooled_vs_question_time": {"first_same": round(pooled_first, 3),
+                                                        "set_same": round(pooled_same, 3)},
+                      "search_ms": latency}))
 
 
 if __name__ == "__main__":

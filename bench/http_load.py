@@ -1,17 +1,17 @@
 """HTTP latency and throughput of `newsdex serve`, next to in-process search latency.
 
     .venv/bin/python bench/http_load.py [--cache .newsdex-bench] [--requests 200] [--backend torch]
-                                   [--batching on,off] [--only seeds|scifact]
+                                   [--batching on,off] [--only seeds|scifact] [--min-passages 20000]
 
 For each index (the seeds, and SciFact's 5,183 abstracts split finely enough to give at
-least 20,000 passages) it starts `newsdex serve` on 127.0.0.1, sends GET /search at
+least --min-passages passages) it starts `newsdex serve` on 127.0.0.1, sends GET /search at
 concurrency 1, 8 and 32 (keep-alive connections from one asyncio client), and prints p50/p95/p99 latency and
 requests per second; then
 it times `Searcher.search` in this process on the same index with the same questions.
 With `--batching on,off` each server runs twice, with micro-batching (the default
 NEWSDEX_BATCH_WINDOW_MS) and without it (0), and the ratio of their requests/s is printed.
-The client runs on the same machine as the server, so they share its CPU.
-A benchmark, not a test: it asserts nothing.
+The client runs on the same machine as the server, so they share its CPU. The last line is
+every row as one JSON object. A benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from newsdex.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCIFACT = Path("/work/shared/eval/scifact")
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 MIN_PASSAGES = 20_000
 LEVELS = (1, 8, 32)
 SEED_QUESTIONS = [
@@ -165,7 +165,8 @@ def in_process(settings: Settings, embedder: Embedder, questions: list[str], req
             "p99": percentile(latencies, 99), "rps": len(latencies) / sum(latencies)}
 
 
-def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str], args) -> list[str]:
+def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str], args) -> dict:
+    """Prints the table of one index; returns its rows (latencies in ms)."""
     articles, passages = index_size(settings.index_dir)
     lines = [f"{name}: {articles} articles, {passages} passages (mode={args.mode}, k={args.k}, "
              f"backend={embedder.backend})"]
@@ -187,11 +188,16 @@ def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str
     for label, row in rows:
         lines.append(f"  {label:<22}{row['n']:>6}{row['p50'] * 1000:>10.1f}{row['p95'] * 1000:>10.1f}"
                      f"{row['p99'] * 1000:>10.1f}{row['rps']:>9.1f}")
+    figures = {"articles": articles, "passages": passages, "mode": args.mode, "k": args.k, "backend": embedder.backend,
+               "rows": {label: {"n": row["n"], "rps": round(row["rps"], 1),
+                                **{f"{q}_ms": round(row[q] * 1000, 2) for q in ("p50", "p95", "p99")}}
+                        for label, row in rows}}
     if len(top) == 2:
+        figures["batched_over_unbatched_rps"] = round(top["batched"] / top["unbatched"], 2)
         lines.append(f"  micro-batching at c={LEVELS[-1]}: {top['batched'] / top['unbatched']:.2f}x the requests/s")
     for line in lines:
         print(line, flush=True)
-    return lines
+    return figures
 
 
 def main() -> None:
@@ -208,6 +214,8 @@ def main() -> None:
     parser.add_argument("--backend", default=Settings().backend, help="Encoder backend of the server and the indexes")
     parser.add_argument("--batching", default="on,off", help="Serve with micro-batching on, off, or both (on,off)")
     parser.add_argument("--only", choices=["seeds", "scifact"], help="Run one index only")
+    parser.add_argument("--min-passages", type=int, default=MIN_PASSAGES,
+                        help="Fewest passages the big index must have (default %(default)s)")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -217,16 +225,18 @@ def main() -> None:
     family = "-int8" if args.backend.endswith("int8") else ""  # int8 vectors need their own index
     seeds = Settings(index_dir=args.cache / f"seeds{family}", backend=args.backend)
     ensure_index("seeds", [seeds.seeds_dir], seeds, embedder, args.rebuild)
+    results = {}
     if args.only == "seeds":
         print()
-        bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+        results["seeds"] = bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+        print(json.dumps(results))
         return
     big = Settings(index_dir=args.cache / f"scifact-p{args.passage_tokens}{family}", passage_tokens=args.passage_tokens,
                    backend=args.backend)
     ensure_index("scifact", [args.corpus / "corpus.jsonl"], big, embedder, args.rebuild)
     _, passages = index_size(big.index_dir)
-    if passages < MIN_PASSAGES:
-        raise SystemExit(f"the big index has {passages} passages, fewer than {MIN_PASSAGES}: "
+    if passages < args.min_passages:
+        raise SystemExit(f"the big index has {passages} passages, fewer than {args.min_passages}: "
                          "rerun with a smaller --passage-tokens and --rebuild")
     print(f"scifact index: passages of at most {args.passage_tokens} tokens (NEWSDEX_PASSAGE_TOKENS), "
           "no recombined copies")
@@ -235,9 +245,10 @@ def main() -> None:
         scifact_questions = [json.loads(line)["text"] for line in queries if line.strip()][:100]
     if args.only != "scifact":
         print()
-        bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
+        results["seeds"] = bench("seeds", seeds, embedder, SEED_QUESTIONS, args)
     print()
-    bench("scifact", big, embedder, scifact_questions, args)
+    results["scifact"] = bench("scifact", big, embedder, scifact_questions, args)
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

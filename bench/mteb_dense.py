@@ -7,11 +7,15 @@ difference between `newsdex eval` and the published dense figure can be put down
 newsdex splits articles into passages, not to the model or the metric.
 
     .venv/bin/python bench/mteb_dense.py ../shared/eval/scifact
+
+Any collection in the BEIR layout `newsdex eval` reads will do (SciFact's is the default). The
+last line is the figures as one JSON object.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
 import time
 from pathlib import Path
 
@@ -20,8 +24,11 @@ import faiss
 from newsdex.index.embedder import Embedder
 from newsdex.search.eval import load_collection, read_records, score_run
 
+ROOT = Path(__file__).resolve().parent.parent
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 
-def main(data_dir: str) -> None:
+
+def main(data_dir: Path) -> None:
     collection = load_collection(Path(data_dir))
     docs = list(read_records(collection.corpus))
     ids = [str(d["id"]) for d in docs]
@@ -39,7 +46,13 @@ def main(data_dir: str) -> None:
     print(f"{collection.name}: {len(qids)} queries, {len(docs)} documents embedded whole "
           f"(truncated at {embedder.max_seq_length} tokens) in {seconds:.0f}s")
     print("  ".join(f"{name} {value:.4f}" for name, value in measures.items()))
+    print(json.dumps({"collection": collection.name, "queries": len(qids), "documents": len(docs),
+                      "max_seq_length": embedder.max_seq_length, "embed_seconds": round(seconds, 1),
+                      "measures": {name: round(value, 4) for name, value in measures.items()}}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/eval/scifact")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("collection", type=Path, nargs="?", default=SCIFACT,
+                        help="a folder with corpus.jsonl, queries and qrels (default: SciFact)")
+    main(parser.parse_args().collection)

@@ -20,7 +20,8 @@ For each size it prints, for one question at a time:
 With --memory N it also measures, in fresh processes, the peak resident memory of a
 searcher over N passages for each vector storage (float32, float16, int8) with HNSW and
 flat, minus a process with the model and an empty index; scaled per million passages.
-A benchmark, not a test: it asserts nothing. Indexes are cached under --cache.
+The last line is every figure as one JSON object. A benchmark, not a test: it asserts
+nothing. Indexes are cached under --cache.
 """
 
 from __future__ import annotations
@@ -205,25 +206,23 @@ def search_rows(settings: Settings, embedder: Embedder, questions: list[str]) ->
         searcher.store.sentence_vectors = kept  # type: ignore[method-assign]
         rows["embed question"] = time_calls(lambda q: embedder.encode([q]), questions)
         rows["embed short question"] = time_calls(lambda q: embedder.encode([q]), SHORT_QUESTIONS * 30)
-        library = embedder._model  # sentence-transformers' own encode, which the direct path replaces
-        rows["embed question, sentence-transformers"] = time_calls(
-            lambda q: library.encode([q], batch_size=embedder.batch_size, convert_to_numpy=True,
-                                     normalize_embeddings=True), questions)
         rows["structure"] = searcher.stats().faiss_index
     finally:
         searcher.close()
     return rows
 
 
+# The peak is VmHWM, this process's own high-water mark: getrusage's ru_maxrss survives exec,
+# so it would be this parent's size when it started the child, were that larger.
 MEMORY_CHILD = """
-import json, resource, sys
+import json, sys
 from newsdex.index.embedder import Embedder
 from newsdex.settings import Settings
 from newsdex.search.searcher import Searcher
 
-def rss():
+def rss(field="VmRSS:"):
     with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
 
 settings = Settings(index_dir=sys.argv[1], backend=sys.argv[2], mmap=sys.argv[3] == "1")
 embedder = Embedder.from_settings(settings)
@@ -232,7 +231,7 @@ before = rss()
 searcher = Searcher.open(settings, embedder=embedder)
 for q in json.loads(sys.argv[4]):
     searcher.search(q, k=10, highlight=False)
-print(before, rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(before, rss(), rss("VmHWM:"))
 """
 
 
@@ -247,12 +246,14 @@ def rss_kb(index_dir: Path, backend: str, questions: list[str], mmap: bool = Fal
     return before, after, peak
 
 
-def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[str], size: int) -> None:
+def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[str], size: int) -> dict:
+    """Prints the table; returns its rows (MiB)."""
     print(f"\nresident memory of a searcher process, {size} passages, backend {embedder.backend}: the model "
           f"loaded, then the index opened and 20 searches run (no highlights); per million passages = "
           f"(after - before) * 1e6 / {size}")
     print(f"  {'structure':<22}{'vectors MiB':>12}{'before MiB':>11}{'after MiB':>10}{'index MiB':>10}"
           f"{'MiB per 1M':>11}{'peak MiB':>9}")
+    rows = {}
     for kind in ("flat", "hnsw"):
         for storage in ("float32", "float16", "int8"):
             target = cache / f"memory-{size}-{kind}-{storage}"
@@ -268,9 +269,14 @@ def memory(cache: Path, settings: Settings, embedder: Embedder, questions: list[
             for mmap in ((False, True) if kind == "flat" else (False,)):
                 before, after, peak = rss_kb(target, embedder.backend, questions, mmap=mmap)
                 label = f"{name}" + (" mmap" if mmap else "")
+                rows[label] = {"vectors_mib": round(vectors_mib, 1), "before_mib": round(before / 1024),
+                               "after_mib": round(after / 1024), "index_mib": round((after - before) / 1024),
+                               "mib_per_million": round((after - before) / 1024 * 1e6 / size),
+                               "peak_mib": round(peak / 1024)}
                 print(f"  {label:<22}{vectors_mib:>12.0f}{before / 1024:>11.0f}{after / 1024:>10.0f}"
                       f"{(after - before) / 1024:>10.0f}{(after - before) / 1024 * 1e6 / size:>11.0f}"
                       f"{peak / 1024:>9.0f}", flush=True)
+    return rows
 
 
 def main() -> None:
@@ -308,11 +314,14 @@ def main() -> None:
             if isinstance(row, dict):
                 print(f"  {'search ' + name:<54}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['qps']:>9.0f}")
         sys.stdout.flush()
-    print("\n" + json.dumps(results))
+    figures: dict = {"sizes": results}
     if args.memory:
         settings = synthetic_index(args.cache, args.memory, pool, pool_vectors, embedder)
-        memory(args.cache, settings, embedder, questions, args.memory)
-    print(f"peak resident memory of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        figures["memory"] = {"passages": args.memory,
+                             "rows": memory(args.cache, settings, embedder, questions, args.memory)}
+    figures["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(f"peak resident memory of this run: {figures['peak_rss_mib']} MiB")
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

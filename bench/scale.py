@@ -6,7 +6,8 @@ Each build is `newsdex index --rebuild` in its own process (the Ray one starts i
 Ray on every CPU, as a user's would). CPU seconds are the whole machine's, read from
 /proc/stat before and after, because Ray's workers are not this process's children: run it
 on an otherwise idle machine. Sentence vectors are off in both (NEWSDEX_SENTENCE_VECTORS), so
-the figure is the pipeline's, not the highlights'.
+the figure is the pipeline's, not the highlights'. The last line is both builds and their
+ratios as one JSON object.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def main() -> None:
     for row in rows:
         print(json.dumps(row))
     local, ray = rows
-    print(f"ray / local: wall {ray['wall_s'] / local['wall_s']:.2f}x, CPU seconds {ray['cpu_s'] / local['cpu_s']:.2f}x")
+    ratios = {"wall": round(ray["wall_s"] / local["wall_s"], 2), "cpu": round(ray["cpu_s"] / local["cpu_s"], 2)}
+    print(f"ray / local: wall {ratios['wall']:.2f}x, CPU seconds {ratios['cpu']:.2f}x")
+    print(json.dumps({"docs": args.docs, "store": args.store, "local": local, "ray": ray, "ray_over_local": ratios}))
 
 
 if __name__ == "__main__":
