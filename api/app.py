@@ -62,7 +62,7 @@ from newsdex.errors import (
 )
 from newsdex.index.articles import Article, article_from_record
 from newsdex.index.batching import BatchingEmbedder
-from newsdex.index.build import API_ORIGIN, BuildReport, Indexer
+from newsdex.index.build import API_ORIGIN, BuildReport, Indexer, repeated_ids
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.stores import live_int8_config
 from newsdex.search.results import QuotePage, SearchResponse, SpeakerPage
@@ -301,17 +301,17 @@ async def post_articles(body: ArticlesIn, live: Live, indexer: Indexing) -> Writ
 
 
 def _articles_in(body: ArticlesIn) -> list[Article]:
-    articles, problems, repeated, seen = [], [], [], set()
+    read: list[tuple[int, Article]] = []  # (position in the request, article)
+    problems = []
     for number, item in enumerate(body.articles):
         try:
-            article = article_from_record(item.model_dump(exclude_none=True), origin=API_ORIGIN, as_given=True)
+            read.append((number, article_from_record(item.model_dump(exclude_none=True), origin=API_ORIGIN,
+                                                     as_given=True)))
         except BadArticle as exc:
             problems.append(f"articles[{number}]: {exc}")
-            continue
-        if article.id in seen:
-            repeated.append(f"articles[{number}]: id {article.id!r} appears twice in this request")
-        seen.add(article.id)
-        articles.append(article)
+    articles = [article for _, article in read]
+    repeated = [f"articles[{read[at][0]}]: id {article_id!r} appears twice in this request"
+                for at, article_id in repeated_ids(articles)]
     if problems or repeated:
         # Two versions of one article in one request conflict (which should win?); each is
         # valid on its own, as the schema says, hence 409 rather than 422.

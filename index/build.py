@@ -79,6 +79,18 @@ class BuildReport:
         )
 
 
+def repeated_ids(articles: Sequence[Article]) -> list[tuple[int, str]]:
+    """(position, id) of each article whose id an article before it has: one change cannot
+    hold two versions of an article (which should win?)."""
+    seen: set[str] = set()
+    repeated = []
+    for number, article in enumerate(articles):
+        if article.id in seen:
+            repeated.append((number, article.id))
+        seen.add(article.id)
+    return repeated
+
+
 def passage_budget(max_seq_length: int, passage_tokens: int, title_tokens: int) -> int:
     """Tokens a passage may have so that title + passage fit the model's window untruncated."""
     room = max_seq_length - 2 - title_tokens - 1  # [CLS] [SEP] and the title break
@@ -193,11 +205,8 @@ class Indexer:
         """
         began = time.perf_counter()
         given = [self._given(item) for item in articles]
-        ids: set[str] = set()
-        for article in given:
-            if article.id in ids:
-                raise BadArticle(f"id {article.id!r} appears twice (nothing was written)")
-            ids.add(article.id)
+        for _, article_id in repeated_ids(given)[:1]:
+            raise BadArticle(f"id {article_id!r} appears twice (nothing was written)")
         report = BuildReport(index_dir=str(self.settings.index_dir))
         with self._writer() as writer:
             known = writer.known_articles()
