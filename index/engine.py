@@ -80,14 +80,15 @@ def worker_settings(settings: Settings) -> Settings:
     """The settings the model workers load with: a relative model path or model cache made
     absolute here, since a worker on another node (or started by `ray start` elsewhere) reads
     paths from its own working directory. A model name that is no path here stays a name.
-    Credentials stay behind: workers embed and never reach a store."""
+    Credentials stay behind, every one the settings mark secret (Settings.secret_fields, any
+    field typed SecretStr), none named here: workers embed and never reach a store."""
     model = Path(settings.model).expanduser()
     update: dict[str, Any] = {}
     if not model.is_absolute() and model.exists():
         update["model"] = str(model.absolute())
     if settings.model_cache is not None:
         update["model_cache"] = settings.model_cache.expanduser().absolute()
-    return settings.model_copy(update={**update, "api_key": None, "read_key": None, "milvus_token": None})
+    return settings.model_copy(update={**update, **dict.fromkeys(type(settings).secret_fields())})
 
 
 def _read(unit: dict) -> list[dict]:

@@ -49,21 +49,23 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import SecretStr
 
 from newsdex.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError, StoreUnavailable
 from newsdex.index.articles import Article
 from newsdex.index.bm25 import passage_terms, question_terms
-from newsdex.index.builds import WriteLock, storage_errors
+from newsdex.index.builds import MILVUS_LITE, WriteLock, storage_errors
 from newsdex.index.manifest import Manifest, check_format, incompatibility
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors, pack, unpack
 from newsdex.index.statements import placed_statements
-from newsdex.index.stores import NO_FILTERS, Filters, index_location
+from newsdex.index.stores import NO_FILTERS, Filters
 from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,34 @@ BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # tantivy's (index.bm25)
 SEARCH_PARAMS = {"HNSW": {"ef": 128}, "HNSW_SQ": {"ef": 128}, "IVF_FLAT": {"nprobe": 16}, "IVF_SQ8": {"nprobe": 16},
                  "IVF_PQ": {"nprobe": 16}, "DISKANN": {"search_list": 128}}
 BUILD_PARAMS = {"HNSW": {"M": 32, "efConstruction": 200}, "HNSW_SQ": {"M": 32, "efConstruction": 200}}
+
+
+@dataclass(frozen=True)
+class MilvusSettings:
+    """What this store reads of the settings, as one group: Settings' milvus_* fields
+    (NEWSDEX_MILVUS_*, Settings.group("milvus")), and index_dir, which holds the write lock and
+    Milvus Lite's file when no URI is set. A new milvus_* setting is a field here too."""
+
+    uri: str | None
+    token: SecretStr | None
+    collection: str
+    index: str
+    index_dir: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> MilvusSettings:
+        return cls(**settings.group("milvus"), index_dir=settings.index_dir)
+
+    @property
+    def target(self) -> str:
+        """The Milvus URI in use: the setting, or a Milvus Lite file inside index_dir."""
+        return self.uri or str(self.index_dir / MILVUS_LITE)
+
+    @property
+    def location(self) -> str:
+        """The index as messages name it (index.stores.StoreKind.location)."""
+        return f"{self.target} (collection {self.collection})"
+
 
 _LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -190,9 +220,10 @@ def _is_lite(uri: str) -> bool:
     return "://" not in uri
 
 
-def connect(settings: Settings):
+def connect(settings: Settings | MilvusSettings):
     """A client for the Milvus the settings name, made once per process and URI."""
-    uri = settings.milvus_target
+    config = settings if isinstance(settings, MilvusSettings) else MilvusSettings.of(settings)
+    uri = config.target
     if _is_lite(uri):
         if not uri.endswith(".db"):
             raise StoreUnavailable(f"NEWSDEX_MILVUS_URI {uri!r}: a Milvus Lite file must end in .db "
@@ -201,7 +232,7 @@ def connect(settings: Settings):
         with storage_errors(path.parent):
             path.parent.mkdir(parents=True, exist_ok=True)
         uri = str(path)
-    token = settings.milvus_token.get_secret_value() if settings.milvus_token else ""
+    token = config.token.get_secret_value() if config.token else ""
     return _client(uri, token)
 
 
@@ -343,23 +374,24 @@ def _properties(client, collection: str) -> dict[str, str]:
 
 def live_build_name(settings: Settings) -> str | None:
     """The build answering now (its collection and commit), or None: a server reopens when it changes."""
-    client = connect(settings)
-    collection = _live_collection(client, settings.milvus_collection)
+    config = MilvusSettings.of(settings)
+    client = connect(config)
+    collection = _live_collection(client, config.collection)
     if collection is None:
         return None
     return f"{collection}@{_properties(client, collection).get(VERSION_PROPERTY, '0')}"
 
 
 def live_manifest(settings: Settings) -> Manifest:
-    return _live_build(settings)[2]
+    return _live_build(MilvusSettings.of(settings))[2]
 
 
-def _live_build(settings: Settings) -> tuple[str, dict[str, str], Manifest]:
+def _live_build(config: MilvusSettings) -> tuple[str, dict[str, str], Manifest]:
     """The live build's passages collection, its properties and its manifest, read once
     (IndexNotFound without one, IndexIncompatible for a collection newsdex did not make)."""
-    client = connect(settings)
-    collection = _live_collection(client, settings.milvus_collection)
-    where = _where(settings)
+    client = connect(config)
+    collection = _live_collection(client, config.collection)
+    where = config.location
     if collection is None:
         raise IndexNotFound(f"no index at {where}: run `newsdex index --store milvus`")
     properties = _properties(client, collection)
@@ -370,10 +402,6 @@ def _live_build(settings: Settings) -> tuple[str, dict[str, str], Manifest]:
                                 "`newsdex index --rebuild --store milvus`") from exc
     check_format(manifest, where)
     return collection, properties, manifest
-
-
-def _where(settings: Settings) -> str:
-    return index_location(settings)
 
 
 def _scan(client, collection: str, expr: str, fields: list[str]) -> Iterator[dict]:
@@ -596,10 +624,10 @@ class MilvusStore:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.client = connect(settings)
-        self.settings = settings
-        self._where = _where(settings)
-        collection, properties, self.manifest = _live_build(settings)
+        self.config = MilvusSettings.of(settings)
+        self.client = connect(self.config)
+        self._where = self.config.location
+        collection, properties, self.manifest = _live_build(self.config)
         self.names = _Names(collection)
         self.version = properties.get(VERSION_PROPERTY, "0")
         # A build made before whole articles were kept has no such collection (see the module docstring).
@@ -829,24 +857,24 @@ class MilvusWriter:
     def __init__(self, settings: Settings, manifest: Manifest, *, rebuild: bool = False,
                  lock_timeout: float | None = None) -> None:
         self.pymilvus = _pymilvus()
-        self.settings = settings
+        self.config = config = MilvusSettings.of(settings)
         self.manifest = manifest
-        self.client = connect(settings)
-        self._where = _where(settings)
+        self.client = connect(config)
+        self._where = config.location
         # One writer at a time on this machine, as for the embedded store (index.builds.WriteLock).
-        with storage_errors(settings.index_dir):
-            settings.index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock: WriteLock | None = WriteLock(settings.index_dir, timeout=lock_timeout)
+        with storage_errors(config.index_dir):
+            config.index_dir.mkdir(parents=True, exist_ok=True)
+        self._lock: WriteLock | None = WriteLock(config.index_dir, timeout=lock_timeout)
         self.new = False
         # In place: what commit writes, per article: passage, statement, article-terms and article rows.
         self._put: dict[str, tuple[list[dict], list[dict], list[dict], list[dict]]] = {}
         self._removed: set[str] = set()
         self._waiting = 0  # passages kept in _put
         try:
-            live = _live_collection(self.client, settings.milvus_collection)
+            live = _live_collection(self.client, config.collection)
             missing = False  # a live build from before its article-terms collection existed
             if live is not None and not rebuild:
-                old = live_manifest(settings)
+                old = _live_build(config)[2]
                 problem = incompatibility(old, manifest.model, manifest.dimension, manifest.vector_family,
                                           passages=manifest)
                 if problem:
@@ -861,9 +889,9 @@ class MilvusWriter:
             else:
                 self.new = True
                 build = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
-                self.names = _Names(f"{settings.milvus_collection}_{build}")
+                self.names = _Names(f"{config.collection}_{build}")
                 for name, (schema, index) in zip(self.names.all(), _schemas(
-                        self.pymilvus, self.client, manifest.dimension, settings.milvus_index)):
+                        self.pymilvus, self.client, manifest.dimension, config.index)):
                     _create_collection(self.client, name, schema, index)
             self._known = self._read_known()
             self._passages = {} if self.new else self._passage_counts()
@@ -987,11 +1015,11 @@ class MilvusWriter:
                     self._delete_article(article_id)
             self._write_put()
             manifest = Manifest(**{**self.manifest.__dict__, "built_at": _now(),
-                                   "faiss_index": f"milvus {self.settings.milvus_index}",
-                                   "vectors": {"kind": "milvus", "index": self.settings.milvus_index}})
+                                   "faiss_index": f"milvus {self.config.index}",
+                                   "vectors": {"kind": "milvus", "index": self.config.index}})
             for name in self.names.all():
                 self.client.flush(name)
-            if self.new and _is_lite(self.settings.milvus_target):
+            if self.new and _is_lite(self.config.target):
                 # Milvus Lite builds an index at flush, in the background, and an index type it
                 # cannot build (IVF_PQ, DISKANN in 3.2) only fails the next load: load it again
                 # now, so the old build keeps serving and the error is the build's.
@@ -1011,7 +1039,7 @@ class MilvusWriter:
         return self.names.passages
 
     def _swap_alias(self) -> None:
-        alias = self.settings.milvus_collection
+        alias = self.config.collection
         old = _live_collection(self.client, alias)
         if old is None:
             self.client.create_alias(self.names.passages, alias)
@@ -1045,3 +1073,27 @@ class MilvusWriter:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+# -- the store's entry in index.registry ---------------------------------------------------
+
+
+class MilvusKind:
+    """index.stores.StoreKind for Milvus (`--store milvus`): each call reads the Milvus group
+    of the settings (MilvusSettings)."""
+
+    def location(self, settings: Settings) -> str:
+        return MilvusSettings.of(settings).location
+
+    def open_store(self, settings: Settings) -> MilvusStore:
+        return MilvusStore.open(settings)
+
+    def open_writer(self, settings: Settings, manifest: Manifest, *, rebuild: bool = False,
+                    lock_timeout: float | None = None) -> MilvusWriter:
+        return MilvusWriter(settings, manifest, rebuild=rebuild, lock_timeout=lock_timeout)
+
+    def live_build_name(self, settings: Settings) -> str | None:
+        return live_build_name(settings)
+
+    def live_manifest(self, settings: Settings) -> Manifest:
+        return live_manifest(settings)

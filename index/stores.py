@@ -1,5 +1,7 @@
 """The store seam: what every store offers the Searcher and the API (`Store`), the filters a
-search carries to it (`Filters`), and `open_store`, which picks the store the settings name.
+search carries to it (`Filters`), what the Indexer writes with (`Writer`), what a kind of store
+offers the registry (`StoreKind`), and `open_store` and its kin, which ask the store the
+settings name (index.registry).
 
 A store answers dense and lexical searches, reads passages and articles, and reports its
 stats; how it does so (FAISS + SQLite + tantivy in index.store, or a Milvus collection) is
@@ -163,66 +165,79 @@ class Writer(Protocol):
     def abort(self) -> None: ...
 
 
+@runtime_checkable
+class StoreKind(Protocol):
+    """A kind of store, as index.registry names it (faiss, milvus, or a dotted path to one's own
+    class): where its index is, and how to open, write and watch it. Every method takes the
+    whole Settings; a store reads its own group of them (Settings.group) and the index_dir."""
+
+    def location(self, settings: Settings) -> str:
+        """The index the settings name, as messages show it (the opened store's `location`)."""
+        ...
+
+    def open_store(self, settings: Settings) -> Store:
+        """The live index, opened read-only. IndexNotFound when there is none."""
+        ...
+
+    def open_writer(self, settings: Settings, manifest: Manifest, *, rebuild: bool = False,
+                    lock_timeout: float | None = None) -> Writer:
+        """A change to the index from its live build (or from nothing, with `rebuild`), one writer at
+        a time (IndexBusy after `lock_timeout` seconds); IndexIncompatible when the live build's
+        manifest and `manifest` disagree (index.manifest.incompatibility)."""
+        ...
+
+    def live_build_name(self, settings: Settings) -> str | None:
+        """The build answering now, None when there is none: a server reopens when it changes."""
+        ...
+
+    def live_manifest(self, settings: Settings) -> Manifest:
+        """The live build's manifest, read without opening the build. IndexNotFound when there is
+        none; IndexIncompatible when foreign."""
+        ...
+
+
+# Each function below asks the store the settings name (index.registry) to do it.
+
+
+def _kind(settings: Settings) -> StoreKind:
+    from newsdex.index.registry import store_kind
+
+    return store_kind(settings.store)
+
+
 def index_location(settings: Settings) -> str:
     """The index the settings name, as messages show it (a store's `location`)."""
-    if settings.store == "milvus":
-        return f"{settings.milvus_target} (collection {settings.milvus_collection})"
-    return str(settings.index_dir)
+    return _kind(settings).location(settings)
 
 
 def open_store(settings: Settings) -> Store:
     """The live index of the store the settings select, opened read-only."""
-    if settings.store == "milvus":
-        from newsdex.index.milvus import MilvusStore
-
-        return MilvusStore.open(settings)
-    from newsdex.index.store import IndexStore
-
-    return IndexStore.open(settings.index_dir, mmap=settings.mmap, ef_search=settings.hnsw_ef_search,
-                           ivf_probe=settings.ivf_probe)
+    return _kind(settings).open_store(settings)
 
 
 def open_writer(settings: Settings, manifest: Manifest, *, rebuild: bool = False,
                 lock_timeout: float | None = None) -> Writer:
     """A change to the index of the store the settings select, from its live build (or from
     nothing, with `rebuild`); its passages must be cut and embedded as `manifest` says."""
-    if settings.store == "milvus":
-        from newsdex.index.milvus import MilvusWriter
-
-        return MilvusWriter(settings, manifest, rebuild=rebuild, lock_timeout=lock_timeout)
-    from newsdex.index.vectors import VectorSpec
-    from newsdex.index.writer import IndexWriter
-
-    return IndexWriter(settings.index_dir, manifest, rebuild=rebuild, spec=VectorSpec.from_settings(settings),
-                       lock_timeout=lock_timeout)
+    return _kind(settings).open_writer(settings, manifest, rebuild=rebuild, lock_timeout=lock_timeout)
 
 
 def live_build_name(settings: Settings) -> str | None:
     """The name of the build answering now, None when there is none: a server reopens when it changes."""
-    if settings.store == "milvus":
-        from newsdex.index.milvus import live_build_name as milvus_build
-
-        return milvus_build(settings)
-    from newsdex.index.builds import current_build_name
-
-    return current_build_name(settings.index_dir)
+    return _kind(settings).live_build_name(settings)
 
 
 def live_manifest(settings: Settings) -> Manifest:
     """The live build's manifest, read without opening the build: cheap enough to check an index
     before a model loads. IndexNotFound when there is none; IndexIncompatible when foreign."""
-    if settings.store == "milvus":
-        from newsdex.index.milvus import live_manifest as milvus_manifest
-
-        return milvus_manifest(settings)
-    from newsdex.index.manifest import read_manifest
-
-    return read_manifest(settings.index_dir)
+    return _kind(settings).live_manifest(settings)
 
 
 def live_int8_config(settings: Settings) -> str | None:
-    """The onnx-int8 configuration the live build was made with, if any (None also when there is no build)."""
+    """The onnx-int8 configuration the live build was made with, if any (None also when there is no build;
+    a store the settings misname is an error, not None)."""
+    kind = _kind(settings)
     try:
-        return live_manifest(settings).int8_config
+        return kind.live_manifest(settings).int8_config
     except NewsdexError:
         return None

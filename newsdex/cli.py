@@ -35,8 +35,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors s
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
-StoreOpt = typer.Option(None, "--store", help="Where the index lives: faiss (under --index) or milvus "
-                                              "(NEWSDEX_MILVUS_URI) [env: NEWSDEX_STORE; default: faiss]")
+StoreOpt = typer.Option(None, "--store", help="Where the index lives: faiss (under --index), milvus "
+                                              "(NEWSDEX_MILVUS_URI), or a store class of your own, "
+                                              "package.module:Class [env: NEWSDEX_STORE; default: faiss]")
 BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; "
                                                   "default: onnx]")
 
@@ -44,10 +45,14 @@ BackendOpt = typer.Option(None, "--backend", help="Encoder backend: torch, onnx 
 def make_settings(**overrides) -> Settings:
     """Flags win over NEWSDEX_* variables, which win over defaults."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValueError as exc:  # pydantic's ValidationError: a bad NEWSDEX_* value
         first = str(exc).splitlines()
         raise NewsdexError(f"bad setting: {' '.join(first[1:3]).strip() or first[0]}") from exc
+    from newsdex.index.registry import store_kind
+
+    store_kind(settings.store)  # an unknown store, or a path that does not import: one line now, before a model loads
+    return settings
 
 
 def guarded(action: Callable[[], T]) -> T:

@@ -6,10 +6,11 @@ variables, then the defaults below.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretBytes, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -26,6 +27,20 @@ _REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 def _default_seeds() -> Path:
     return _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("seeds")
+
+
+# A store is a name in index.registry's table (faiss, milvus) or a dotted path to a store class of
+# one's own (package.module:Class or package.module.Class). Here only the form is checked: which
+# names exist, and whether a path imports, the registry says (settings import nothing of ours).
+_STORE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+_DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*([.:][A-Za-z_]\w*)(\.[A-Za-z_]\w*)*")
+
+
+def _holds_secret(annotation: Any) -> bool:
+    """Whether a field's type is a secret, alone or inside a union, list or other generic."""
+    if isinstance(annotation, type) and issubclass(annotation, (SecretStr, SecretBytes)):
+        return True
+    return any(_holds_secret(arg) for arg in get_args(annotation))
 
 
 class Settings(BaseSettings):
@@ -69,10 +84,13 @@ class Settings(BaseSettings):
         "article placed by its best passage) instead of passages, so both retrievers' votes for an article count "
         "even when they fall on different passages. Off: on SciFact and its long-article variants it did not beat "
         "passage fusion (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
-    # Where the index lives (index.stores): the embedded default, or Milvus (index.milvus).
-    store: Literal["faiss", "milvus"] = Field(
-        "faiss", description="Which store holds the index: faiss (FAISS + SQLite + tantivy under index_dir) or "
-                             "milvus (a Milvus collection; needs the scale extra) (NEWSDEX_STORE).")
+    # Where the index lives (index.registry): the embedded default, Milvus (index.milvus), or a
+    # store of one's own. Each store's own settings are fields named after it (milvus_*), read
+    # by that store alone as one group (Settings.group).
+    store: str = Field(
+        "faiss", description="Which store holds the index: faiss (FAISS + SQLite + tantivy under index_dir), "
+                             "milvus (a Milvus collection; needs the scale extra), or a dotted path to a store "
+                             "class of your own, package.module:Class (NEWSDEX_STORE).")
     milvus_uri: str | None = Field(
         None, description="Milvus to use: a file path ending in .db for Milvus Lite, or http://host:19530 for a "
                           "server or cluster; unset: index_dir/milvus.db (NEWSDEX_MILVUS_URI).")
@@ -131,6 +149,27 @@ class Settings(BaseSettings):
     batch_window_ms: float = Field(
         2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")
     max_batch: int = Field(256, ge=1, le=65536, description="Most texts in one micro-batch.")
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_a_name_or_a_path(cls, value: str) -> str:
+        if _STORE_NAME.fullmatch(value) or _DOTTED_PATH.fullmatch(value):
+            return value
+        raise ValueError(f"{value!r} is neither a store's name nor a dotted path to a store class "
+                         "(package.module:Class)")
+
+    def group(self, name: str) -> dict[str, Any]:
+        """One store's settings: the fields named `{name}_*`, without that prefix (milvus_uri is
+        group("milvus")["uri"]). A store reads its own group and nothing else of a store's."""
+        prefix = f"{name}_"
+        return {field[len(prefix):]: getattr(self, field) for field in type(self).model_fields
+                if field.startswith(prefix)}
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The credentials: every field typed SecretStr (or SecretBytes), the one mark of a secret.
+        Each must accept None, which is how they are left behind (index.engine.worker_settings)."""
+        return [name for name, field in cls.model_fields.items() if _holds_secret(field.annotation)]
 
     @property
     def milvus_target(self) -> str:

@@ -47,7 +47,8 @@ def test_the_module_map_names_no_module_that_is_gone():
 
 
 ERRORS = sorted(name for name, value in vars(errors).items()
-                if isinstance(value, type) and issubclass(value, errors.NewsdexError) and value is not errors.NewsdexError)
+                if isinstance(value, type) and issubclass(value, errors.NewsdexError)
+                and value is not errors.NewsdexError)
 
 
 @pytest.mark.parametrize("name", ERRORS)

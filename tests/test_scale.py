@@ -120,6 +120,49 @@ def test_ray_workers_get_paths_that_mean_the_same_in_their_own_directory(tmp_pat
     assert worker_settings(Settings()).model == "all-MiniLM-L6-v2"  # a name, not a path here: kept as it is
 
 
+def _secrets_in(value) -> bool:
+    from pydantic import SecretBytes, SecretStr
+
+    if isinstance(value, SecretStr | SecretBytes):
+        return True
+    if isinstance(value, dict):
+        return any(_secrets_in(v) for v in value.values())
+    return isinstance(value, list | tuple | set) and any(_secrets_in(v) for v in value)
+
+
+def test_no_secret_reaches_the_ray_workers():
+    """Every credential is typed SecretStr, and the workers get none, whatever its name."""
+    from newsdex.index.engine import worker_settings
+
+    secret = Settings.secret_fields()
+    assert {"api_key", "read_key", "milvus_token"} <= set(secret)
+    named_like_one = [name for name in Settings.model_fields  # passage_tokens are no credential
+                      if {"key", "token", "password", "secret", "credentials"} & set(name.split("_"))]
+    assert set(named_like_one) <= set(secret), "a credential must be typed SecretStr"
+    sent = worker_settings(Settings(**{name: f"hidden-{name}" for name in secret}))
+    assert [name for name in Settings.model_fields if _secrets_in(getattr(sent, name))] == []
+    assert "hidden-" not in sent.model_dump_json()
+    assert Settings.model_validate_json(sent.model_dump_json()) == sent  # what each worker loads
+
+
+def test_a_new_secret_setting_stays_behind_the_ray_workers_too(monkeypatch):
+    """A store's new credential, in its own group, is dropped with no change to index.engine."""
+    from pydantic import Field, SecretStr
+
+    from newsdex.index.engine import worker_settings
+
+    class WithAnotherStore(Settings):
+        otherstore_password: SecretStr | None = Field(None, description="NEWSDEX_OTHERSTORE_PASSWORD")
+
+    monkeypatch.setenv("NEWSDEX_OTHERSTORE_PASSWORD", "hunter2")
+    given = WithAnotherStore(api_key="write")
+    assert given.otherstore_password is not None and "otherstore_password" in given.secret_fields()
+    sent = worker_settings(given)
+    assert type(sent) is WithAnotherStore and sent.otherstore_password is None and sent.api_key is None
+    assert "hunter2" not in sent.model_dump_json()
+    assert given.group("otherstore") == {"password": given.otherstore_password}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,6 +1,7 @@
-"""One contract, two stores: every test here runs against the embedded store (FAISS + SQLite +
-tantivy) and against Milvus (Milvus Lite, the real server code in this process), each built
-once from the same articles; and the Searcher must answer alike from both (index.stores).
+"""One contract, every store: each contract test runs on every store in CONTRACT, the embedded
+store (FAISS + SQLite + tantivy) and Milvus (Milvus Lite, the real server code in this process),
+each built once from the same articles; the Searcher must answer alike from both (index.stores);
+and a store is chosen by name or by a dotted path to one's own (index.registry).
 
 The articles: the seeds, tests/data/articles, the dated set, and one article longer than a
 Milvus text field, so that every filter and the split article text are exercised; other
@@ -11,20 +12,25 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from conftest import DATA, SEED_QUESTIONS, SEEDS
+from conftest import DATA, ROOT, SEED_QUESTIONS, SEEDS
 
 from newsdex.errors import ArticleNotFound, IndexIncompatible, StoreUnavailable
 from newsdex.index.build import Indexer
+from newsdex.index.embedded import EmbeddedKind
 from newsdex.index.stores import Filters, Store, live_build_name, open_store
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
 pytestmark = pytest.mark.scale
 
-STORES = ["faiss", "milvus"]
+STORES = ["faiss", "milvus"]  # the two whose answers are compared, one against the other
+# Every store the contract runs on: a new store joins it by its name (or dotted path) here.
+CONTRACT = ["faiss", "milvus"]
 LONG_ID = "long/report"
 
 
@@ -52,7 +58,7 @@ def _settings(root: Path, store: str, **values) -> Settings:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, corpus, embedder) -> dict[str, Settings]:
     out = {}
-    for store in STORES:
+    for store in CONTRACT:
         settings = _settings(tmp_path_factory.mktemp(f"store-{store}"), store)
         report = Indexer(settings, embedder).build([corpus])
         assert report.added > 15 and report.skipped
@@ -68,7 +74,7 @@ def searchers(built, embedder):
         searcher.close()
 
 
-@pytest.fixture(params=STORES)
+@pytest.fixture(params=CONTRACT)
 def store(request, built):
     with open_store(built[request.param]) as opened:
         yield opened
@@ -456,7 +462,7 @@ def spread(tmp_path_factory, embedder) -> dict[str, Settings]:
     for name, (title, paragraphs) in SPREAD.items():
         (folder / f"{name}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs))
     out = {}
-    for store in STORES:
+    for store in CONTRACT:
         settings = _settings(tmp_path_factory.mktemp(f"spread-{store}"), store, passage_tokens=48,
                              sentence_vectors=False)
         Indexer(settings, embedder).build([folder])
@@ -464,7 +470,7 @@ def spread(tmp_path_factory, embedder) -> dict[str, Settings]:
     return out
 
 
-@pytest.mark.parametrize("store_name", STORES)
+@pytest.mark.parametrize("store_name", CONTRACT)
 def test_whole_article_bm25_finds_an_article_whose_passages_split_the_words(spread, embedder, store_name):
     searcher = Searcher.open(spread[store_name], embedder)
     try:
@@ -521,3 +527,100 @@ def test_a_build_from_before_whole_articles_gets_them_at_its_next_update(tmp_pat
     assert (report.unchanged, report.passages_embedded) == (2, 0)
     with open_store(settings) as store:
         assert store.article_lexical_search(["Kishida", "nuclear"], 5) == before
+
+
+# -- the registry: stores by name, or by a dotted path to one's own ----------------------------
+
+
+class CountingKind(EmbeddedKind):
+    """A store of one's own, named by its dotted path (`test_stores:CountingKind`) with no line
+    in index.registry: the embedded store, counting the calls that reach it."""
+
+    calls: ClassVar[Counter[str]] = Counter()
+
+    def open_store(self, settings: Settings) -> Store:
+        CountingKind.calls["open_store"] += 1
+        return super().open_store(settings)
+
+    def open_writer(self, settings, manifest, **options):
+        CountingKind.calls["open_writer"] += 1
+        return super().open_writer(settings, manifest, **options)
+
+
+def test_a_store_of_one_s_own_is_named_by_its_dotted_path(tmp_path, seed_copy, embedder):
+    from test_cli import invoke
+
+    CountingKind.calls.clear()
+    settings = Settings(index_dir=tmp_path / "index", store="test_stores:CountingKind")
+    report = Indexer(settings, embedder).build([seed_copy])
+    assert report.added == 2 and CountingKind.calls["open_writer"] == 1
+    searcher = Searcher.open(settings, embedder)
+    try:
+        assert searcher.search("Kursk", k=1).results
+    finally:
+        searcher.close()
+    opened = CountingKind.calls["open_store"]
+    assert opened >= 1
+    assert live_build_name(settings) == live_build_name(settings.model_copy(update={"store": "faiss"}))
+    env = {"NEWSDEX_STORE": "test_stores.CountingKind", "NEWSDEX_INDEX_DIR": str(settings.index_dir)}
+    result = invoke(["stats", "--json"], env)  # the other spelling of a path, from the environment
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["articles"] == 2 and CountingKind.calls["open_store"] == opened + 1
+
+
+@pytest.mark.parametrize("name, message", [
+    ("nope", "unknown store 'nope': choose faiss, milvus or a dotted path to a store class (package.module:Class)"),
+    ("no_such_package.stores:Mine", "store 'no_such_package.stores:Mine': cannot import no_such_package.stores "
+                                    "(No module named 'no_such_package')"),
+    ("test_stores:Missing", "store 'test_stores:Missing': test_stores has no Missing"),
+    ("test_stores.Filters", "store 'test_stores.Filters' is not a store: it lacks location, open_store, "
+                            "open_writer, live_build_name, live_manifest (see index.stores.StoreKind)"),
+])
+def test_a_store_that_is_not_one_is_one_line(tmp_path, name, message):
+    from test_cli import invoke
+
+    with pytest.raises(StoreUnavailable) as caught:
+        open_store(Settings(index_dir=tmp_path, store=name))
+    assert str(caught.value) == message
+    result = invoke(["stats"], {"NEWSDEX_STORE": name, "NEWSDEX_INDEX_DIR": str(tmp_path)})
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {message}"
+
+
+def test_a_store_name_that_is_neither_a_name_nor_a_path_is_refused_by_the_settings(tmp_path):
+    from pydantic import ValidationError
+    from test_cli import invoke
+
+    for good in ("faiss", "milvus", "my.pkg.MyStore", "my.pkg:MyStore", "my.pkg:Outer.MyStore"):
+        assert Settings(store=good).store == good
+    with pytest.raises(ValidationError, match="neither a store's name"):
+        Settings(store="my store")
+    result = invoke(["stats", "--store", "my store", "--index", str(tmp_path)])
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: bad setting: store"), lines
+
+
+def test_every_store_in_the_registry_is_named_in_the_help_and_the_readme():
+    import typer
+
+    from newsdex.cli import app
+    from newsdex.index.registry import STORES, store_kind
+
+    option = next(p for p in typer.main.get_command(app).commands["stats"].params if p.name == "store_name")
+    readme = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                  if line.startswith("| `NEWSDEX_STORE`"))
+    for name in STORES:
+        store_kind(name)  # each entry resolves
+        assert name in (option.help or "") and f"`{name}`" in readme, name
+    assert "package.module:Class" in (option.help or "") and "package.module:Class" in readme
+
+
+def test_the_milvus_store_reads_its_settings_as_one_group(tmp_path, monkeypatch):
+    from newsdex.index.milvus import MilvusSettings
+
+    monkeypatch.setenv("NEWSDEX_MILVUS_COLLECTION", "from_env")
+    settings = Settings(index_dir=tmp_path, milvus_token="user:password", milvus_index="HNSW")
+    group = MilvusSettings.of(settings)
+    assert (group.uri, group.collection, group.index) == (None, "from_env", "HNSW")
+    assert group.token is not None and group.token.get_secret_value() == "user:password"
+    assert group.target == settings.milvus_target == str(tmp_path / "milvus.db")
+    assert set(settings.group("milvus")) == {"uri", "token", "collection", "index"}
