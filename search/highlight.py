@@ -17,8 +17,8 @@ import numpy as np
 
 from newsdex.index.embedder import TextEmbedder
 from newsdex.index.sentences import SentenceVectors, embed_sentences
+from newsdex.search.question.terms import term_spans
 from newsdex.search.results import Highlight
-from newsdex.search.terms import term_spans
 
 # Sentences whose cosine with the question is within this margin of the best one are
 # marked too: when two sentences answer equally well, both are shown.
@@ -48,6 +48,12 @@ def highlights_for(text: str, spans: Sequence[tuple[int, int]], chosen: Sequence
         for t_start, t_end in term_spans(text[start:end], terms):
             out.append(Highlight(start=start + t_start, end=start + t_end, kind="term"))
     return sorted(out, key=lambda h: (h.start, h.kind != "sentence"))
+
+
+def statement_highlights(text: str, start: int, end: int, terms: list[str]) -> list[Highlight]:
+    """A statement shown as a result: its words [start, end) in the passage are the sentence
+    marked, and the topic's terms in them."""
+    return highlights_for(text, [(start, end)], [0], terms)
 
 
 class SentenceCache:

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from newsdex.errors import InvalidQuery
-from newsdex.search.dates import EARLIEST_AS_OF
+from newsdex.search.question.dates import EARLIEST_AS_OF
 from newsdex.settings import Settings
 
 MODES = ("dense", "lexical", "hybrid")

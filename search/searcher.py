@@ -1,9 +1,12 @@
 """Answering questions from an index: the one object the CLI and the API both call.
 
-A search runs up to two retrievers over the same passages, dense (cosine between the
-question's vector and each passage's) and lexical (BM25), both asked of the store
-(index.stores), fuses their rankings by reciprocal rank fusion, folds copies of one story together,
-keeps at most N passages per article, and marks what answers the question.
+A search reads each question once (search.question), runs up to two retrievers over the
+same passages, dense (cosine between the question's vector and each passage's) and lexical
+(BM25), both asked of the store (index.stores), fuses their rankings by reciprocal rank
+fusion, folds copies of one story together, and keeps at most N passages per article. The
+ranking then goes through the speaker route (search.speaker_route) where the question asks
+what someone said, has what answers the question marked, and is made the answer
+(search.answers). docs/architecture.md, "The life of a question", walks through it.
 """
 
 from __future__ import annotations
@@ -16,21 +19,20 @@ from typing import overload
 
 import numpy as np
 
-from newsdex.index.articles import web_url
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import check_searchable
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow
 from newsdex.index.stores import Filters, Store, open_store
-from newsdex.search.dates import DateReading, read_dates
+from newsdex.search.answers import Ranked, response_of, rounded
 from newsdex.search.fusion import rrf, rrf_by_group, settle_ties, with_group_ranking
 from newsdex.search.grouping import Hit, group_hits, passage_grams
-from newsdex.search.highlight import SentenceCache, highlight_passages
+from newsdex.search.highlight import SentenceCache, highlight_passages, statement_highlights
 from newsdex.search.options import Fusion, SearchOptions, check_page, search_options
-from newsdex.search.query import clean_query
-from newsdex.search.quotes import VectorCache, answer_with_statements, quote_page, speaker_ask, speaker_page
+from newsdex.search.question import Question, read_question
+from newsdex.search.quotes import quote_page, speaker_page
 from newsdex.search.recency import decay
-from newsdex.search.results import Explain, Interpreted, QuotePage, Result, SearchResponse, SpeakerPage
-from newsdex.search.terms import query_terms
+from newsdex.search.results import Explain, Highlight, QuotePage, SearchResponse, SpeakerPage, SpeakerRoute
+from newsdex.search.speaker_route import VectorCache, statements_first
 from newsdex.settings import Settings
 
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
@@ -133,93 +135,77 @@ class Searcher:
         Filters (source, since, until, article) narrow the candidates before the top k is
         cut, so a filtered search still returns k results when k exist. A date phrase in a
         question ("in July 2024") is such a filter too, unless `dates` is off or since/until
-        is given (search.dates); its words leave what the retrievers see.
+        is given (search.question.dates); its words leave what the retrievers see.
         """
         options = search_options(options, **values)
         fusion = options.fusion(self.settings)
         if options.article is not None:
             self.store.article(options.article)  # raises ArticleNotFound for an unknown id
-        cleaned = [clean_query(q, self.settings.max_query_chars) for q in queries]
-        if not cleaned:
+        questions = [self.read(q, options) for q in queries]
+        if not questions:
             return []
-        read = [self._dates_of(q, options) for q in cleaned]
-        # A range no article falls in is read but not applied: an empty answer would help nobody.
-        readings = [reading if reading is not None and self._dated_within(reading, options) else None
-                    for reading in read]
-        # The words the retrievers see: the question less its date phrase.
-        words = [q if reading is None else reading.query for q, reading in zip(cleaned, readings)]
-        vectors = self.embedder.encode(words) if options.mode != "lexical" or options.highlight else None
-        # Questions that name the same range share one filtered search (one SQLite query, one batch).
-        groups: dict[tuple[str | None, str | None], list[int]] = {}
-        for i, reading in enumerate(readings):
-            key = (options.since, options.until) if reading is None else (reading.since, reading.until)
-            groups.setdefault(key, []).append(i)
-        responses: list[SearchResponse | None] = [None] * len(cleaned)
-        filters: list[Filters] = [Filters()] * len(cleaned)
-        for (since, until), members in groups.items():
-            allowed = _filters(options, since, until)
-            answered = self._search_group([words[i] for i in members], None if vectors is None else vectors[members],
-                                          options, fusion, allowed)
-            for i, response in zip(members, answered):
-                filters[i] = allowed
-                response.query = cleaned[i]
-                reading = read[i]
-                if reading is not None:
-                    response.interpreted = Interpreted(query=words[i], since=reading.since, until=reading.until,
-                                                       applied=readings[i] is not None)
-                responses[i] = response
-        done = [response for response in responses if response is not None]
-        if options.highlight and vectors is not None:
-            self._highlight(words, vectors, done)
-        # A question asking what someone said: their statements first (search.quotes), from
-        # the dates the question names too.
-        for i, response in enumerate(done):
-            ask = speaker_ask(words[i], options.speaker, self.speaker_names())
-            if ask is not None:
-                answer_with_statements(response, ask, self.store, self.embedder, self.statement_vectors,
-                                       k=options.k, filters=filters[i], highlight=options.highlight,
-                                       per_article=options.per_article)
-        return done
+        vectors = (self.embedder.encode([q.words for q in questions])
+                   if options.mode != "lexical" or options.highlight else None)
+        # Questions with the same filters (the same range read) share one search (one SQLite query, one batch).
+        groups: dict[Filters, list[int]] = {}
+        for i, question in enumerate(questions):
+            groups.setdefault(question.filters, []).append(i)
+        ranked: list[list[Ranked]] = [[] for _ in questions]
+        for allowed, members in groups.items():
+            found = self._search_group([questions[i] for i in members], None if vectors is None else vectors[members],
+                                       options, fusion, allowed)
+            for i, items in zip(members, found):
+                ranked[i] = items
+        # A question asking what someone said: their statements first (search.speaker_route),
+        # within the dates the question names too.
+        routes: list[SpeakerRoute | None] = [None] * len(questions)
+        for i, question in enumerate(questions):
+            if question.speaker is not None:
+                ranked[i], routes[i] = statements_first(question, ranked[i], self.store, self.embedder,
+                                                        self.statement_vectors, k=options.k,
+                                                        per_article=options.per_article)
+        marks = (self._highlight(questions, vectors, ranked) if options.highlight and vectors is not None
+                 else [[[] for _ in items] for items in ranked])
+        return [response_of(question, items, highlights, route)
+                for question, items, highlights, route in zip(questions, ranked, marks, routes)]
 
-    def _dates_of(self, question: str, options: SearchOptions) -> DateReading | None:
-        """The date range a question names, unless dates are off or a --since/--until flag sets it (flags win)."""
-        if not options.dates or options.since is not None or options.until is not None:
-            return None
-        return read_dates(question, options.reference_day())
+    def read(self, question: str, options: SearchOptions | None = None, **values) -> Question:
+        """The one reading of a question that a search would make (search.question): its words,
+        date range, speaker and filters, read against this index."""
+        return read_question(question, search_options(options, **values), max_chars=self.settings.max_query_chars,
+                             speakers=self.speaker_names, any_passage=self._any_passage)
 
-    def _dated_within(self, reading: DateReading, options: SearchOptions) -> bool:
-        """Whether any passage the other filters allow is dated within the range read."""
-        key = _filters(options, reading.since, reading.until)
-        if key not in self._dated:
+    def _any_passage(self, allowed: Filters) -> bool:
+        """Whether any passage passes `allowed` (a date range read from a question, with the other filters)."""
+        if allowed not in self._dated:
             if len(self._dated) >= 4096:
                 self._dated.clear()
-            self._dated[key] = self.store.passage_count(key) > 0
-        return self._dated[key]
+            self._dated[allowed] = self.store.passage_count(allowed) > 0
+        return self._dated[allowed]
 
-    def _search_group(self, cleaned: list[str], vectors: np.ndarray | None, options: SearchOptions, fusion: Fusion,
-                      allowed: Filters) -> list[SearchResponse]:
-        """Responses (unhighlighted) for questions that share one date range."""
+    def _search_group(self, questions: list[Question], vectors: np.ndarray | None, options: SearchOptions,
+                      fusion: Fusion, allowed: Filters) -> list[list[Ranked]]:
+        """The ranked passages of questions that share one set of filters."""
         mode, k, per_article = options.mode, options.k, options.per_article
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(fusion.candidates, k if per_article is None else 4 * k)
         # BM25 (tantivy) and FAISS each take one core and release the GIL, so they run side
         # by side, after the model: beside the model, which uses both cores, BM25 only slowed
         # it down (docs/performance.md).
-        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in cleaned])
+        lexical = (_POOL.submit(lambda: [self._lexical(q, depth, allowed) for q in questions])
                    if mode != "dense" else None)
         # Whole articles on a thread of their own: beside passage BM25 rather than after it.
-        whole = (_POOL.submit(lambda: [self._article_lexical(q, depth, allowed) for q in cleaned])
+        whole = (_POOL.submit(lambda: [self._article_lexical(q, depth, allowed) for q in questions])
                  if _fuses_articles(options, fusion) else None)
         dense = (self._dense(vectors, depth, allowed) if vectors is not None and mode != "lexical"
-                 else [None] * len(cleaned))
-        first = lexical.result() if lexical is not None else [None] * len(cleaned)
-        articles = whole.result() if whole is not None else [None] * len(cleaned)
+                 else [None] * len(questions))
+        first = lexical.result() if lexical is not None else [None] * len(questions)
+        articles = whole.result() if whole is not None else [None] * len(questions)
         rankings = [self._rank(q, None if vectors is None else vectors[i], options, fusion, allowed, depth, dense[i],
                                first[i], articles[i])
-                    for i, q in enumerate(cleaned)]
+                    for i, q in enumerate(questions)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
-        return [self._response(q, mode, ranking, hits, rows, options.explain)
-                for q, (ranking, hits, _) in zip(cleaned, rankings)]
+        return [self._ranked(mode, ranking, hits, rows, options.explain) for ranking, hits, _ in rankings]
 
     # -- ranking ---------------------------------------------------------------------------
 
@@ -227,18 +213,19 @@ class Searcher:
     # (article id, position), which every store shares, so that the fusion and the answer do
     # not depend on the ids a store gives passages (search.fusion.settle_ties).
 
-    def _lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
-        return settle_ties(self.store.lexical_search(query_terms(query), depth, allowed), self.store.places)
+    def _lexical(self, question: Question, depth: int, allowed: Filters) -> list[tuple[int, float]]:
+        return settle_ties(self.store.lexical_search(list(question.terms), depth, allowed), self.store.places)
 
-    def _article_lexical(self, query: str, depth: int, allowed: Filters) -> list[tuple[int, float]]:
-        return settle_ties(self.store.article_lexical_search(query_terms(query), depth, allowed), self.store.places)
+    def _article_lexical(self, question: Question, depth: int, allowed: Filters) -> list[tuple[int, float]]:
+        return settle_ties(self.store.article_lexical_search(list(question.terms), depth, allowed),
+                           self.store.places)
 
     def _dense(self, vectors: np.ndarray, depth: int, allowed: Filters) -> list[list[tuple[int, float]]]:
         scores, ids = self.store.search_vectors(vectors, depth, allowed)
         return [settle_ties([(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0], self.store.places)
                 for row_scores, row_ids in zip(scores, ids)]
 
-    def _rank(self, query: str, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
+    def _rank(self, question: Question, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
               allowed: Filters, depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None,
               articles: list[tuple[int, float]] | None) -> tuple[_Ranking, list[Hit], dict]:
@@ -261,9 +248,9 @@ class Searcher:
                     dense = self._dense(vector[None, :], depth, allowed)[0]
                 ranking.dense = dense
             if mode in ("lexical", "hybrid"):
-                ranking.lexical = lexical if lexical is not None else self._lexical(query, depth, allowed)
+                ranking.lexical = lexical if lexical is not None else self._lexical(question, depth, allowed)
             if _fuses_articles(options, fusion):
-                ranking.articles = articles if articles is not None else self._article_lexical(query, depth, allowed)
+                ranking.articles = articles if articles is not None else self._article_lexical(question, depth, allowed)
             dense = lexical = articles = None
             if mode == "hybrid":
                 ranking.fused = self._fuse(ranking, fusion, per_article)
@@ -321,12 +308,13 @@ class Searcher:
         return with_group_ranking(fused, [i for i in leads if i in owner], owner, k=fusion.rrf_k,
                                   weight=fusion.article_weight)
 
-    def _response(self, query: str, mode: str, ranking: _Ranking, hits: list[Hit], rows,
-                  explain: bool) -> SearchResponse:
+    def _ranked(self, mode: str, ranking: _Ranking, hits: list[Hit], rows: dict[int, PassageRow],
+                explain: bool) -> list[Ranked]:
+        """The hits kept, in order, each with its row, fused score and (when asked) how it ranked."""
         fused = dict(ranking.fused)
         dense = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.dense, start=1)}
         lexical = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.lexical, start=1)}
-        results: list[Result] = []
+        ranked = []
         for hit in hits:
             row = rows[hit.passage_id]
             detail = None
@@ -339,25 +327,35 @@ class Searcher:
                                  fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None,
                                  recency_factor=(None if ranking.factors is None
                                                  else _round(ranking.factors[hit.passage_id])))
-            results.append(Result(
-                rank=len(results) + 1, score=_round(fused[hit.passage_id]), text=row.text,
-                article_id=row.article_id, title=row.title, passage_id=row.id, source=row.source,
-                published=row.published, url=web_url(row.url), explain=detail, also_in=list(hit.also_in),
-            ))
-        return SearchResponse(query=query, results=results)
+            ranked.append(Ranked(row=row, score=fused[hit.passage_id], also_in=list(hit.also_in), explain=detail))
+        return ranked
 
-    def _highlight(self, queries: list[str], vectors: np.ndarray, responses: list[SearchResponse]) -> None:
-        """Best sentences for every result of every question, from the sentence vectors the
-        build kept (one encoding call for results of a build that kept none)."""
-        flat = [r for response in responses for r in response.results]
-        owners = [i for i, response in enumerate(responses) for _ in response.results]
-        if not flat:
-            return
-        kept = self.store.sentence_vectors([r.passage_id for r in flat])
-        marks = highlight_passages(vectors[owners], [r.text for r in flat], [query_terms(queries[i]) for i in owners],
-                                   self.embedder, self.sentences, [kept.get(r.passage_id) for r in flat])
-        for result, highlights in zip(flat, marks):
-            result.highlights = highlights
+    def _highlight(self, questions: list[Question], vectors: np.ndarray,
+                   ranked: list[list[Ranked]]) -> list[list[list[Highlight]]]:
+        """The highlights of every ranked passage of every question, in the same shape.
+
+        A passage's best sentences for the question, from the sentence vectors the build kept
+        (one encoding call for passages of a build that kept none); a statement's own words.
+        """
+        marks: list[list[list[Highlight]]] = [[[] for _ in items] for items in ranked]
+        plain = [(i, j) for i, items in enumerate(ranked) for j, item in enumerate(items) if item.statement is None]
+        if plain:
+            rows = [ranked[i][j].row for i, j in plain]
+            kept = self.store.sentence_vectors([row.id for row in rows])
+            found = highlight_passages(vectors[[i for i, _ in plain]], [row.text for row in rows],
+                                       [list(questions[i].terms) for i, _ in plain], self.embedder, self.sentences,
+                                       [kept.get(row.id) for row in rows])
+            for (i, j), highlights in zip(plain, found):
+                marks[i][j] = highlights
+        for i, items in enumerate(ranked):
+            ask = questions[i].speaker
+            for j, item in enumerate(items):
+                statement = item.statement
+                if statement is not None and ask is not None:
+                    assert statement.passage_start is not None and statement.passage_end is not None
+                    marks[i][j] = statement_highlights(item.row.text, statement.passage_start, statement.passage_end,
+                                                       ask.topic_terms)
+        return marks
 
 
 @overload
@@ -365,17 +363,12 @@ def _round(value: float) -> float: ...
 @overload
 def _round(value: None) -> None: ...
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 6)
+    return None if value is None else rounded(value)
 
 
 def _fuses_articles(options: SearchOptions, fusion: Fusion) -> bool:
     """Whether a search fuses in whole-article BM25: hybrid results grouped per article, its weight not 0."""
     return options.mode == "hybrid" and options.per_article is not None and fusion.article_weight > 0
-
-
-def _filters(options: SearchOptions, since: str | None, until: str | None) -> Filters:
-    """The search's filters with a date range: the flags' own, or one read from a question."""
-    return Filters(source=options.source, since=since, until=until, article=options.article, lang=options.lang)
 
 
 def _published_days(rows: dict[int, PassageRow]) -> dict[int, str | None]:

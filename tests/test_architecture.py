@@ -58,7 +58,7 @@ def test_imports_point_down_the_layers(folder):
 # What only a store may import: the Searcher and the API reach an index through
 # newsdex.index.stores (the Store protocol and Filters), whichever store is selected.
 STORE_INTERNALS = ("faiss", "sqlite3", "tantivy", "pymilvus", "milvus_lite", "newsdex.index.store",
-                   "newsdex.index.milvus", "newsdex.index.bm25", "newsdex.index.vectors")
+                   "newsdex.index.milvus", "newsdex.index.embedded", "newsdex.index.bm25", "newsdex.index.vectors")
 
 
 def _store_internals(folder: str) -> list[str]:
@@ -134,3 +134,40 @@ def test_every_cli_option_is_in_the_readme():
 
 def test_the_readme_names_no_path_of_a_particular_machine():
     assert not re.search(r"/work/|/root/|/home/\w+|/tmp/\w", _readme())
+
+
+# One reading of a question, one builder of a result (docs/architecture.md, "The life of a
+# question"): the question's rules are applied only by search/question/, and a Result is made
+# only by search/answers.py.
+ONE_PLACE = {
+    "Result": "search/answers.py",
+    "read_dates": "search/question/",
+    "speaker_question": "search/question/",
+    "speaker_asked": "search/question/",
+    "query_terms": "search/question/",
+    "read_question": "search/searcher.py",  # Searcher.read, which every search goes through
+}
+
+
+def _callers(name: str) -> set[str]:
+    """The project files (not tests or bench) that call `name`, as a function or a method."""
+    found = set()
+    for folder in ("newsdex", "index", "search", "api"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if isinstance(node, ast.Call) and name in (getattr(node.func, "id", None),
+                                                           getattr(node.func, "attr", None)):
+                    found.add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ONE_PLACE))
+def test_a_question_is_read_and_a_result_built_in_one_place(name):
+    assert _callers(name) and [path for path in _callers(name) if not path.startswith(ONE_PLACE[name])] == []
+
+
+def test_the_checker_sees_a_result_built_elsewhere(tmp_path, monkeypatch):
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "bad.py").write_text("def f(results):\n    return results.Result(rank=1)\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    assert _callers("Result") == {"api/bad.py"}

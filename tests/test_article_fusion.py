@@ -14,9 +14,9 @@ from conftest import DATA, _built, _opened
 
 from newsdex.search.eval import article_run, evaluate, load_collection, run_options, score_run
 from newsdex.search.fusion import settle_ties
+from newsdex.search.question.speakers import speaker_question
+from newsdex.search.question.terms import query_terms
 from newsdex.search.searcher import Searcher
-from newsdex.search.speakers import speaker_question
-from newsdex.search.terms import query_terms
 
 COLLECTION = DATA / "seed_eval"
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdex.search import dates
-from newsdex.search.dates import MAX_PARSES, read_dates
-from newsdex.search.speakers import speaker_question
+from newsdex.search.question import dates
+from newsdex.search.question.dates import MAX_PARSES, read_dates
+from newsdex.search.question.speakers import speaker_question
 
 AS_OF = date(2024, 9, 15)  # a Sunday
 
@@ -203,7 +203,7 @@ def test_date_in_the_question_filters_like_since_and_until(dated_searcher):
     assert response.interpreted is not None
     assert (response.interpreted.since, response.interpreted.until) == ("1963-11-01", "1963-11-30")
     assert response.interpreted.query == "what did Kennedy say about Vietnam"
-    # Kennedy's two statements in that article come first, each a result of its own (search.quotes).
+    # Kennedy's two statements in that article come first, each a result of its own (search.speaker_route).
     assert {r.article_id for r in response.results} == {"kennedy-vietnam-nov"}
     assert all(r.published.startswith("1963-11") for r in response.results)
 

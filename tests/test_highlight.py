@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from newsdex.index.sentences import sentence_spans
 from newsdex.search.grouping import Hit, group_hits
 from newsdex.search.highlight import best_sentences, highlights_for
-from newsdex.search.terms import query_terms, term_spans
+from newsdex.search.question.terms import query_terms, term_spans
 
 
 def test_query_terms_drop_stop_words_and_keep_numbers():

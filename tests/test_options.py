@@ -13,7 +13,6 @@ from pydantic import ValidationError
 
 from newsdex.cli import ASK_FLAGS, ask_app
 from newsdex.errors import InvalidQuery
-from newsdex.search.dates import EARLIEST_AS_OF, read_dates
 from newsdex.search.options import (
     MAX_ARTICLE_ID_CHARS,
     MAX_OFFSET,
@@ -23,6 +22,7 @@ from newsdex.search.options import (
     describe,
     search_options,
 )
+from newsdex.search.question.dates import EARLIEST_AS_OF, read_dates
 from newsdex.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -18,8 +18,8 @@ from newsdex.cli import app, ask_app
 from newsdex.index.build import Indexer
 from newsdex.index.builds import DB_FILE, current_build
 from newsdex.index.store import IndexStore
+from newsdex.search.question.speakers import matching_speakers, speaker_question
 from newsdex.search.searcher import Searcher
-from newsdex.search.speakers import matching_speakers, speaker_question
 from newsdex.settings import Settings
 
 KISHIDA = "Fumio Kishida"

@@ -11,7 +11,7 @@ from conftest import DATA, SEED_QUESTIONS
 from newsdex import Searcher
 from newsdex.errors import ArticleNotFound, InvalidQuery
 from newsdex.index.stores import Filters
-from newsdex.search.terms import query_terms
+from newsdex.search.question.terms import query_terms
 from newsdex.settings import Settings
 
 COLLECTION = DATA / "seed_eval"

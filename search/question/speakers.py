@@ -1,6 +1,8 @@
 """Questions about what a person said: recognising them, and matching the name asked to speakers.
 
-Pure functions. `speaker_question` reads "what did Kishida say (about North Korea)", "what has
+Pure functions. `speaker_asked` is what question reading (search.question.reading) calls:
+the person a question (or the `speaker` option) asks about, and who in the index that is.
+`speaker_question` reads "what did Kishida say (about North Korea)", "what has
 Yoon told ...", "Kishida's comments on Y", "quotes from X", "what X said about Y", "did X say
 anything about Y" and the like into the name asked and the rest of the question (the topic);
 `matching_speakers` finds which stored speakers that name means ("Kishida", "fumio kishida" ->
@@ -10,8 +12,10 @@ anything about Y" and the like into the name asked and the rest of the question 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from newsdex.search.question.terms import query_terms
 
 # Verbs a speaker question asks about, in the forms a question uses.
 _VERBS = ("say said saying says tell told telling warn warned warning stress stressed stressing promise promised "
@@ -131,3 +135,40 @@ def matching_speakers(name: str, speakers: Iterable[str]) -> list[str]:
         if any(words[i:i + len(asked)] == asked for i in range(len(words) - len(asked) + 1)):
             matched.append(speaker)
     return matched
+
+
+@dataclass(frozen=True)
+class SpeakerAsk:
+    """What a question (or the speaker option) asks about a person, and who in the index that is."""
+
+    asked: str  # the name as given ("Kishida")
+    topic: str  # what the rest of the question asks about; "" when nothing ("what did Kishida say")
+    speakers: tuple[str, ...]  # the name form: the stored speakers the name means ("Fumio Kishida"); () for nobody
+    explicit: bool  # given as the speaker option, not read from the question
+
+    @property
+    def topic_terms(self) -> list[str]:
+        """The topic's plain words: what a statement's highlights mark besides its words."""
+        return query_terms(self.topic) if self.topic else []
+
+    @property
+    def name_words(self) -> frozenset[str]:
+        """Every word of the speakers' names: a passage holding one mentions them."""
+        return frozenset(word for speaker in self.speakers for word in name_words(speaker))
+
+
+def speaker_asked(words: str, speaker_option: str | None,
+                  known: Callable[[], Iterable[str]]) -> SpeakerAsk | None:
+    """Whom `words` (or the speaker option, which wins) asks about; None when nobody (today's route).
+
+    `known` gives everyone the index quotes; it is called only when someone is asked about.
+    With the option, the question's own speaker phrase still gives the topic ("what did Yoon
+    say about the summit" with speaker=Kishida: Kishida's statements, best for "the summit").
+    """
+    parsed = speaker_question(words)
+    if speaker_option is not None:
+        topic = parsed.topic if parsed is not None else words
+        return SpeakerAsk(speaker_option, topic, tuple(matching_speakers(speaker_option, known())), explicit=True)
+    if parsed is None:
+        return None
+    return SpeakerAsk(parsed.name, parsed.topic, tuple(matching_speakers(parsed.name, known())), explicit=False)

@@ -1,0 +1,130 @@
+"""The speaker route: a stage of the ranking that puts a person's statements first.
+
+When the question asks what someone said ("what did Kishida say about North Korea", or the
+`speaker` option names them: `Question.speaker`) and the index holds statements by that
+person, their statements come first, best first for the rest of the question, each shown as
+the passage that holds it (with the statement, so that the result carries its `quote`);
+the passages the search found follow, those naming the person first. It runs on the ranked
+passages before any result is made (search.answers), and says why in a `SpeakerRoute`.
+Any other question never comes here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from newsdex.index.embedder import TextEmbedder
+from newsdex.index.rows import StatementRow
+from newsdex.index.stores import Store
+from newsdex.index.words import WORD
+from newsdex.search.answers import Ranked
+from newsdex.search.question import Question
+from newsdex.search.question.speakers import SpeakerAsk
+from newsdex.search.results import SpeakerRoute
+
+# Statements of one speaker read by the model for one question: the newest this many when
+# a speaker has more (their vectors are cached, so a speaker asked about again costs little).
+STATEMENT_CANDIDATES = 256
+
+
+class VectorCache:
+    """Vectors of statement texts, kept for the statements asked about most (a build never changes one)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str], embedder: TextEmbedder) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._items]
+        if missing:
+            encoded = embedder.encode(missing)
+            with self._lock:
+                for text, vector in zip(missing, encoded):
+                    self._items[text] = vector
+                    self._items.move_to_end(text)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        with self._lock:
+            return np.stack([self._items[t] if t in self._items else embedder.encode([t])[0] for t in texts])
+
+
+def statements_first(question: Question, found: list[Ranked], store: Store, embedder: TextEmbedder,
+                     cache: VectorCache, *, k: int,
+                     per_article: int | None = None) -> tuple[list[Ranked], SpeakerRoute]:
+    """The asked person's statements, best first, then the passages `found` for the question, and why.
+
+    Passages already shown as a statement's context are left out of the rest. Without
+    statements by anyone of that name (within the question's filters), `found` stays as it is.
+    """
+    ask = question.speaker
+    assert ask is not None  # the Searcher routes only questions that ask about someone
+    rows = [row for row in store.statements_by(ask.speakers, filters=question.filters) if row.passage_id is not None]
+    if not rows:
+        return found, _route(ask, 0)
+    candidates = rows[:STATEMENT_CANDIDATES]
+    # Best first for what the rest of the question asks about; with no rest ("what did X
+    # say"), for the whole question. Ties (none in practice) keep the newest first.
+    scores = _relevance(candidates, question.topic, embedder, cache)
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
+    # A statement is shown before the passages whatever its score; one scoring below them
+    # takes their best score, so that scores never rise down the list.
+    floor = max((item.score for item in found), default=0.0)
+    score_of = {id(candidates[i]): scores[i] for i in order}
+    passages = store.passages([row.passage_id for row in chosen if row.passage_id is not None])
+    statements = [Ranked(row=passages[row.passage_id], score=max(score_of[id(row)], floor), statement=row)
+                  for row in chosen if row.passage_id in passages
+                  and row.passage_start is not None and row.passage_end is not None]
+    shown = {item.row.id for item in statements}
+    rest = [item for item in found if item.row.id not in shown]
+    # Passages that name the person come next, then whatever else the question found.
+    names = ask.name_words
+    rest.sort(key=lambda item: not names & {w.casefold() for w in WORD.findall(item.row.text)})
+    return _at_most_per_article(statements + rest, per_article)[:k], _route(ask, len(rows))
+
+
+def _route(ask: SpeakerAsk, statements: int) -> SpeakerRoute:
+    """What the answer says of the route: taken with `statements` statements, or (0) why not."""
+    who = " / ".join(ask.speakers)
+    asked = "the speaker option" if ask.explicit else "the question"
+    if not statements:
+        missing = (f"nobody named {ask.asked!r} is quoted in the index" if not ask.speakers
+                   else f"no statement by {who} passes the search's filters")
+        reason = f"{asked} asks what {ask.asked} said, but {missing}: answered as a plain search"
+    else:
+        order_words = f"best first for {ask.topic!r}" if ask.topic else "best first for the question"
+        reason = (f"{asked} asks what {ask.asked} said: {statements} statement{'s' if statements != 1 else ''} "
+                  f"by {who} come{'' if statements != 1 else 's'} first ({order_words}), then passages that "
+                  "mention them")
+    return SpeakerRoute(asked=ask.asked, speakers=list(ask.speakers), statements=statements,
+                        topic=ask.topic or None, reason=reason)
+
+
+_Item = TypeVar("_Item", StatementRow, Ranked)
+
+
+def _at_most_per_article(items: list[_Item], per_article: int | None) -> list[_Item]:
+    """`items` (statements or ranked passages) with at most `per_article` of one article, in order."""
+    if per_article is None:
+        return items
+    seen: dict[str, int] = {}
+    kept = []
+    for item in items:
+        seen[item.article_id] = seen.get(item.article_id, 0) + 1
+        if seen[item.article_id] <= per_article:
+            kept.append(item)
+    return kept
+
+
+def _relevance(rows: Sequence[StatementRow], topic: str, embedder: TextEmbedder, cache: VectorCache) -> list[float]:
+    """Cosine of each statement's words with the topic (the model's vectors are normalised)."""
+    vectors = cache.vectors([row.text for row in rows], embedder)
+    topic_vector = embedder.encode([topic])[0]
+    return [float(x) for x in vectors @ np.asarray(topic_vector, dtype=np.float32)]
