@@ -79,6 +79,34 @@ def test_the_checker_sees_a_store_internal(tmp_path, monkeypatch):
                                           "search/bad.py imports newsdex.index.store.IndexStore"]
 
 
+# The model boundary (docs/architecture.md, module map): only index/embedder/ imports the model's
+# libraries, each inside the function that needs it, so a process that loads an export directly,
+# or never loads the model, does not pay for importing them.
+MODEL_LIBRARIES = ("sentence_transformers", "transformers", "torch")
+MODEL_BOUNDARY = "index/embedder/"
+
+
+def _model_library_importers() -> list[str]:
+    return [f"{path.relative_to(ROOT)} imports {name}" for folder in ("newsdex", "index", "search", "api")
+            for path in sorted((ROOT / folder).rglob("*.py"))
+            if not path.relative_to(ROOT).as_posix().startswith(MODEL_BOUNDARY)
+            for name in _imports(path) if any(name == f or name.startswith(f + ".") for f in MODEL_LIBRARIES)]
+
+
+def test_only_the_model_boundary_imports_the_model_libraries():
+    assert _model_library_importers() == []
+
+
+def test_the_checker_sees_a_model_library_outside_the_boundary(tmp_path, monkeypatch):
+    (tmp_path / "index" / "embedder").mkdir(parents=True)
+    (tmp_path / "index" / "embedder" / "model.py").write_text("def f():\n    import torch\n")
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "bad.py").write_text("def f():\n    from sentence_transformers import SentenceTransformer\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    assert _model_library_importers() == ["search/bad.py imports sentence_transformers",
+                                          "search/bad.py imports sentence_transformers.SentenceTransformer"]
+
+
 def test_the_embedded_store_is_a_store(searcher):
     from newsdex.index.store import IndexStore
     from newsdex.index.stores import Store
@@ -171,3 +199,14 @@ def test_the_checker_sees_a_result_built_elsewhere(tmp_path, monkeypatch):
     (tmp_path / "api" / "bad.py").write_text("def f(results):\n    return results.Result(rank=1)\n")
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert _callers("Result") == {"api/bad.py"}
+
+
+def test_every_sub_package_is_packaged():
+    """setuptools' `packages` list names each package: one missing is left out of the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {"newsdex": "newsdex", "index": "newsdex.index", "search": "newsdex.search", "api": "newsdex.api"}
+    found = {".".join([name, *init.parent.relative_to(ROOT / folder).parts])
+             for folder, name in folders.items() for init in (ROOT / folder).rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

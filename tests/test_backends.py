@@ -19,7 +19,8 @@ from newsdex.api.app import create_app
 from newsdex.cli import app
 from newsdex.errors import IndexIncompatible
 from newsdex.index.build import Indexer
-from newsdex.index.embedder import INT8_CONFIGS, Embedder, _LightOnnx, cpu_int8_config
+from newsdex.index.embedder import INT8_CONFIGS, Embedder, cpu_int8_config
+from newsdex.index.embedder.direct import _LightOnnx
 from newsdex.index.store import IndexStore
 from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
@@ -216,7 +217,7 @@ def test_direct_onnx_path_gives_the_vectors_sentence_transformers_gives(name, on
 def test_pipelines_other_than_mean_pooling_keep_the_library_encode(onnx_embedder):
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
-    from newsdex.index.embedder import _DirectOnnx
+    from newsdex.index.embedder.direct import _DirectOnnx
 
     transformer = onnx_embedder._model[0]
     assert _DirectOnnx.of([transformer, Pooling(384, pooling_mode="cls")]) is None
