@@ -16,10 +16,11 @@ from newsdex.cli import app
 from newsdex.settings import Settings
 
 # Each layer's folder in the checkout, and the installed packages it must never import.
+EDGES = ("newsdex.cli", "newsdex.flags", "newsdex.render")
 LAYERS = {
-    "index": ("newsdex.search", "newsdex.api", "newsdex.cli"),
-    "search": ("newsdex.api", "newsdex.cli"),
-    "api": ("newsdex.cli",),
+    "index": ("newsdex.search", "newsdex.api", *EDGES),
+    "search": ("newsdex.api", *EDGES),
+    "api": EDGES,
 }
 # The leaves every layer may import: they import nothing of the project themselves.
 LEAVES = ("newsdex/settings.py", "newsdex/errors.py")

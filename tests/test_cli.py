@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import typer
 from conftest import SEED_QUESTIONS, SEEDS
 from typer.testing import CliRunner
 
 from newsdex.cli import app, ask_app
+from newsdex.flags import ASK_FLAGS
+from newsdex.search.options import SearchOptions
 
 BIN = Path(sys.executable).parent
 
@@ -139,6 +143,34 @@ def test_fusion_flags_reach_the_search(index_env):
         e = r["explain"]
         expected = sum(w / rank for w, rank in ((2.0, e["dense_rank"]), (0.5, e["lexical_rank"])) if rank is not None)
         assert r["score"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_an_unset_fusion_flag_leaves_the_setting_in_force(index_env):
+    result = invoke(["Kursk troops", "--json", "--explain", "--k", "3", "--no-highlight"],
+                    {**index_env, "NEWSDEX_RRF_K": "0", "NEWSDEX_LEXICAL_WEIGHT": "0.5"}, binary="ask")
+    assert result.returncode == 0, result.stderr
+    for r in json.loads(result.stdout)["results"]:
+        e = r["explain"]
+        expected = sum(w / rank for w, rank in ((1.0, e["dense_rank"]), (0.5, e["lexical_rank"])) if rank is not None)
+        assert r["score"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_each_search_option_is_one_ask_flag_made_from_its_field():
+    params = {param.name: param for param in typer.main.get_command(ask_app).params}
+    for name, field in SearchOptions.model_fields.items():
+        flag = params[name]
+        assert flag.opts[0] == ASK_FLAGS[name] == "--" + name.replace("_", "-"), name
+        assert flag.default == field.default, name  # None stays None: the setting's value is used
+        assert (field.description or "").removesuffix(".") in (flag.help or ""), name
+    assert params["k"].opts == ["--k", "-k"] and "(1-100)" in (params["k"].help or "")
+    assert params["highlight"].secondary_opts == ["--no-highlight"] and params["dates"].secondary_opts == ["--no-dates"]
+    assert params["explain"].secondary_opts == []  # off by default: --explain alone
+
+
+def test_help_shows_what_each_flag_says_in_brackets():
+    shown = " ".join(re.sub("[│╭╮╰╯─]", " ", CliRunner().invoke(ask_app, ["--help"]).stdout).split())
+    assert "Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]" in shown  # not read as rich markup
+    assert "Search options" in shown and "How many passages to return (1-100) [default: 5]" in shown
 
 
 def test_article_weight_flag_reaches_grouped_search_and_explain_prints_the_article_rank(index_env):

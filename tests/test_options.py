@@ -11,8 +11,9 @@ import typer
 from conftest import SEED_QUESTIONS
 from pydantic import ValidationError
 
-from newsdex.cli import ASK_FLAGS, ask_app
+from newsdex.cli import ask_app
 from newsdex.errors import InvalidQuery
+from newsdex.flags import ASK_FLAGS
 from newsdex.search.options import (
     MAX_ARTICLE_ID_CHARS,
     MAX_OFFSET,
