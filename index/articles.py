@@ -188,7 +188,24 @@ def article_from_text(raw: str, *, article_id: str, origin: str | None = None) -
 
 
 # The <title> element, for pages whose metadata names no title.
-_TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE_OPEN = re.compile(r"<title", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title>", re.IGNORECASE)
+
+
+def _title_element(html: str) -> str | None:
+    """The text of the page's first <title>...</title>, as written; None when there is none.
+
+    Found by searching forward once from the first "<title": `<title[^>]*>(.*?)</title>` read
+    the rest of the page again from every "<title" of one that never closes.
+    """
+    opening = _TITLE_OPEN.search(html)
+    if opening is None:
+        return None
+    inner = html.find(">", opening.end())
+    if inner < 0:
+        return None
+    closing = _TITLE_CLOSE.search(html, inner + 1)
+    return html[inner + 1:closing.start()] if closing else None
 
 
 def article_from_html(html: str, *, article_id: str, origin: str | None = None) -> Article:
@@ -206,8 +223,8 @@ def article_from_html(html: str, *, article_id: str, origin: str | None = None) 
     if not isinstance(doc, Document) or doc.text is None or not doc.text.strip():
         raise BadArticle("no article text found in the HTML page")
     paragraphs = split_paragraphs(doc.text)
-    element = _TITLE_ELEMENT.search(html)
-    title = (doc.title or (unescape(element.group(1)).strip() if element else "")
+    element = _title_element(html)
+    title = (doc.title or (unescape(element).strip() if element is not None else "")
              or (paragraphs[0] if paragraphs else ""))
     parsed = parse_body(title, paragraphs, subtitle=doc.description or None, guess_subtitle=False)
     return _article(article_id, parsed, author=doc.author, source=doc.sitename, url=doc.url,

@@ -148,11 +148,13 @@ _COOKIES = re.compile(
     re.IGNORECASE | re.VERBOSE)
 
 # Comment-policy notices: a warning label, or "comments" near the start, plus moderation talk.
+# "Near the start" is within the first two words; written so that a run of punctuation between
+# them is read one way only (`(?:\W*\w+\W+){0,2}` split it in every possible way).
 _COMMENT_WORD = r"(?:comment|yorum|kommentar|comentario|commentaire|commento|comentário)\w*"
 _COMMENT_POLICY = re.compile(
     rf"""^(?:uyar[ıi]|warning|note|notice|hinweis|achtung|aviso|nota|atención|avertissement|attention)\s*:
           .*\b{_COMMENT_WORD}
-      | ^(?:\W*\w+\W+){{0,2}}{_COMMENT_WORD}\b.*
+      | ^(?:\W*\w+\W+(?:\w+\W+)?)?{_COMMENT_WORD}\b.*
           \b(?:moderat|moderac|modér|onaylan|freigeschaltet|geprüft|netiquette|guidelines|policy
             |house\ rules|reserve\ the\ right|before\ (?:they\ are\ )?publi|off-topic|abusive
             |richtlinien|normas|règles|charte)""",
@@ -166,7 +168,7 @@ _PHOTO_WORD = r"(?i:photo|image|picture|video|foto|fotoğraf|bild|credit|illustr
 
 # A paragraph that is nothing but a credit: "AP", "Photo: Reuters/Jane Doe", "AFP via Getty Images".
 _CREDIT_ONLY = re.compile(
-    rf"^(?:{_PHOTO_WORD}\s*(?::|(?i:by))?\s*)?(?:[\w .'’-]{{1,40}}/\s*)?{_AGENCY}"
+    rf"^(?:{_PHOTO_WORD}(?:\s*(?::|(?i:by)))?\s*)?(?:[\w .'’-]{{1,40}}/\s*)?{_AGENCY}"
     rf"(?:\s*(?:/|,|(?i:via))\s*[\w .'’-]{{1,40}})?\W*$",
     re.VERBOSE,
 )
@@ -174,9 +176,10 @@ _CREDIT_ONLY = re.compile(
 # "... 2024. Photo: Reuters/Jane Doe", "(Image: ...)".
 _CAPTION_CREDIT = re.compile(
     rf"(?:^|[.!?]\s+|[/|·•]\s*|\s[–—-]\s+|\(\s*){_PHOTO_WORD}\s*(?::|(?i:by)\b)", re.VERBOSE)
-# A credit closing a caption: "... Lima. / Reuters", "... (AFP via Getty Images)".
+# A credit closing a caption: "... Lima. / Reuters", "... (AFP via Getty Images)". What follows
+# it is any run of non-word characters (white space and a closing bracket among them), read once.
 _TRAILING_CREDIT = re.compile(
-    rf"(?:[/|]\s*|\(\s*|(?i:via)\s+)(?:[\w .'’-]{{1,40}}/\s*)?{_AGENCY}(?:\s*/\s*[\w .'’-]{{1,40}})?\s*\)?\W*$",
+    rf"(?:[/|]\s*|\(\s*|(?i:via)\s+)(?:[\w .'’-]{{1,40}}/\s*)?{_AGENCY}(?:\s*/\s*[\w .'’-]{{1,40}})?\W*$",
     re.VERBOSE,
 )
 # Captions usually end with the date the picture was taken: "... Lima, Peru, Nov. 15, 2024."
@@ -187,7 +190,8 @@ _TRAILING_DATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Breadcrumbs: three or more short items joined by arrows or bars ("Home > World > Europe").
-_BREADCRUMBS = re.compile(r"^[^.!?>›»→|]{1,40}(?:\s*[>›»→|]\s*[^.!?>›»→|]{1,40}){2,}$")
+_CRUMB_SEPARATOR = re.compile(r"[>›»→|]")
+_CRUMB_ITEM_MAX_CHARS = 40
 
 # A sentence ends with . ! ? or …, maybe followed by closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』）]*$")
@@ -241,9 +245,24 @@ def is_furniture(paragraph: str) -> bool:
     text = paragraph.strip()
     if _words(text) > _FURNITURE_MAX_WORDS:
         return False
-    patterns = (_COMMENT_SECTION, _READ_MORE, _BUTTONS, _CALL_TO_ACTION, _RIGHTS, _COOKIES,
-                _COMMENT_POLICY, _BREADCRUMBS)
-    return any(p.search(text) for p in patterns) or is_credit(text)
+    patterns = (_COMMENT_SECTION, _READ_MORE, _BUTTONS, _CALL_TO_ACTION, _RIGHTS, _COOKIES, _COMMENT_POLICY)
+    return any(p.search(text) for p in patterns) or _is_breadcrumbs(text) or is_credit(text)
+
+
+def _is_breadcrumbs(text: str) -> bool:
+    """Three or more items of 1 to 40 characters, no sentence punctuation, between separators
+    (`text` stripped, as is_furniture gives it).
+
+    The white space beside a separator belongs to no item. Read piece by piece rather than by a
+    regular expression: one that lets that white space go to the item or the separator tries
+    every way of giving it, which grows exponentially with the separators of a 40-word line.
+    """
+    pieces = _CRUMB_SEPARATOR.split(text)
+    if len(pieces) < 3 or any(mark in text for mark in ".!?"):
+        return False
+    items = [pieces[0].rstrip(), *(piece.strip() for piece in pieces[1:-1]), pieces[-1].lstrip()]
+    # An item may be white space alone (one character of it) when its piece has some.
+    return all(piece and len(item) <= _CRUMB_ITEM_MAX_CHARS for piece, item in zip(pieces, items))
 
 
 def _is_credit_line(paragraph: str) -> bool:
@@ -307,7 +326,6 @@ def clean_paragraphs(paragraphs: Sequence[str]) -> list[str]:
 # --- Metadata in the text ---------------------------------------------------------------
 
 # Byline: "By Riyaz ul Khaliq", "By Jane Doe and John Roe". Names are capitalised except particles.
-_BYLINE = re.compile(r"^by\s+(.+?)[\s.]*$", re.IGNORECASE)
 _NAME_PARTICLES = {"ul", "al", "el", "bin", "bint", "de", "del", "da", "di", "dos", "du", "la", "le",
                    "van", "von", "der", "den", "ter", "and", "&"}
 _BYLINE_MAX_WORDS = 10
@@ -322,6 +340,9 @@ _DATELINE = re.compile(
         [-–—]+\s+(?=\S)""",
     re.VERBOSE,
 )
+# A dateline is a few words at a paragraph's start: it is looked for in this many characters, so
+# that a paragraph opening with a long run of capitals and dashes is not read through from each.
+_DATELINE_MAX_CHARS = 300
 # A standfirst is one short paragraph; longer ones are body text. Without a full stop it
 # needs a few words to be more than a navigation crumb ("Route 6").
 _SUBTITLE_MAX_WORDS = 45
@@ -342,11 +363,12 @@ _WRITTEN_DATE = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:
                  r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))")
 _DATE_ONLY = re.compile(r"(?:" + _WRITTEN_DATE + r")$", re.IGNORECASE | re.VERBOSE)
 # A header line that is a date and nothing else: "Published: July 10, 2024 14:30 GMT",
-# "Updated Wednesday, 10 July 2024", "2024-07-10".
+# "Updated Wednesday, 10 July 2024", "2024-07-10". The white space before a time is read one way
+# (`\s*(?:,|at|...)?\s*` split a long run of it between its two halves in every way).
 _DATE_LINE = re.compile(
     r"""^(?:(?:first\ )?(?:published|updated|posted|last\ updated|date)(?:\ on)?:?\ )?"""
     + _WRITTEN_DATE +
-    r"""(?:\s*(?:,|at|-|–|\|)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5}(?:[+-]\d{1,2})?)?)?
+    r"""(?:(?:\s*(?:,|at|-|–|\|))?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,5}(?:[+-]\d{1,2})?)?)?
         \s*$""",
     re.IGNORECASE | re.VERBOSE)
 
@@ -371,11 +393,22 @@ def written_date(text: str) -> str | None:
 
 
 def byline_author(paragraph: str) -> str | None:
-    """The name in a "By Name" byline, or None when the paragraph is not one."""
-    match = _BYLINE.match(paragraph.strip())
-    if not match or not paragraph.lstrip().startswith("By") or _words(paragraph) > _BYLINE_MAX_WORDS:
+    """The name in a "By Name" byline, or None when the paragraph is not one.
+
+    The name is what follows "By" and white space, less the spaces and full stops that close
+    the line, on one line. Read by hand: a lazy `(.+?)[\\s.]*$` tries the closing run again
+    from each of its characters, which a long run of spaces and dots made quadratic.
+    """
+    text = paragraph.strip()
+    if not text.startswith("By") or not text[2:3].isspace() or _words(paragraph) > _BYLINE_MAX_WORDS:
         return None
-    name = match.group(1)
+    name = text[2:].lstrip()
+    end = len(name)
+    while end > 0 and (name[end - 1] == "." or name[end - 1].isspace()):
+        end -= 1
+    name = name[:end]
+    if not name or "\n" in name:
+        return None
     words = name.replace(",", " ").split()
     if not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in words):
         return None
@@ -388,7 +421,7 @@ def split_dateline(paragraph: str) -> tuple[str, str | None, str, str | None] | 
     The day (YYYY-MM-DD) is there when the dateline writes a date with its year:
     "WASHINGTON, July 10, 2024 (AP) — ".
     """
-    match = _DATELINE.match(paragraph)
+    match = _DATELINE.match(paragraph, 0, _DATELINE_MAX_CHARS)
     if not match or len(match.group("place").strip(".'’-")) < 3:
         return None
     source, when = match.group("source"), match.group("when")
@@ -414,8 +447,11 @@ def parse_body(title: str, paragraphs: Sequence[str], *, subtitle: str | None = 
     the body; the dateline prefix is taken off the paragraph it opens.
     """
     rest = [p for p in paragraphs if p.strip()]
-    while len(rest) > 1 and (_key(rest[0]) == _key(title) or is_furniture(rest[0])):
-        rest.pop(0)  # the headline printed again above the text, or furniture between them
+    title_key = _key(title)
+    skip = 0  # the headline printed again above the text, or furniture between them
+    while len(rest) - skip > 1 and (_key(rest[skip]) == title_key or is_furniture(rest[skip])):
+        skip += 1
+    del rest[:skip]
     published = None
     for i, paragraph in enumerate(rest[:_HEAD_PARAGRAPHS]):
         published = written_date(paragraph)
@@ -434,7 +470,8 @@ def parse_body(title: str, paragraphs: Sequence[str], *, subtitle: str | None = 
     elif rest and subtitle is None and guess_subtitle and _can_be_subtitle(rest[0]):
         subtitle = rest[0]
         lead = [rest.pop(0)]
-    body = [p for p in clean_paragraphs(rest) if not lead or _key(p) != _key(lead[0])]
+    lead_key = _key(lead[0]) if lead else None
+    body = [p for p in clean_paragraphs(rest) if _key(p) != lead_key]
     dateline = source = None
     for i, paragraph in enumerate(body[:_HEAD_PARAGRAPHS]):
         found = split_dateline(paragraph)
@@ -449,8 +486,10 @@ def parse_body(title: str, paragraphs: Sequence[str], *, subtitle: str | None = 
 def parse_plain_text(raw: str) -> ParsedText:
     """A .txt/.md article: the first line (past any furniture) is the title; `parse_body` does the rest."""
     paragraphs = split_paragraphs(raw)
-    while paragraphs and is_furniture(paragraphs[0]):
-        paragraphs.pop(0)  # breadcrumbs or a banner scraped above the headline
+    skip = 0  # breadcrumbs or a banner scraped above the headline
+    while skip < len(paragraphs) and is_furniture(paragraphs[skip]):
+        skip += 1
+    del paragraphs[:skip]
     if not paragraphs:
         return ParsedText(title="", subtitle=None, author=None, dateline=None, source=None, paragraphs=())
     title = _HEADING_MARK.sub("", paragraphs[0]).strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import sentencex
@@ -24,6 +25,12 @@ _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])"
 _ENDS = re.compile(r"[.!?…;:]")
 _CLOSERS = "\"'”’)]» \t"
 
+
+# sentencex reads a paragraph in time that grows with the square of its length where quotation
+# marks go unclosed (it looks ahead for each one's closing mark), and holds the interpreter while
+# it does: a paragraph longer than this is given to it a window at a time (`_segment`). No
+# paragraph of the test sets or the BBC and SciFact corpora is longer, so none is split otherwise.
+_WINDOW_CHARS = 10_000
 
 # Japanese and Chinese sentences end in full-width marks, with no space after them.
 _CJK_STOP = re.compile(r"[。！？]")
@@ -45,10 +52,50 @@ def sentences(paragraph: str) -> list[str]:
     body = paragraph.rstrip(_CLOSERS).rstrip(".!?…").rstrip(_CLOSERS)
     if not _ENDS.search(body):
         return [paragraph.strip()] if paragraph.strip() else []
-    pieces = sentencex.segment("en", paragraph)
+    pieces = _segment(paragraph)
     if "".join(pieces) != paragraph:
         pieces = _BOUNDARY.split(paragraph)
     return [s.strip() for s in pieces if s.strip()]
+
+
+def _segment(paragraph: str) -> list[str]:
+    """sentencex's pieces of `paragraph`, found a window of _WINDOW_CHARS at a time (`_kept`
+    says where each window stops). The pieces join to the paragraph whenever sentencex's do,
+    which the caller checks."""
+    pieces: list[str] = []
+    start = 0
+    while len(paragraph) - start > _WINDOW_CHARS:
+        window = paragraph[start:start + _WINDOW_CHARS]
+        found = sentencex.segment("en", window)
+        if "".join(found) != window:
+            return found  # sentencex changed the text: the caller splits by rule instead
+        kept = _kept(found)
+        pieces.extend(kept)
+        start += sum(len(piece) for piece in kept)
+    return pieces + sentencex.segment("en", paragraph[start:])
+
+
+def _kept(found: list[str]) -> list[str]:
+    """The pieces of a window that the next window need not read again.
+
+    The last piece may be a sentence the window cut, so the next window starts where it does
+    (unless it is over half a window: a "sentence" that long is cut where the window ends).
+    Better still, the next window starts outside any quotation, since sentencex reads a window
+    that opens inside one with its quotation marks the wrong way round: at the last piece end,
+    past a quarter of the window, where the marks before it pair up. So every window moves on
+    by a quarter of one at least.
+    """
+    kept = len(found) - 1 if len(found) > 1 and len(found[-1]) <= _WINDOW_CHARS // 2 else len(found)
+    done = straight = curly = angled = 0
+    outside = 0
+    for index, piece in enumerate(found[:kept]):
+        done += len(piece)
+        straight += piece.count('"')
+        curly += piece.count("“") - piece.count("”")
+        angled += piece.count("«") - piece.count("»")
+        if straight % 2 == 0 and curly == angled == 0 and done >= _WINDOW_CHARS // 4:
+            outside = index + 1
+    return found[:outside or kept]
 
 
 def _split_long_sentence(sentence: str, count_tokens: TokenCounter, budget: int) -> list[str]:
@@ -64,15 +111,23 @@ def _split_long_sentence(sentence: str, count_tokens: TokenCounter, budget: int)
             current.append(word)
     if current:
         pieces.append(" ".join(current))
-    # A single "word" longer than the budget (a URL, a hash) is cut by characters.
+    # A single "word" longer than the budget (a URL, a hash) is cut by characters, measured a
+    # stretch of _WORD_STRETCH characters at a time: measuring all that is left of a word of
+    # megabytes before each cut would take time in the square of its length.
     out: list[str] = []
-    for piece in pieces:
-        while count_tokens(piece) > budget:
-            cut = max(1, len(piece) * budget // max(count_tokens(piece), 1) - 1)
-            out.append(piece[:cut])
-            piece = piece[cut:]
-        out.append(piece)
+    for word in pieces:
+        for at in range(0, len(word), _WORD_STRETCH):
+            piece = word[at:at + _WORD_STRETCH]
+            while count_tokens(piece) > budget:
+                cut = max(1, len(piece) * budget // max(count_tokens(piece), 1) - 1)
+                out.append(piece[:cut])
+                piece = piece[cut:]
+            out.append(piece)
     return out
+
+
+# Long enough for any URL or hash a news text holds, so those are cut as a whole.
+_WORD_STRETCH = 20_000
 
 
 def _units(paragraphs: Sequence[str], count_tokens: TokenCounter, budget: int) -> list[list[str]]:
@@ -162,20 +217,29 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in WORD.findall(text))
 
 
+# Near-identical passages are looked for among this many kept before (identical words among all):
+# comparing each passage with every other would take time in the square of an article's length.
+_NEAR_WINDOW = 64
+
+
 def dedupe_passages(passages: Sequence[str], threshold: float = 0.9) -> list[str]:
     """Passages with near-identical ones (same words, Jaccard >= threshold) kept only once.
 
     Scraped pages repeat blocks with tiny differences (a caption with and without its
-    credit); indexing both would give the same hit twice.
+    credit); indexing both would give the same hit twice. A passage with the very words of any
+    kept before is dropped; one that is only near-identical, when it is near one of the last
+    _NEAR_WINDOW kept (every one, in an article of fewer passages than that).
     """
     kept: list[str] = []
-    seen: list[frozenset[str]] = []
+    seen: set[frozenset[str]] = set()
+    recent: deque[frozenset[str]] = deque(maxlen=_NEAR_WINDOW)
     for passage in passages:
         words = _words(passage)
-        if any(_jaccard(words, other) >= threshold for other in seen):
+        if words in seen or any(_jaccard(words, other) >= threshold for other in recent):
             continue
         kept.append(passage)
-        seen.append(words)
+        seen.add(words)
+        recent.append(words)
     return kept
 
 

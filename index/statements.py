@@ -1,10 +1,10 @@
 """Who said what in an article: attributed statements found by rules over news phrasing.
 
-Pure functions, no I/O. `statements_in(paragraphs)` finds direct quotes (`"...," Kishida told
-Yoon`), reported speech (`Kishida stressed that ...`, `according to Kishida, ...`, `Ishiba said
-he wants ...`), the mixed form (reported words around a quoted fragment) and quotes that run
-over several paragraphs, and names each one's speaker with the fullest name the article
-gives ("Kishida" -> "Fumio Kishida").
+Pure functions, no I/O (one warning aside, below). `statements_in(paragraphs)` finds direct
+quotes (`"...," Kishida told Yoon`), reported speech (`Kishida stressed that ...`, `according
+to Kishida, ...`, `Ishiba said he wants ...`), the mixed form (reported words around a quoted
+fragment) and quotes that run over several paragraphs, and names each one's speaker with the
+fullest name the article gives ("Kishida" -> "Fumio Kishida").
 
 Precision comes before recall: a speaker is named only when the article makes the person
 plain. A statement whose subject is no named person ("a spokesman said", "the statement
@@ -12,11 +12,17 @@ said", "local media reported", "the two leaders said", "they added") keeps speak
 pronoun or a role ("he", "the prime minister") is resolved only when one person fits. No
 NER model installs here (no spaCy model comes from the registry), so these are rules, each
 one pinned by tests/test_statements.py and measured on tests/data/statements/labelled.jsonl.
+
+The text is untrusted, so the rules take time linear in it (tests/test_linear.py) and an
+article has a budget (MAX_ARTICLE_CHARS, MAX_UNIT_CHARS); `placed_statements`, what a build
+calls, logs one warning naming the article when the budget leaves part of it unread.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +30,16 @@ from newsdex.index.passages import sentences
 
 KINDS = ("direct", "indirect", "mixed")
 PARAGRAPH_BREAK = "\n\n"  # how an Article's text joins its paragraphs (Article.text)
+
+# The budget of one article, so that no text, however long or strange, holds a build up: statements
+# are looked for in its first MAX_ARTICLE_CHARS characters (a news article is a few thousand), and
+# a unit (a sentence, or the sentences one quotation runs over) longer than MAX_UNIT_CHARS is not
+# attributed (the longest in the labelled sets and the BBC and SciFact corpora are under it).
+# What the budget leaves unread is said in a warning (placed_statements), never dropped silently.
+MAX_ARTICLE_CHARS = 200_000
+MAX_UNIT_CHARS = 5_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,9 +72,13 @@ complains reiterated reiterates confirmed confirms reported reports assured assu
 _CUE = r"(?:pointed\s+out|went\s+on|" + "|".join(sorted(_CUE_WORDS, key=len, reverse=True)) + r")"
 # Cues that may come before their subject: `"...," said Kishida`.
 _INVERTED_CUE = r"(?:said|says|added|adds|told|asked|warned|wrote|explained|noted|stressed|insisted|replied)"
-# Words between a subject and its cue that change nothing: "Kishida also said".
+# Words between a subject and its cue that change nothing: "Kishida also said", "Kishida had
+# previously said". Each alternative is one word or one fixed pair, so a run of them splits one
+# way only ("had\s+previously" as well as "had" and "previously" split "had previously had
+# previously ..." in exponentially many), and a run is at most four long: the regex engine
+# tries the run again from every capitalised word before it ("on Friday on Friday ...").
 _AUX = r"(?:(?:also|later|earlier|then|previously|again|repeatedly|publicly|reportedly|separately|recently|once"
-_AUX += r"|has|had|have|had\s+previously|on\s+\w+day|last\s+\w+)\s+)*"
+_AUX += r"|has|had|have|on\s+\w+day|last\s+\w+)\s+){0,4}"
 
 # Titles and roles that introduce a person's name ("Prime Minister Fumio Kishida"), by the
 # role they name; a role is resolved ("the prime minister") only when one person holds it.
@@ -93,14 +113,17 @@ _ADJECTIVE = (r"(?:[A-Z][a-z]+(?:ese|ian|ean|an|ish|ic|i|ch)|US|U\.S\.|UK|EU|UN|
               r"|deputy|Vice|vice|Acting|acting)")
 
 # One word of a person's name: capitalised, may carry an inner apostrophe or hyphen
-# ("O'Brien", "Jean-Luc"), never a possessive ("Kishida's").
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
+# ("O'Brien", "Jean-Luc"), never a possessive ("Kishida's"). At most three such joins: the
+# patterns below are tried from every capital letter, and an unbounded chain ("Aa'Aa'Aa'...")
+# would be read again to its end from each one.
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+){0,3}"
 _PARTICLE = r"(?:de|del|da|di|dos|du|la|le|van|von|der|den|ter|bin|bint|al|el|ul|ibn)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
 _NAME_RE = re.compile(_NAME)
 _NAME_CS = rf"(?-i:{_NAME})"  # a name inside a pattern that ignores case elsewhere
-# A qualifier is the word before a role that says whose ("Arsenal manager", "Japanese Prime Minister").
-_QUALIFIER = rf"(?P<qualifier>(?-i:[A-Z][\w.’'-]*))(?<!\.)\s+(?!(?:{_ROLE})\s+(?:{_ROLE})\b)"
+# A qualifier is the word before a role that says whose ("Arsenal manager", "Japanese Prime Minister");
+# a word, so of bounded length: "A.A.A.A..." would otherwise be read to its end from every "A".
+_QUALIFIER = rf"(?P<qualifier>(?-i:[A-Z][\w.’'-]{{0,40}}))(?<!\.)\s+(?!(?:{_ROLE})\s+(?:{_ROLE})\b)"
 _TITLED_NAME = re.compile(rf"(?<![\w-])(?:{_QUALIFIER})?(?P<role>{_ROLE})\s+(?P<name>{_NAME_CS})", re.IGNORECASE)
 # Subjects that name a role, not a person: "the prime minister", "the City manager".
 _THE_ROLE = re.compile(rf"the\s+(?P<role>{_ROLE})", re.IGNORECASE)
@@ -187,8 +210,22 @@ def _clean_name(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def _holders(names: set[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each run of whole words of each name -> the names holding it: `_contains` for every name at once."""
+    holders: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for name in names:
+        parts = {name[i:j] for i in range(len(name)) for j in range(i + 1, len(name) + 1)}
+        for part in parts:
+            holders.setdefault(part, []).append(name)
+    return holders
+
+
 class People:
-    """The persons one article names, by their fullest name, and the roles it gives them."""
+    """The persons one article names, by their fullest name, and the roles it gives them.
+
+    Names are looked up by the runs of words they hold, read once from the article, so that
+    naming the speaker of each statement costs the same however many names the article gives.
+    """
 
     def __init__(self, text: str) -> None:
         self.names: set[tuple[str, ...]] = set()
@@ -197,7 +234,8 @@ class People:
             words = _clean_name(_words(match.group(0)))
             if len(words) >= 2:
                 self.runs.add(words)
-        self.roles: dict[str, set[tuple[tuple[str, ...], str | None]]] = {}  # role -> {(name, qualifier)}
+        # (role, None) -> every name given the role; (role, qualifier) -> those given it with that word.
+        self.roles: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
         for match in _TITLED_NAME.finditer(text):
             exact = _NAME_EXACT.match(match.group("name"))
             if not exact:
@@ -208,7 +246,9 @@ class People:
                 role = _ROLE_WORDS[" ".join(match.group("role").lower().split())]
                 qualifier = match.group("qualifier")
                 if role:
-                    self.roles.setdefault(role, set()).add((words, qualifier.lower() if qualifier else None))
+                    self.roles.setdefault((role, None), set()).add(words)
+                    if qualifier:
+                        self.roles.setdefault((role, qualifier.lower()), set()).add(words)
         # Two or more name words that speak or are described as a person are a person:
         # "Jane Doe said", "said Jane Doe", "Mick Lynch, the general secretary", "her opponent, John Deaton,".
         for pattern in (_SPEAKING_NAME, _NAME_SPEAKING, _DESCRIBED, _DESCRIBED_BEFORE):
@@ -217,6 +257,11 @@ class People:
                 words = _clean_name(_words(exact.group(0))) if exact else ()
                 if len(words) >= 2:
                     self.names.add(words)
+        self._name_holders = _holders(self.names)
+        self._run_holders = _holders(self.runs)
+        longest = max(map(len, self.names | self.runs), default=0)
+        self._most_runs = longest * (longest + 1) // 2  # runs of words in the longest name
+        self._in_role: dict[tuple[str, str | None], str | None] = {}
 
     def full_name(self, words: tuple[str, ...]) -> str | None:
         """The fullest known name holding `words`, or None when none does or two different ones do.
@@ -225,10 +270,12 @@ class People:
         those, any run of two or more name words ("Carlos Alcaraz won ...") may give a short
         form ("Alcaraz said") its full name.
         """
-        holders = [name for name in self.names if _contains(name, words)]
+        holders = self._name_holders.get(words) or self._run_holders.get(words)
         if not holders:
-            holders = [name for name in self.runs if _contains(name, words)]
-        if not holders:
+            return None
+        # Names that all lie within one are at most its runs of words: more are ambiguous without
+        # reading each (an article may name "Kim Aa", "Kim Ab", ... thousands of times).
+        if len(holders) > self._most_runs:
             return None
         fullest = max(holders, key=len)
         if any(not _contains(fullest, other) for other in holders):
@@ -241,10 +288,12 @@ class People:
         A qualified role ("the City manager") must be given with the same word ("City
         manager Pep Guardiola"): "Arsenal manager Mikel Arteta" is no City manager.
         """
-        holders = {self.full_name(words) for words, given in self.roles.get(role, ())
-                   if qualifier is None or given == qualifier.lower()}
-        holders.discard(None)
-        return holders.pop() if len(holders) == 1 else None
+        key = (role, qualifier.lower() if qualifier is not None else None)
+        if key not in self._in_role:  # asked once per role: "the president said" may open every sentence
+            holders = {self.full_name(words) for words in self.roles.get(key, ())}
+            holders.discard(None)
+            self._in_role[key] = holders.pop() if len(holders) == 1 else None
+        return self._in_role[key]
 
     def mentioned(self, text: str) -> set[str]:
         """The known persons whose names occur in `text`."""
@@ -307,7 +356,12 @@ class _Unit:
 
 def _units(paragraphs: Sequence[str]) -> list[_Unit]:
     """Sentences of the article, merged where a quotation runs on past a sentence end, and
-    across paragraphs where an open quote continues ("...<end of paragraph> / “..." convention)."""
+    across paragraphs where an open quote continues ("...<end of paragraph> / “..." convention).
+
+    Linear in the article: a paragraph's quotations are sorted and do not overlap, and its
+    sentence ends only grow, so one pointer finds the quotation around each sentence end, and
+    bisection the quotations of each unit.
+    """
     units: list[_Unit] = []
     offset = 0
     carried: tuple[int, list[tuple[int, int]], int] | None = None  # (unit start, quotes, quote start)
@@ -321,7 +375,8 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
         unit_start: int | None = None
         open_from: int | None = None  # where a still-open quote began, article offset
         if carried is not None:
-            unit_start, pending, open_from = carried[0], list(carried[1]), carried[2]
+            # The carried list belongs to the unit being built alone: it grows in place, never copied.
+            unit_start, pending, open_from = carried
             carried = None
             if quotes and quotes[0][0] == 0:  # the continuing paragraph reopens the quote
                 first_end = quotes[0][1]
@@ -334,28 +389,35 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
                 pending.append((open_from, base + first_end))
                 open_from = None
         spans = [(base + s, base + (e if e is not None else len(paragraph))) for s, e in quotes]
+        starts = [s for s, _ in spans]
+        ends = [e for _, e in spans]
         last_open = quotes and quotes[-1][1] is None
+        around = 0  # the first quotation that ends after the current sentence end
         for s_start, s_end in bounds:
             a_start, a_end = base + s_start, base + s_end
             if unit_start is None:
                 unit_start = a_start
-            inside = any(q_start < a_end <= q_end - 1 for q_start, q_end in spans)
+            while around < len(spans) and ends[around] <= a_end:
+                around += 1
+            inside = around < len(spans) and starts[around] < a_end
             if inside and s_end < len(paragraph):
                 continue  # the sentence ends inside a quotation: the unit goes on
+            first_own = bisect_left(starts, unit_start)
             if s_end >= len(paragraph) and last_open and nxt[:1] in _OPENERS + _STRAIGHT:
                 # A quote left open at the paragraph's end goes on in the next paragraph.
-                closed = [q for q in spans[:-1] if q[0] >= unit_start]
-                carried = (unit_start, pending + closed, spans[-1][0])
+                pending.extend(spans[first_own:len(spans) - 1])
+                carried = (unit_start, pending, spans[-1][0])
                 unit_start = None
                 break
             if open_from is not None:
                 pending.append((open_from, a_end))
                 open_from = None
-            own = [q for q in spans if q[0] >= unit_start and q[1] <= a_end]
+            own = spans[first_own:max(first_own, bisect_right(ends, a_end))]
             units.append(_Unit(unit_start, a_end, tuple(pending + own)))
             pending = []
             unit_start = None
-    return [piece for unit in units for piece in _split_before_quote(PARAGRAPH_BREAK.join(paragraphs), unit)]
+    text = PARAGRAPH_BREAK.join(paragraphs)
+    return [piece for unit in units for piece in _split_before_quote(text, unit)]
 
 
 _SENTENCE_END = re.compile(r"[.!?…]\s+$")
@@ -372,7 +434,9 @@ def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
 
 # --- Attribution ----------------------------------------------------------------------------
 
-_SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,80},)?)"
+# A subject never ends in white space (the `\s+` after it takes that), so a long run of spaces
+# is not split between the two in every possible way.
+_SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,80},)?)(?<!\s)"
 # Cues that name whom they were said to: "told reporters that ...".
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
 # What may stand between a cue and its "that": whom it was told to, and when or where
@@ -399,11 +463,15 @@ _REPORTED_BARE = re.compile(
 _CALLED = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called|described)\s+(?P<clause>[^“”\"«»]{{1,60}}?\s*[“\"«].+)$",
                      re.DOTALL)
 # `CLAUSE, SUBJ said (on Friday).` and `CLAUSE, said SUBJ.`: the attribution closes the sentence.
-_TRAILING = re.compile(r"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)\W*$",
+# The attribution ends in a word character, so the closing punctuation (`\W*$`) is tried once
+# per run of it rather than from each of its characters, which made a long run quadratic.
+_TRAILING = re.compile(r"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)(?<=\w)\W*$",
                        re.DOTALL)
 _ACCORDING_LEAD = re.compile(r"^according\s+to\s+(?P<subj>[^,“”\"«»]{1,80}),\s+(?P<rest>.+)$",
                              re.DOTALL | re.IGNORECASE)
-_ACCORDING_TAIL = re.compile(r"^(?P<rest>.+?),?\s+according\s+to\s+(?P<subj>[^,“”\"«»]{1,80}?)\W*$",
+# The words before "according to" end at a comma or at the start of the white space before it,
+# never inside that white space: a long run of spaces is then read once, not from each space.
+_ACCORDING_TAIL = re.compile(r"^(?P<rest>.+?)(?:,|(?<!\s))\s+according\s+to\s+(?P<subj>[^,“”\"«»]{1,80}?)\W*$",
                              re.DOTALL | re.IGNORECASE)
 # An attribution on its own (after a quote): `Kishida told Yoon.`, `said Kishida, the premier.`
 _ATTRIBUTION = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b(?P<tail>[^“”\"«»]{{0,80}})$", re.DOTALL)
@@ -415,6 +483,9 @@ _ATTRIBUTION_INVERTED = re.compile(
 # never an infinitive or a clause ("Moscow pledged to extend ...").
 _ATTRIBUTION_TAIL = re.compile(rf"(?:\s+{_HEARER})?(?:,?\s+{_CIRCUMSTANCE})*(?:,\s+\w+ing\b.*)?\s*",
                                re.DOTALL)
+# An attribution that introduces the quotation after it: `Kishida told reporters: “...”`. It ends
+# before the white space ahead of the colon, never inside it (see _ACCORDING_TAIL).
+_LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 # Openers of a sentence that are not its subject: "On Friday, ", "Speaking in Lima, ".
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
@@ -465,6 +536,7 @@ class _Finder:
         self.text = PARAGRAPH_BREAK.join(paragraphs)
         self.units = _units(paragraphs)
         self._people: People | None = None
+        self.long_units = 0  # units over MAX_UNIT_CHARS, passed over by `find`
 
     @property
     def people(self) -> People:
@@ -534,6 +606,10 @@ class _Finder:
         found: list[Statement] = []
         previous: tuple[int, Statement] | None = None  # the last unit that was a statement, and it
         for index, unit in enumerate(self.units):
+            if unit.end - unit.start > MAX_UNIT_CHARS:
+                self.long_units += 1
+                previous = None
+                continue
             made = self._unit_statements(index, unit, previous)
             found.extend(made)
             previous = (index, made[-1]) if made else None
@@ -576,7 +652,7 @@ class _Finder:
                 speaker = self.speaker(attr.subject, attr.subject_at, index)
                 made = self._make(speaker, attr.cue, "mixed", unit.start, _trim_end(text, unit.start, last))
                 return [made] if made else []
-            lead = re.match(r"^(?P<attr>[^“”\"«»]+?)\s*[:,]\s*$", before)
+            lead = _LEAD.match(before)
             if lead and not after.strip(" .") and len(quotes) == 1:
                 match = _ATTRIBUTION.match(lead.group("attr").strip())
                 if match and len(match.group("tail").split()) <= 6:
@@ -667,12 +743,68 @@ _CUE_SET = frozenset(_CUE_WORDS) | {"according", "pointed", "went", "called", "d
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """An article's statements, and what its budget left unread: `read` of `total` characters,
+    and `long_units` units over MAX_UNIT_CHARS that were passed over."""
+
+    statements: list[Statement]
+    read: int
+    total: int
+    long_units: int = 0
+
+    @property
+    def cut(self) -> str | None:
+        """What the budget left unread, in words for a warning; None when it left nothing."""
+        parts = []
+        if self.read < self.total:
+            parts.append(f"statements read from the first {self.read:,} of {self.total:,} characters")
+        if self.long_units:
+            parts.append(f"{self.long_units:,} sentence(s) or quotation(s) longer than {MAX_UNIT_CHARS:,} "
+                         "characters not read for statements")
+        return "; ".join(parts) or None
+
+
+_SENTENCE_ENDS = (". ", "! ", "? ", ".” ", '." ', "?” ", '?" ', "!” ", '!" ')
+
+
+def _within_budget(paragraphs: Sequence[str]) -> list[str]:
+    """The article's first MAX_ARTICLE_CHARS characters, as paragraphs: the one that crosses the
+    mark is cut after its last sentence end before it (so no statement is a cut sentence), or at
+    the mark when it has none. Offsets stay those of the whole article."""
+    kept: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        start = used + (len(PARAGRAPH_BREAK) if kept else 0)
+        if start + len(paragraph) > MAX_ARTICLE_CHARS:
+            room = MAX_ARTICLE_CHARS - start
+            if room <= 0:
+                return kept
+            ends = [paragraph.rfind(mark, 0, room) + len(mark.rstrip()) for mark in _SENTENCE_ENDS
+                    if mark in paragraph[:room]]
+            return kept + [paragraph[:max(ends, default=room)]]
+        kept.append(paragraph)
+        used = start + len(paragraph)
+    return kept
+
+
+def read_statements(paragraphs: Sequence[str]) -> Reading:
+    """The attributed statements of an article's clean paragraphs, in order, within the
+    article's budget (MAX_ARTICLE_CHARS, MAX_UNIT_CHARS); offsets are into the paragraphs
+    joined by blank lines (Article.text)."""
+    total = sum(len(paragraph) for paragraph in paragraphs) + len(PARAGRAPH_BREAK) * max(0, len(paragraphs) - 1)
+    kept = _within_budget(paragraphs)
+    read = sum(len(paragraph) for paragraph in kept) + len(PARAGRAPH_BREAK) * max(0, len(kept) - 1)
+    if not any(not _CUE_SET.isdisjoint(_LOWER_WORD.findall(paragraph.lower())) for paragraph in kept):
+        return Reading([], read, total)
+    finder = _Finder(kept)
+    return Reading(finder.find(), read, total, finder.long_units)
+
+
 def statements_in(paragraphs: Sequence[str]) -> list[Statement]:
-    """The attributed statements of an article's clean paragraphs, in order; offsets are into
-    the paragraphs joined by blank lines (Article.text)."""
-    if not any(not _CUE_SET.isdisjoint(_LOWER_WORD.findall(paragraph.lower())) for paragraph in paragraphs):
-        return []
-    return _Finder(paragraphs).find()
+    """The attributed statements of an article's clean paragraphs, in order (`read_statements`
+    without what its budget left unread)."""
+    return read_statements(paragraphs).statements
 
 
 def statement_in_passage(statement: Statement, passage: str) -> tuple[int, int] | None:
@@ -773,18 +905,48 @@ def attribution_scores(items: Sequence[dict]) -> AttributionScores:
                              kinds=same_kind / matched if matched else 1.0)
 
 
-def placed_statements(paragraphs: Sequence[str], passages: Sequence[tuple[int, str]]
+# Placing a statement in a passage: passages follow the article in order, as statements do, so a
+# statement's words are looked for from the passage that held the one before it. Whatever is
+# looked for, an article's placing reads at most this many times its passages' text (plus one
+# passage per statement): words that are in no passage (white space the passages tidied) must not
+# send every statement through every passage.
+_PLACING_READS = 4
+
+
+def placed_statements(paragraphs: Sequence[str], passages: Sequence[tuple[int, str]], *,
+                      article_id: str | None = None,
                       ) -> list[tuple[Statement, tuple[int | None, int | None, int | None]]]:
     """An article's statements, each with (passage id, start, end) of the first of its
-    `passages` (id, text) that holds its words, or Nones: what every store keeps of them."""
+    `passages` (id, text), from the one that held the statement before, that holds its words,
+    or Nones: what every store keeps of them.
+
+    When the article's budget leaves part of it unread, one warning says what, naming
+    `article_id`.
+    """
+    reading = read_statements(paragraphs)
+    longest = max((len(text) for _, text in passages), default=0)
+    allowance = _PLACING_READS * sum(len(text) for _, text in passages) + longest * len(reading.statements)
     placed = []
-    for statement in statements_in(paragraphs):
+    first = 0  # the passage that held the statement before
+    unplaced = 0  # statements left unplaced with passages still to read, the allowance spent
+    for statement in reading.statements:
         where: tuple[int | None, int | None, int | None] = (None, None, None)
-        for passage_id, passage_text in passages:
+        index = first
+        while index < len(passages) and allowance > 0:
+            passage_id, passage_text = passages[index]
+            allowance -= len(passage_text)
             found = statement_in_passage(statement, passage_text)
             if found is not None:
                 where = (passage_id, *found)
+                first = index
                 break
+            index += 1
+        unplaced += where[0] is None and index < len(passages)
         placed.append((statement, where))
+    cut = [reading.cut] if reading.cut else []
+    if unplaced:
+        cut.append(f"{unplaced:,} statement(s) not placed in a passage: the words of too many before them "
+                   "were in none")
+    if cut:
+        log.warning("article %s: %s", repr(article_id) if article_id is not None else "(no id)", "; ".join(cut))
     return placed
-

@@ -4,6 +4,7 @@ the seed articles' statements, and precision/recall on the hand-labelled sets.""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from conftest import DATA, SEEDS
@@ -12,9 +13,13 @@ from hypothesis import strategies as st
 
 from newsdex.index.articles import Article, load_articles
 from newsdex.index.statements import (
+    MAX_ARTICLE_CHARS,
+    MAX_UNIT_CHARS,
     PARAGRAPH_BREAK,
     Statement,
     attribution_scores,
+    placed_statements,
+    read_statements,
     statement_in_passage,
     statements_in,
 )
@@ -271,6 +276,63 @@ def test_a_statement_is_found_in_its_passage_across_a_paragraph_break():
     assert statement_in_passage(statement, "nothing of it here") is None
     cut = statement_in_passage(statement, "tail of a passage: one two\nthr")
     assert cut is not None and "tail of a passage: one two\nthr"[cut[0]:cut[1]] == "one two\nthr"
+
+
+def test_a_statement_is_placed_in_its_own_passage_when_its_words_came_before():
+    paragraphs = ["The headline read “We will see” in red.", "Jane Doe said the club had lost again on Saturday.",
+                  "“We will see,” Jane Doe said."]
+    passages = [(10, paragraphs[0]), (11, paragraphs[1]), (12, paragraphs[2])]
+    placed = placed_statements(paragraphs, passages)
+    assert [where[0] for _, where in placed] == [11, 12]  # not 10, where "We will see" is the headline's
+
+
+# -- the budget of one article -----------------------------------------------------------------
+
+
+def test_statements_are_read_from_the_first_characters_of_a_long_article_with_a_warning(caplog):
+    filler = "The weather stayed mild for the time of year. " * 100
+    paragraphs = ["“We will go on,” Jane Doe said.", *[filler] * (MAX_ARTICLE_CHARS // len(filler) + 5),
+                  "“We will stop,” John Roe said."]
+    reading = read_statements(paragraphs)
+    assert [s.speaker for s in reading.statements] == ["Jane Doe"]
+    assert reading.read <= MAX_ARTICLE_CHARS < reading.total
+    with caplog.at_level(logging.WARNING, logger="newsdex.index.statements"):
+        placed = placed_statements(paragraphs, [(1, paragraphs[0])], article_id="long")
+    assert [where[0] for _, where in placed] == [1]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"article 'long': statements read from the first {reading.read:,} of {reading.total:,} characters"]
+
+
+def test_a_long_paragraph_is_cut_after_its_last_sentence_within_the_budget():
+    sentence = "Jane Doe said the talks would go on. "
+    reading = read_statements([sentence * (MAX_ARTICLE_CHARS // len(sentence) + 10)])
+    assert reading.read <= MAX_ARTICLE_CHARS and all(s.text == "the talks would go on" for s in reading.statements)
+
+
+def test_a_unit_over_the_budget_is_not_attributed_and_is_said(caplog):
+    long_quote = "“" + "We will go on and on. " * (MAX_UNIT_CHARS // 20) + "”"
+    paragraphs = ["“We will go on,” Jane Doe said.", long_quote + " John Roe said.", "“We stop,” John Roe said."]
+    reading = read_statements(paragraphs)
+    assert [s.speaker for s in reading.statements] == ["Jane Doe", "John Roe"] and reading.long_units == 1
+    with caplog.at_level(logging.WARNING, logger="newsdex.index.statements"):
+        placed_statements(paragraphs, [], article_id="a1")
+    assert caplog.records[0].getMessage() == (f"article 'a1': 1 sentence(s) or quotation(s) longer than "
+                                              f"{MAX_UNIT_CHARS:,} characters not read for statements")
+
+
+def test_statements_in_no_passage_stop_being_looked_for_and_are_said(caplog):
+    paragraphs = [f"“We will go on {i},” Jane Doe said." for i in range(20)]
+    unrelated = [(k, f"Passage {k} is about the weather and nothing else at all.") for k in range(10)]
+    with caplog.at_level(logging.WARNING, logger="newsdex.index.statements"):
+        placed = placed_statements(paragraphs, unrelated, article_id="lost")
+    assert all(where == (None, None, None) for _, where in placed)
+    assert "statement(s) not placed in a passage" in caplog.records[0].getMessage()
+
+
+def test_an_article_within_the_budget_gives_no_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="newsdex.index.statements"):
+        placed_statements(["“We will go on,” Jane Doe said."], [(1, "“We will go on,” Jane Doe said.")], article_id="x")
+    assert caplog.records == []
 
 
 # -- measured ----------------------------------------------------------------------------------
