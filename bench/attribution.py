@@ -80,15 +80,15 @@ def speed(items: list[Article], sample: int) -> dict:
                "splitting_ms": round(split_seconds * 1000, 1)}
     if sample:
         # What a build spends on the same articles: cutting passages and embedding them.
-        from newsdex.index.build import Indexer
+        from newsdex.index.analysis import Analyser
         from newsdex.index.embedder import Embedder
         from newsdex.settings import Settings
 
-        indexer = Indexer(Settings(index_dir=ROOT / ".newsdex-bench" / "attribution"), Embedder())
+        analyser = Analyser(Settings(index_dir=ROOT / ".newsdex-bench" / "attribution"), Embedder())
         chosen = items[:sample]
         began = time.perf_counter()
         for article in chosen:
-            indexer.embedder.encode(indexer.embedding_inputs(article, indexer.passages_for(article)))
+            analyser.embedder.encode(analyser.embedding_inputs(article, analyser.passages_for(article)))
         build_seconds = time.perf_counter() - began
         began = time.perf_counter()
         for article in chosen:

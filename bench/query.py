@@ -42,6 +42,7 @@ import numpy as np
 
 from newsdex.errors import NewsdexError
 from newsdex.index import vectors as vector_index
+from newsdex.index.analysis import Analysed, place_statements
 from newsdex.index.articles import Article, load_articles
 from newsdex.index.build import Indexer
 from newsdex.index.embedder import Embedder
@@ -123,8 +124,9 @@ def synthetic_index(cache: Path, size: int, pool: list[str], pool_vectors: np.nd
             vectors = summed / np.linalg.norm(summed, axis=1, keepdims=True)
             article = Article(id=f"syn-{start // PER_ARTICLE}", title=pool[rows[0][0]][:80],
                               paragraphs=tuple(passages), source="synthetic")
-            writer.put_article(article, passages, vectors.astype(np.float32),
-                               embed_sentences(passages, lambda texts: pool_encode(texts, known, embedder)))
+            writer.put_article(Analysed(article, passages, vectors.astype(np.float32),
+                                        embed_sentences(passages, lambda texts: pool_encode(texts, known, embedder)),
+                                        place_statements(article, passages)))
         writer.commit()
     print(f"  built in {time.perf_counter() - began:.0f}s", flush=True)
     return settings

@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
+from newsdex.index.analysis import Analysed, Analyser, Loaded
 from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest
-from newsdex.index.passages import dedupe_passages, split_passages
-from newsdex.index.sentences import SentenceVectors, embed_sentences
 from newsdex.index.stores import Writer, live_int8_config, open_store, open_writer
 from newsdex.settings import Settings
 
@@ -35,20 +33,6 @@ API_ORIGIN = "api"
 
 # Passages are embedded in chunks of this many so memory stays flat on large corpora.
 _CHUNK = 1024
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """One article as the model made it: its passages, their vectors, their sentences' (or None)."""
-
-    passages: list[str]
-    vectors: np.ndarray
-    sentences: list[SentenceVectors] | None
-
-
-# What a build reads, in load order: (given directly rather than read from a file?, the
-# article or why something was skipped, the article embedded already (a Ray worker) or None).
-Loaded = tuple[bool, "Article | Skipped", "Embedded | None"]
 
 
 @dataclass
@@ -91,12 +75,6 @@ def repeated_ids(articles: Sequence[Article]) -> list[tuple[int, str]]:
     return repeated
 
 
-def passage_budget(max_seq_length: int, passage_tokens: int, title_tokens: int) -> int:
-    """Tokens a passage may have so that title + passage fit the model's window untruncated."""
-    room = max_seq_length - 2 - title_tokens - 1  # [CLS] [SEP] and the title break
-    return max(16, min(passage_tokens, room))
-
-
 class Indexer:
     """Changes to the index at settings.index_dir, each one new build swapped in whole.
 
@@ -114,12 +92,12 @@ class Indexer:
         self.settings = settings
         self.embedder = embedder
         self.lock_timeout = lock_timeout
-        self.passage_budget = passage_budget(embedder.max_seq_length, settings.passage_tokens, settings.title_tokens)
+        self.analyser = Analyser(settings, embedder)
         self.manifest = Manifest(
             model=embedder.name,
             dimension=embedder.dimension,
             max_seq_length=embedder.max_seq_length,
-            passage_tokens=self.passage_budget,
+            passage_tokens=self.analyser.passage_budget,
             title_tokens=settings.title_tokens,
             overlap_sentences=settings.overlap_sentences,
             backend=embedder.backend,
@@ -149,7 +127,7 @@ class Indexer:
             origins: set[str] = set()  # files that gave an article
             partly_read: set[str] = set()  # files with a part skipped: their missing records may be unreadable
 
-            def take(article: Article, embedded: Embedded | None) -> None:
+            def take(article: Article, analysed: Analysed | None) -> None:
                 seen.add(article.id)
                 if article.origin is not None:
                     origins.add(article.origin)
@@ -161,23 +139,23 @@ class Indexer:
                 else:
                     report.unchanged += 1
                     return
-                if embedded is None:
+                if analysed is None:
                     embedding.add(article)
                 else:
-                    embedding.put(article, embedded)
+                    embedding.put(analysed)
 
             with _Embedding(self, writer, progress) as embedding:
-                for given, item, embedded in self._articles(paths, carried, known):
+                for given, item, analysed in self._articles(paths, carried, known):
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
                         partly_read.add(_origin_of(item))
                         if on_skip:
                             on_skip(item)
                     elif not given:
-                        take(item, embedded)
+                        take(item, analysed)
                     elif item.id not in seen:  # an article given directly that no file holds now
                         report.api_articles_kept += 1
-                        take(item, embedded)
+                        take(item, analysed)
             report.passages_embedded = embedding.embedded
             if rebuild and not seen and self._live_article_count():
                 # Every file unreadable, or a wrong folder: a rebuild would empty a live index
@@ -236,48 +214,16 @@ class Indexer:
         report.seconds = time.perf_counter() - began
         return report
 
-    # -- how an article becomes passages and vectors ---------------------------------------
-
-    def passages_for(self, article: Article) -> list[str]:
-        """The article's passages as users will read them: its own words, within budget."""
-        passages = split_passages(article.paragraphs, self.embedder.count_tokens, self.passage_budget,
-                                  self.settings.overlap_sentences, additive=self.embedder.tokens_add_up)
-        return dedupe_passages(passages)
-
-    def embedding_inputs(self, article: Article, passages: Sequence[str]) -> list[str]:
-        """What the model reads for each passage: the title first, so "he said" knows whose article it is."""
-        if self.settings.title_tokens == 0 or not article.title:
-            return list(passages)
-        title = self.embedder.truncate(article.title, self.settings.title_tokens)
-        return [f"{title}\n{passage}" for passage in passages]
-
-    def embed(self, articles: Sequence[Article], passages: Sequence[list[str]] | None = None) -> list[Embedded]:
-        """Each article's passages (split here unless given), their vectors and (when kept) their
-        sentences' vectors, in one model call for all: how a build embeds, here or in a Ray worker."""
-        if passages is None:
-            passages = [self.passages_for(article) for article in articles]
-        inputs = [text for article, texts in zip(articles, passages) for text in self.embedding_inputs(article, texts)]
-        vectors = self.embedder.encode(inputs)
-        kept = None
-        if self.settings.sentence_vectors:
-            kept = embed_sentences([text for texts in passages for text in texts], self.embedder.encode)
-        out, offset = [], 0
-        for texts in passages:
-            end = offset + len(texts)
-            out.append(Embedded(texts, vectors[offset:end], None if kept is None else kept[offset:end]))
-            offset = end
-        return out
-
     # -- internals -------------------------------------------------------------------------
 
     def _articles(self, paths: Sequence[Path], carried: Sequence[Article],
                   known: dict[str, tuple[str, str | None]]) -> Iterator[Loaded]:
-        """(given directly?, article or skip, its passages and vectors when already embedded), in
-        load order: read here and embedded by the caller, or read and embedded by Ray workers."""
+        """(given directly?, article or skip, the article analysed already or None), in load
+        order: read here and analysed by the caller, or read and analysed by Ray workers."""
         if self.settings.engine == "ray":
             from newsdex.index.engine import ray_articles
 
-            yield from ray_articles(self, paths, carried, known)
+            yield from ray_articles(self.settings, self.embedder.int8_config, paths, carried, known)
             return
         for item in load_articles(paths, follow_links=self.settings.follow_links):
             yield False, item, None
@@ -354,25 +300,25 @@ class _Embedding:
             self.bar.close()
 
     def add(self, article: Article) -> None:
-        passages = self.indexer.passages_for(article)
+        passages = self.indexer.analyser.passages_for(article)
         self.waiting.append((article, passages))
         self.size += len(passages)
         if self.size >= _CHUNK:
             self.flush()
 
-    def put(self, article: Article, embedded: Embedded) -> None:
-        """Store an article embedded elsewhere (a Ray worker) as one embedded here is."""
-        self.writer.put_article(article, embedded.passages, embedded.vectors, embedded.sentences)
-        self.embedded += len(embedded.passages)
-        self.bar.update(len(embedded.passages))
+    def put(self, analysed: Analysed) -> None:
+        """Store an article analysed elsewhere (a Ray worker) as one analysed here is."""
+        self.writer.put_article(analysed)
+        self.embedded += len(analysed.passages)
+        self.bar.update(len(analysed.passages))
 
     def flush(self) -> None:
         """One model call for the passages of the waiting articles, then each stored with its vectors."""
         if not self.waiting:
             return
         articles = [article for article, _ in self.waiting]
-        for article, embedded in zip(articles, self.indexer.embed(articles, [p for _, p in self.waiting])):
-            self.writer.put_article(article, embedded.passages, embedded.vectors, embedded.sentences)
+        for analysed in self.indexer.analyser.analyse(articles, [p for _, p in self.waiting]):
+            self.writer.put_article(analysed)
         self.embedded += self.size
         self.bar.update(self.size)
         self.waiting, self.size = [], 0

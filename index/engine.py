@@ -2,10 +2,11 @@
 vectors as a build in this process, made by Ray workers, on this machine or a cluster.
 
 The pipeline: the files to read (index.articles.article_files, walked here) -> read and
-cleaned in Ray tasks -> split and embedded by a pool of actors, each loading the model once
--> streamed back here in load order, where index.build.Indexer keeps its books (added,
-changed, removed, skipped) and the store's writer stores them, exactly as for a local
-build. Articles whose content hash the index already holds are not embedded.
+cleaned in Ray tasks -> analysed (index.analysis: split, embedded, statements placed) by a
+pool of actors, each loading the model once -> streamed back here in load order, where
+index.build.Indexer keeps its books (added, changed, removed, skipped) and the store's writer
+stores the `Analysed` values, exactly as for a local build. Articles whose content hash the
+index already holds are not analysed.
 
 Reading tasks ask for a quarter of a CPU and the actors for the rest between them: on a
 2-CPU machine, actors asking for a whole CPU each take both, and the reading tasks that
@@ -24,7 +25,7 @@ from newsdex.errors import NewsdexError, StoreUnavailable
 from newsdex.index.articles import Article, FirstSeen, Skipped, article_files, read_file
 
 if TYPE_CHECKING:
-    from newsdex.index.build import Embedded, Indexer, Loaded
+    from newsdex.index.analysis import Analysed, Loaded
     from newsdex.settings import Settings
 
 # CPU a reading task asks for: a fraction, so that the actors never take every CPU.
@@ -101,32 +102,32 @@ def _read(unit: dict) -> list[dict]:
             for where, item in read_file(Path(unit["path"]), unit["article_id"])]
 
 
-class _Embedder:
-    """A Ray actor: loads the model once, then embeds batches of articles as the driver's Indexer would."""
+class _Analyser:
+    """A Ray actor: loads the model once, then analyses batches of articles as a local build would."""
 
     def __init__(self, settings_json: str, int8_config: str | None, known: dict[str, str]) -> None:
-        from newsdex.index.build import Indexer
+        from newsdex.index.analysis import Analyser
         from newsdex.index.embedder import Embedder
         from newsdex.settings import Settings
 
         settings = Settings.model_validate_json(settings_json)
-        self.indexer = Indexer(settings, Embedder.from_settings(settings, int8_config))
+        self.analyser = Analyser(settings, Embedder.from_settings(settings, int8_config))
         self.known = known
 
     def __call__(self, batch: dict) -> dict:
         items = [pickle.loads(raw) for raw in batch["item"]]
         todo = [n for n, item in enumerate(items)
                 if isinstance(item, Article) and self.known.get(item.id) != item.content_hash]
-        embedded: list[bytes] = [b""] * len(items)
-        for n, result in zip(todo, self.indexer.embed([items[n] for n in todo])):
-            embedded[n] = pickle.dumps(result)
-        return {**batch, "embedded": embedded}
+        analysed: list[bytes] = [b""] * len(items)
+        for n, result in zip(todo, self.analyser.analyse([items[n] for n in todo])):
+            analysed[n] = pickle.dumps(result)
+        return {**batch, "analysed": analysed}
 
 
-def ray_articles(indexer: Indexer, paths: Sequence[Path], carried: Sequence[Article],
+def ray_articles(settings: Settings, int8_config: str | None, paths: Sequence[Path], carried: Sequence[Article],
                  known: dict[str, tuple[str, str | None]]) -> Iterator[Loaded]:
-    """What index.build.Indexer reads, in load order, read and embedded by Ray (see the module docstring)."""
-    settings = indexer.settings
+    """What index.build.Indexer reads, in load order, read and analysed by Ray (see the module
+    docstring); `int8_config` is the driver's model's, so the workers' vectors are of its family."""
     ray = start_ray(settings.ray_address)
     units: list[dict] = []
     for found in article_files(paths, follow_links=settings.follow_links):
@@ -142,17 +143,17 @@ def ray_articles(indexer: Indexer, paths: Sequence[Path], carried: Sequence[Arti
     count, each = worker_plan(ray, settings.workers)
     dataset = (ray.data.from_items(units, override_num_blocks=min(len(units), 4 * count + 4))
                .flat_map(_read, num_cpus=READ_CPUS)
-               .map_batches(_Embedder, batch_size=ARTICLES_PER_BATCH, num_cpus=each,
+               .map_batches(_Analyser, batch_size=ARTICLES_PER_BATCH, num_cpus=each,
                             compute=ray.data.ActorPoolStrategy(size=count),
                             fn_constructor_kwargs={
                                 "settings_json": worker_settings(settings).model_dump_json(),
-                                "int8_config": indexer.embedder.int8_config,
+                                "int8_config": int8_config,
                                 "known": {article_id: digest for article_id, (digest, _) in known.items()}}))
     seen = FirstSeen()
     try:
         for row in dataset.iter_rows():
             item = pickle.loads(row["item"])
-            embedded: Embedded | None = pickle.loads(row["embedded"]) if row["embedded"] else None
-            yield bool(row["given"]), (item if row["given"] else seen.check(row["where"], item)), embedded
+            analysed: Analysed | None = pickle.loads(row["analysed"]) if row["analysed"] else None
+            yield bool(row["given"]), (item if row["given"] else seen.check(row["where"], item)), analysed
     except ray.exceptions.RayError as exc:
         raise NewsdexError(f"the Ray build failed: {str(exc).splitlines()[0]}") from exc

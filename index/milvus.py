@@ -58,13 +58,13 @@ import numpy as np
 from pydantic import SecretStr
 
 from newsdex.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, NewsdexError, StoreUnavailable
+from newsdex.index.analysis import Analysed
 from newsdex.index.articles import Article
 from newsdex.index.bm25 import passage_terms, question_terms
 from newsdex.index.builds import MILVUS_LITE, WriteLock, storage_errors
 from newsdex.index.manifest import Manifest, check_format, incompatibility
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors, pack, unpack
-from newsdex.index.statements import placed_statements
 from newsdex.index.stores import NO_FILTERS, Filters
 from newsdex.settings import Settings
 
@@ -139,14 +139,13 @@ def term_code(field: str, term: str) -> str:
     return hashlib.blake2b(f"{field}\x00{term}".encode(), digest_size=8).hexdigest().translate(_LETTERS)
 
 
-def passage_codes(title: str, text: str, lang: str | None) -> str:
-    field, terms = passage_terms(title, text, lang)
+def term_codes(field: str, terms: Sequence[str]) -> str:
+    """A passage's BM25 terms (index.analysis) as the codes its document holds."""
     return " ".join(term_code(field, term) for term in terms)
 
 
-def article_code_parts(title: str, text: str, lang: str | None) -> list[str]:
+def article_code_parts(field: str, terms: Sequence[str]) -> list[str]:
     """A whole article's BM25 codes, in as few documents as VARCHARs hold ([] for no terms)."""
-    field, terms = passage_terms(title, text, lang)
     codes = [term_code(field, term) for term in terms]
     return [" ".join(codes[i:i + CODES_PER_DOCUMENT]) for i in range(0, len(codes), CODES_PER_DOCUMENT)]
 
@@ -539,11 +538,11 @@ def _index_params(values: dict) -> dict:
     return {"params": values} if values else {}
 
 
-def _article_terms_rows(article: Article, passages: int) -> list[dict]:
+def _article_terms_rows(article: Article, passages: int, terms: tuple[str, Sequence[str]]) -> list[dict]:
     """An article's whole-article BM25 documents ([] when it has no passage to stand for it)."""
     if not passages:
         return []
-    parts = article_code_parts(article.title, article.text, article.lang)
+    parts = article_code_parts(*terms)
     common = {"placeholder": [0.0] * PLACEHOLDER_DIM, "article_id": article.id, "lead": passage_id(article.id, 0),
               "source_key": _nocase(article.source) if article.source else "", "day": _day(article.published),
               "lang": article.lang or ""}
@@ -915,7 +914,9 @@ class MilvusWriter:
         no search reads a collection the live build never had before this writer made it."""
         rows: list[dict] = []
         for row in _whole_articles(self.client, self.names.articles, sorted(self._known)):
-            rows += _article_terms_rows(row.article(), self._passages.get(row.id, 0))
+            article = row.article()
+            rows += _article_terms_rows(article, self._passages.get(row.id, 0),
+                                        passage_terms(article.title, article.text, article.lang))
         self._upsert(self.names.article_terms, rows)
 
     def _passage_counts(self) -> dict[str, int]:
@@ -938,35 +939,34 @@ class MilvusWriter:
 
     # -- changes --------------------------------------------------------------------------
 
-    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray,
-                    sentences: Sequence[SentenceVectors] | None = None) -> None:
-        if len(passages) != len(vectors) or (sentences is not None and len(sentences) != len(passages)):
-            raise ValueError("one vector (and one set of sentences) per passage")
+    def put_article(self, analysed: Analysed) -> None:
+        article, passages = analysed.article, analysed.passages
         _check_text(article, passages)
         self.remove_article(article.id, missing_ok=True)
         ids = [passage_id(article.id, n) for n in range(len(passages))]
         source_key = _nocase(article.source) if article.source else ""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(analysed.vectors, dtype=np.float32)
+        sentences = analysed.sentences
         passage_rows = [
             {"id": pid, "vector": vectors[n].tolist(), "article_id": article.id, "position": n, "text": text,
-             "terms": passage_codes(article.title, text, article.lang), "title": article.title,
+             "terms": term_codes(*analysed.passage_terms[n]), "title": article.title,
              "source": article.source, "source_key": source_key, "published": article.published,
              "day": _day(article.published), "url": article.url, "lang": article.lang or "",
              "sentences": _pack_sentences(sentences[n] if sentences is not None else None)}
             for n, (pid, text) in enumerate(zip(ids, passages))]
         statement_rows = []
-        for position, (statement, where) in enumerate(placed_statements(article.paragraphs,
-                                                                        list(zip(ids, passages)))):
+        for position, placed in enumerate(analysed.statements):
+            statement = placed.statement
             statement_rows.append({
                 "id": _hash63("s", article.id, position), "placeholder": [0.0] * PLACEHOLDER_DIM,
                 "article_id": article.id, "position": position, "speaker": statement.speaker, "cue": statement.cue,
                 "kind": statement.kind, "text": statement.text, "text_start": statement.start,
-                "text_end": statement.end, "passage_id": where[0], "passage_start": where[1],
-                "passage_end": where[2], "source_key": source_key, "day": _day(article.published),
-                "lang": article.lang or ""})
+                "text_end": statement.end, "passage_id": None if placed.passage is None else ids[placed.passage],
+                "passage_start": placed.start, "passage_end": placed.end, "source_key": source_key,
+                "day": _day(article.published), "lang": article.lang or ""})
         article_rows = _article_rows(article, _now())
-        self._put[article.id] = (passage_rows, statement_rows, _article_terms_rows(article, len(passages)),
-                                 article_rows)
+        self._put[article.id] = (passage_rows, statement_rows,
+                                 _article_terms_rows(article, len(passages), analysed.article_terms), article_rows)
         self._waiting += len(passage_rows)
         if self.new and self._waiting >= WRITE_BATCH:
             self._write_put()  # nothing reads a new build's collections before commit: write as it goes

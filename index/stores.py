@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from newsdex.errors import NewsdexError
-from newsdex.index.articles import Article
 from newsdex.index.manifest import Manifest
 from newsdex.index.rows import ArticleRow, ArticleWithPassages, IndexStats, PassageRow, SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors
 from newsdex.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdex.index.analysis import Analysed  # analysis imports the text tools; a reader needs none
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,10 @@ class Writer(Protocol):
         """(articles, passages) as the change stands."""
         ...
 
-    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray,
-                    sentences: Sequence[SentenceVectors] | None = None) -> None: ...
+    def put_article(self, analysed: Analysed) -> None:
+        """Store one article as the analysis made it (index.analysis), replacing one of its id:
+        a writer stores the value, it never analyses."""
+        ...
 
     def remove_article(self, article_id: str, *, missing_ok: bool = False) -> None: ...
 

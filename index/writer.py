@@ -18,12 +18,12 @@ import numpy as np
 from newsdex.errors import ArticleNotFound, IndexIncompatible, NewsdexError
 from newsdex.index import builds
 from newsdex.index import vectors as vector_index
-from newsdex.index.articles import Article
+from newsdex.index.analysis import Analysed
 from newsdex.index.bm25 import LexicalWriter
 from newsdex.index.builds import ARTICLE_BM25_DIR, BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
-from newsdex.index.sentences import SentenceVectors, pack
-from newsdex.index.statements import placed_statements
+from newsdex.index.sentences import pack
+from newsdex.index.statements import Statement, placed_statements
 from newsdex.index.store import IndexStore, dead_ids
 from newsdex.index.vectors import Layout, VectorSpec
 
@@ -178,14 +178,15 @@ class IndexWriter:
             text = self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
             passages = self.db.execute("SELECT id, text FROM passages WHERE article_id = ? ORDER BY position",
                                        (article_id,)).fetchall()
-            self._put_statements(article_id, tuple(text.split("\n\n")), passages)
+            self._insert_statements(article_id, placed_statements(tuple(text.split("\n\n")), passages,
+                                                                  article_id=article_id))
 
-    def _put_statements(self, article_id: str, paragraphs: Sequence[str],
-                        passages: Sequence[tuple[int, str]]) -> None:
-        """The article's statements, each tied to the first passage that holds its words."""
+    def _insert_statements(self, article_id: str,
+                           placed: Sequence[tuple[Statement, tuple[int | None, int | None, int | None]]]) -> None:
+        """The article's statements, each with (passage id, start, end) of the passage holding its words."""
         rows = [(article_id, position, statement.speaker, statement.cue, statement.kind, statement.text,
                  statement.start, statement.end, *where)
-                for position, (statement, where) in enumerate(placed_statements(paragraphs, passages))]
+                for position, (statement, where) in enumerate(placed)]
         self.db.executemany(
             """INSERT INTO statements (article_id, position, speaker, cue, kind, text, text_start, text_end,
                                        passage_id, passage_start, passage_end)
@@ -214,11 +215,9 @@ class IndexWriter:
 
     # -- changes ---------------------------------------------------------------------------
 
-    def put_article(self, article: Article, passages: Sequence[str], vectors: np.ndarray,
-                    sentences: Sequence[SentenceVectors] | None = None) -> None:
-        """Insert or replace one article with its passages, their vectors and (when given) their sentences'."""
-        if len(passages) != len(vectors) or (sentences is not None and len(sentences) != len(passages)):
-            raise ValueError("one vector (and one set of sentences) per passage")
+    def put_article(self, analysed: Analysed) -> None:
+        """Insert or replace one article as the analysis made it: passages, vectors, sentences, statements."""
+        article, passages = analysed.article, analysed.passages
         self.remove_article(article.id, missing_ok=True)
         self.db.execute(
             """INSERT INTO articles (id, title, subtitle, author, dateline, source, published, url, lang,
@@ -239,12 +238,15 @@ class IndexWriter:
             self.bm25.add(passage_id, article.title, text, article.lang)
         if ids:  # the article as one document, under its lead passage's id
             self.article_bm25.add(ids[0], article.title, article.text, article.lang)
-        if sentences is not None:
+        if analysed.sentences is not None:
             self.db.executemany("INSERT INTO sentence_vectors (passage_id, spans, vectors) VALUES (?, ?, ?)",
-                                [(passage_id, *pack(item)) for passage_id, item in zip(ids, sentences)])
-        self._put_statements(article.id, article.paragraphs, list(zip(ids, passages)))
+                                [(passage_id, *pack(item)) for passage_id, item in zip(ids, analysed.sentences)])
+        self._insert_statements(article.id, [
+            (placed.statement, (None if placed.passage is None else ids[placed.passage], placed.start, placed.end))
+            for placed in analysed.statements])
         if ids:
-            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self.vectors.add_with_ids(np.ascontiguousarray(analysed.vectors, dtype=np.float32),
+                                      np.asarray(ids, dtype=np.int64))
 
     def remove_article(self, article_id: str, *, missing_ok: bool = False) -> None:
         ids = [row[0] for row in self.db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from newsdex.index.analysis import Analyser
 from newsdex.index.articles import Article
-from newsdex.index.build import Indexer
 from newsdex.index.passages import dedupe_passages, sentences, split_passages
 from newsdex.settings import Settings
 
@@ -64,10 +64,10 @@ def test_a_sentence_longer_than_the_budget_is_cut_not_truncated(embedder):
 
 def test_seed_passages_fit_the_model_window_with_their_title(embedder):
     settings = Settings()
-    indexer = Indexer(settings, embedder)
-    budget = indexer.passage_budget
+    analyser = Analyser(settings, embedder)
+    budget = analyser.passage_budget
     article = Article(id="x", title="A fairly long title " * 10, paragraphs=tuple(_seed_like_paragraphs()))
-    for passage in indexer.passages_for(article):
+    for passage in analyser.passages_for(article):
         assert embedder.count_tokens(passage) <= budget
     assert budget + settings.title_tokens + 3 <= embedder.max_seq_length
 

@@ -51,8 +51,7 @@ def test_rebuild_keeps_an_article_written_while_it_waited_for_the_lock(tmp_path,
     thread.start()
     time.sleep(1.5)  # the rebuild is waiting for the lock
     posted = Indexer._given(_article("posted-meanwhile", "Harbour workers in Rotterdam voted to strike"))
-    passages = indexer.passages_for(posted)
-    writer.put_article(posted, passages, embedder.encode(indexer.embedding_inputs(posted, passages)))
+    writer.put_article(indexer.analyser.analyse([posted])[0])
     writer.commit()
     thread.join(120)
     assert result["report"].api_articles_kept == 1
