@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from newsdex.index import months
+
 
 @dataclass(frozen=True)
 class ParsedText:
@@ -183,9 +185,11 @@ _TRAILING_CREDIT = re.compile(
     re.VERBOSE,
 )
 # Captions usually end with the date the picture was taken: "... Lima, Peru, Nov. 15, 2024."
+# A month is any word that begins with an English short form.
+_MONTH_START = r"(?:" + "|".join(months.spellings(months.ENGLISH_SHORT)) + r")"
 _TRAILING_DATE = re.compile(
-    r"""(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}
-      | \b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}
+    r"""(?:\b""" + _MONTH_START + r"""[a-z]*\.?\s+\d{1,2},\s+\d{4}
+      | \b\d{1,2}\s+""" + _MONTH_START + r"""[a-z]*\.?\s+\d{4}
       | \b\d{4}-\d{2}-\d{2})\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -354,9 +358,11 @@ _HEADING_MARK = re.compile(r"^#+\s*")
 # A plain written date with its year: "July 10, 2024", "Jul. 10, 2024", "10 July 2024",
 # "2024-07-10". Only English month names, and never a date without its year: "June 3" in a
 # dateline could be any year, and a wrong date filters an article out of searches.
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-_MONTH = r"(?P<{}>(?:" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?)"
+_MONTHS = tuple(months.spellings(months.ENGLISH))
+# The short forms that are no full name ("may" is one), a month's longest first ("sept" before "sep").
+_SHORT_MONTHS = tuple(short for month in months.ENGLISH_SHORT for short in sorted(month, key=len, reverse=True)
+                      if short not in _MONTHS)
+_MONTH = r"(?P<{}>(?:" + "|".join(_MONTHS + _SHORT_MONTHS) + r")\.?)"
 _WRITTEN_DATE = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\ )?"
                  r"(?:" + _MONTH.format("m1") + r"\ (?P<d1>\d{1,2}),?\ (?P<y1>\d{4})"
                  r"|(?P<d2>\d{1,2})\ " + _MONTH.format("m2") + r",?\ (?P<y2>\d{4})"

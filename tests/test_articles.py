@@ -353,7 +353,7 @@ def test_overlong_jsonl_line_is_skipped_and_the_next_line_still_loads(tmp_path):
 
 
 def test_file_too_large_to_read_whole_is_skipped(tmp_path, monkeypatch):
-    import newsdex.index.articles as articles_module
+    import newsdex.index.articles.decoding as articles_module
 
     monkeypatch.setattr(articles_module, "MAX_FILE_BYTES", 1000)
     (tmp_path / "long.txt").write_text("Long story\n\n" + "It went on. " * 200, encoding="utf-8")

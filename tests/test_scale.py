@@ -207,7 +207,7 @@ def test_milvus_over_grpc(tmp_path, milvus_server, embedder, searcher):
 
 
 # -- a Milvus Lite file and other processes --------------------------------------------------
-# Milvus Lite opens a file in one process at a time (index.milvus._lite_holder). Here the test
+# Milvus Lite opens a file in one process at a time (index.milvus.client._lite_holder). Here the test
 # process holds the file, as `newsdex serve` would, and the console scripts run in their own.
 
 BIN = Path(sys.executable).parent
@@ -226,7 +226,7 @@ def _let_go(settings: Settings) -> None:
     """Close this process's hold on the settings' Lite file, as a server's exit would."""
     from milvus_lite.server_manager import server_manager_instance
 
-    from newsdex.index.milvus import _client
+    from newsdex.index.milvus.client import _client
 
     server_manager_instance.release_server(settings.milvus_target)
     _client.cache_clear()  # its client spoke to the server just stopped

@@ -399,7 +399,7 @@ def test_passage_ids_are_deterministic(tmp_path, seed_copy, embedder):
 def test_without_the_scale_extra_the_error_names_it(tmp_path, monkeypatch):
     import sys
 
-    from newsdex.index import milvus
+    from newsdex.index.milvus import client as milvus
 
     monkeypatch.setitem(sys.modules, "pymilvus", None)  # import pymilvus now raises ImportError
     milvus._client.cache_clear()

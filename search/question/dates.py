@@ -26,18 +26,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-# Month names and abbreviations dateparser reads in English, German, French and Spanish, in
-# calendar order ("sept" and the unaccented spellings beside the others); a word is a
-# candidate month only when it is one of these (dateparser then reads it).
-_MONTH_NAMES = (
-    "january february march april may june july august september october november december",
-    "jan feb mar apr may jun jul aug sep|sept oct nov dec",
-    "januar februar märz april mai juni juli august september oktober november dezember",
-    "janvier février|fevrier mars avril mai juin juillet août|aout septembre octobre novembre décembre|decembre",
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-)
-_MONTH_NUMBER = {name: number for names in _MONTH_NAMES
-                 for number, spellings in enumerate(names.split(), start=1) for name in spellings.split("|")}
+from newsdex.index.months import ENGLISH, ENGLISH_SHORT, FRENCH, GERMAN, SPANISH, month_numbers
+
+# Month names and abbreviations dateparser reads in English, German, French and Spanish; a
+# word is a candidate month only when it is one of these (dateparser then reads it).
+_MONTH_NUMBER = month_numbers(ENGLISH, ENGLISH_SHORT, GERMAN, FRENCH, SPANISH)
 _MONTHS = list(_MONTH_NUMBER)
 _MONTH = r"(?:" + "|".join(sorted({re.escape(m) for m in _MONTHS}, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d|21\d\d)"
