@@ -384,8 +384,13 @@ def _date_of(match: re.Match[str]) -> str | None:
     parts = match.groupdict()
     year, month, day = next((parts[f"y{n}"], parts[f"m{n}"], parts[f"d{n}"]) for n in "123" if parts[f"y{n}"])
     if not month.isdigit():
-        key = month.rstrip(".").lower()[:3]
-        month = str(next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(key)))
+        # casefold, not lower: the pattern ignores case, so it also matches "ſept" (long s) or a
+        # Kelvin sign, which casefold brings back to the ASCII letters the month names are in.
+        key = month.rstrip(".").casefold()[:3]
+        number = next((i for i, name in enumerate(_MONTHS, start=1) if name.startswith(key)), None)
+        if number is None:
+            return None
+        month = str(number)
     try:
         return date(int(year), int(month), int(day)).isoformat()
     except ValueError:

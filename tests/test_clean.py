@@ -299,3 +299,17 @@ def test_long_first_paragraph_is_not_a_subtitle():
     parsed = parse_plain_text(f"Budget passes\n\n{long_paragraph}")
     assert parsed.subtitle is None
     assert parsed.paragraphs == (long_paragraph,)
+
+
+def test_a_month_ignoring_case_matched_in_another_script_is_read_or_left_alone():
+    # "ſ" (long s) matches "s" when case is ignored; it once raised StopIteration and ended a whole load.
+    assert written_date("ſept 5, 2024") in ("2024-09-05", None)
+    assert written_date("Published: ſeptember 5, 2024") in ("2024-09-05", None)
+
+
+def test_a_long_s_date_line_does_not_end_a_load(tmp_path):
+    from newsdex.index.articles import Article, load_articles
+
+    (tmp_path / "a.txt").write_text("First report\n\nſept 5, 2024\n\nThe council met on Monday to vote.\n")
+    (tmp_path / "b.txt").write_text("Second report\n\nThe ferry ran late again on Tuesday.\n")
+    assert sorted(a.id for a in load_articles([tmp_path]) if isinstance(a, Article)) == ["a", "b"]
