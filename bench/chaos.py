@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import time
 from pathlib import Path
 
 import httpx
+from serving import start_server
 
 from newsdex.errors import NewsdexError
 from newsdex.index.store import IndexStore
@@ -116,12 +116,6 @@ def kills(work: Path, rounds: int, seed: int, within: float) -> dict:
     return counts
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
     """Searches, API writes and CLI rebuilds at once; nothing acknowledged may be lost."""
     index_dir = work / "served-index"
@@ -129,20 +123,7 @@ def mixed_load(work: Path, seconds: float, searchers: int) -> dict:
     shutil.copytree(SEEDS, articles)
     subprocess.run([str(BIN / "newsdex"), "index", str(articles), "--index", str(index_dir), "-q"], check=True,
                    capture_output=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = newsdex("serve", "--index", str(index_dir), "--port", str(port), "--quiet",
-                     env={"NEWSDEX_API_KEY": KEY, "NEWSDEX_SEEDS_DIR": str(articles)})
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"newsdex serve did not start: {server.stderr.read().decode()[-500:]}")
-        time.sleep(0.3)
+    server, base = start_server(index_dir, {"NEWSDEX_API_KEY": KEY, "NEWSDEX_SEEDS_DIR": str(articles)})
 
     stop = time.monotonic() + seconds
     lock = threading.Lock()

@@ -20,14 +20,11 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
+from serving import start_server
 
 from newsdex.errors import NewsdexError
 from newsdex.index.build import Indexer
@@ -77,33 +74,8 @@ def ensure_index(name: str, sources: list[Path], settings: Settings, embedder: E
     print(f"[{name}] {report.summary()}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(index_dir: Path, backend: str, batching: bool) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDEX_BACKEND": backend}
-    if not batching:
-        env["NEWSDEX_BATCH_WINDOW_MS"] = "0"
-    process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--index", str(index_dir),
-                                "--port", str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"newsdex serve exited: {process.stderr.read().decode()}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit("newsdex serve did not get ready in 180 s")
+def server_env(backend: str, batching: bool) -> dict[str, str]:
+    return {"NEWSDEX_BACKEND": backend, **({} if batching else {"NEWSDEX_BATCH_WINDOW_MS": "0"})}
 
 
 def http_level(base: str, questions: list[str], concurrency: int, requests: int, k: int, mode: str) -> dict:
@@ -174,7 +146,7 @@ def bench(name: str, settings: Settings, embedder: Embedder, questions: list[str
     top = {}
     for batching in [b.strip() == "on" for b in args.batching.split(",") if b.strip()]:
         label = "batched" if batching else "unbatched"
-        process, base = start_server(settings.index_dir, embedder.backend, batching)
+        process, base = start_server(settings.index_dir, server_env(embedder.backend, batching))
         try:
             http_level(base, questions, 4, 20, args.k, args.mode)  # warm-up: connections, caches
             for c in LEVELS:

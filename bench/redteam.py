@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from serving import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -176,7 +177,7 @@ def flood_part(clients: int, seconds: float, work: Path) -> dict:
                            capture_output=True, text=True)
     if built.returncode:
         raise SystemExit(f"could not build the seed index: {built.stderr}")
-    server, base = _serve(index_dir, work / "server.log")
+    server, base = start_server(index_dir, log=work / "server.log")
     try:
         out: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
         flood = multiprocessing.get_context("spawn").Process(target=_flood, args=(base, clients, seconds, out))
@@ -210,31 +211,6 @@ def flood_part(clients: int, seconds: float, work: Path) -> dict:
     result["clients"] = clients
     result["seconds"] = seconds
     return result
-
-
-def _serve(index_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    with open(log, "w") as out:
-        server = subprocess.Popen([str(BIN / "newsdex"), "serve", "--index", str(index_dir), "--port", str(port),
-                                   "--quiet"], stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"newsdex serve exited with {server.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    server.kill()
-    raise SystemExit("newsdex serve did not get ready in 180 s")
 
 
 def main() -> None:
