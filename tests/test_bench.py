@@ -57,12 +57,25 @@ def test_redteam_bench_runs_and_health_answers_under_its_flood():
 
 
 def test_attribution_bench_scores_each_labelled_set_and_times_statements():
-    results = _last_json("bench/attribution.py", "--limit", "10", "--model-sample", "2")
+    results = _last_json("bench/attribution.py", "--limit", "10", "--model-sample", "2", "--quotes-limit", "3")
     assert {"labelled", "heldout"} <= set(results["scores"])
     assert all(0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1 for row in results["scores"].values())
     speed = results["speed"]
     assert speed["articles"] > 2 and speed["statements"] > 0
     assert speed["model_sample"]["articles"] == 2
+    if not (ROOT.parent / "shared" / "eval" / "quotes-bbc-dev" / "quotes.jsonl").is_file():
+        assert "quotes" not in results
+        return
+    statements, questions = results["quotes"]["statements"], results["quotes"]["questions"]
+    assert statements["articles"] == 3 and statements["labelled"] > 0
+    assert set(statements["by_kind"]) == {"direct", "indirect", "mixed"}
+    assert {"recall", "precision", "found_at_all"} <= set(statements) and set(statements["named_misses"]) == {
+        "not_found", "no_speaker", "wrong_speaker"}
+    assert all(0 <= row["recall"] <= 1 and 0 <= row["precision"] <= 1 for row in statements["by_kind"].values())
+    assert questions["questions"] > 0
+    assert set(questions["by_type"]) == {"speaker", "topic", "name_form", "mentioned_never_speaks"}
+    assert {"top1", "false_rate", "never_violations"} <= set(questions)
+    assert 0 <= questions["top1"] <= 1 and 0 <= questions["false_rate"] <= 1
 
 
 def test_big_jsonl_bench_reads_and_indexes_a_made_file(tmp_path):
