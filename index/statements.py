@@ -490,6 +490,8 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# A sentence that opens with its subject doing something: "Jane Doe, 58, accused ...", "He then wrote ...".
+_ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|told|wrote|spoke|took|made|gave|went)\b")
 # A subject that opens with a word no subject opens with.
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
@@ -537,6 +539,7 @@ class _Finder:
         self.units = _units(paragraphs)
         self._people: People | None = None
         self.long_units = 0  # units over MAX_UNIT_CHARS, passed over by `find`
+        self._last_speaker: tuple[int, str] | None = None  # (unit, speaker) of the last statement given one
 
     @property
     def people(self) -> People:
@@ -598,9 +601,26 @@ class _Finder:
         return named
 
     def _antecedent(self, at: int, unit_index: int) -> str | None:
-        """The person a "he"/"she" at `at` stands for: the only one named in the sentences just before."""
+        """The person a "he"/"she" at `at` stands for: the speaker of the statement in the sentence
+        just before, or the person that sentence opens with (news carries a speaker on: "Jane Doe
+        said ... . "...," she added"), whoever else the sentence names, unless a paragraph break
+        comes between and others are named; else the only one named in the sentences just before."""
         named = self._named_before(at, unit_index)
+        if self._last_speaker is not None and self._last_speaker[0] == unit_index - 1:
+            last = self._last_speaker[1]
+            same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[unit_index - 1].end:at]
+            if same_paragraph or named <= {last}:  # a new paragraph that names someone else may be about them
+                return last
         return named.pop() if len(named) == 1 else None
+
+    def _acting(self, index: int, unit: _Unit) -> str | None:
+        """The person a sentence with no statement is about, when it opens with them doing
+        something ("Jane Doe accused the minister of ..."): whom a "he" in the next one means."""
+        lead = _LEAD_IN.match(self.text[unit.start:unit.end])
+        match = _ACTING.match(self.text, unit.start + (lead.end() if lead else 0), unit.end)
+        if not match or _BAD_SUBJECT_START.match(match.group("subj")):
+            return None
+        return self.speaker(match.group("subj"), match.start("subj"), index)
 
     def find(self) -> list[Statement]:
         found: list[Statement] = []
@@ -613,6 +633,8 @@ class _Finder:
             made = self._unit_statements(index, unit, previous)
             found.extend(made)
             previous = (index, made[-1]) if made else None
+            speaker = made[-1].speaker if made and made[-1].speaker else self._acting(index, unit)
+            self._last_speaker = (index, speaker) if speaker else None
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:

@@ -360,3 +360,21 @@ def test_the_scorer_counts_a_wrong_speaker_against_precision():
             "statements": [{"speaker": "John Roe", "kind": "direct", "words": "We agree"}]}
     scores = attribution_scores([item])
     assert (scores.attributed, scores.correct, scores.precision, scores.recall) == (1, 0, 0.0, 0.0)
+
+
+def test_a_pronoun_carries_on_the_speaker_of_the_sentence_before_whoever_else_it_names():
+    statements = statements_in(["Jane Roe said the report had been unfair to Tom Vale. "
+                                "“We will ask for it to be withdrawn,” she added."])
+    assert [s.speaker for s in statements] == ["Jane Roe", "Jane Roe"]
+
+
+def test_a_pronoun_takes_the_person_the_sentence_before_opens_with():
+    statements = statements_in(["Ann Pike accused Mark Dunn of ignoring the residents. "
+                                "She said the plan would be opposed."])
+    assert statements[0].speaker == "Ann Pike"
+
+
+def test_a_pronoun_after_a_paragraph_naming_someone_else_stays_unnamed():
+    statements = statements_in(["Jane Roe later told the Courier that she had met Tom Vale.",
+                                "He said the meeting was useful."])
+    assert statements[-1].speaker is None
