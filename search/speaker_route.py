@@ -20,6 +20,7 @@ import numpy as np
 
 from newsdex.index.embedder import TextEmbedder
 from newsdex.index.rows import StatementRow
+from newsdex.index.sentences import SentenceVectors
 from newsdex.index.stores import Store
 from newsdex.index.words import WORD
 from newsdex.search.answers import Ranked
@@ -71,8 +72,16 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
     candidates = rows[:STATEMENT_CANDIDATES]
     # Best first for what the rest of the question asks about; with no rest ("what did X
     # say"), for the whole question. Ties (none in practice) keep the newest first.
-    scores = _relevance(candidates, question.topic, embedder, cache)
-    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    scores = _relevance([row.text for row in candidates], question.topic, embedder, cache)
+    if ask.topic:
+        # A quote often leaves its subject to the sentences around it ("It is wrong," he said
+        # of the plan): a statement is as close to the topic as its words or the closest
+        # sentence of its passage, read from the sentence vectors the build kept (no model call).
+        topic_vector = np.asarray(embedder.encode([ask.topic])[0], dtype=np.float32)
+        kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
+        scores = [max(own, _closest_sentence(kept.get(row.passage_id), topic_vector, own))
+                  for own, row in zip(scores, candidates)]
+    order = _each_speaker_first(sorted(range(len(candidates)), key=lambda i: -scores[i]), candidates)
     chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
     # A statement is shown before the passages whatever its score; one scoring below them
     # takes their best score, so that scores never rise down the list.
@@ -100,14 +109,38 @@ def _route(ask: SpeakerAsk, statements: int) -> SpeakerRoute:
         reason = f"{asked} asks what {ask.asked} said, but {missing}: answered as a plain search"
     else:
         order_words = f"best first for {ask.topic!r}" if ask.topic else "best first for the question"
+        several = (f"; {ask.asked!r} may mean any of {len(ask.speakers)} people quoted in the index "
+                   f"({', '.join(ask.speakers)}), so the best statement of each comes first"
+                   if len(ask.speakers) > 1 else "")
         reason = (f"{asked} asks what {ask.asked} said: {statements} statement{'s' if statements != 1 else ''} "
                   f"by {who} come{'' if statements != 1 else 's'} first ({order_words}), then passages that "
-                  "mention them")
+                  f"mention them{several}")
     return SpeakerRoute(asked=ask.asked, speakers=list(ask.speakers), statements=statements,
                         topic=ask.topic or None, reason=reason)
 
 
 _Item = TypeVar("_Item", StatementRow, Ranked)
+
+
+def _closest_sentence(item: SentenceVectors | None, topic: np.ndarray, otherwise: float) -> float:
+    """The best cosine of a passage's sentences with the topic; `otherwise` where the build kept
+    no sentence vectors for it (a one-sentence passage, or NEWSDEX_SENTENCE_VECTORS=false)."""
+    if item is None or not len(item.vectors):
+        return otherwise
+    return float((item.vectors @ topic).max())
+
+
+def _each_speaker_first(order: list[int], rows: Sequence[StatementRow]) -> list[int]:
+    """`order` (indexes of `rows`, best first) with the best statement of each speaker first: a
+    name that means several people answers from each rather than from whoever scores best."""
+    seen: set[str | None] = set()
+    firsts = []
+    for i in order:
+        if rows[i].speaker not in seen:
+            seen.add(rows[i].speaker)
+            firsts.append(i)
+    chosen = set(firsts)
+    return firsts + [i for i in order if i not in chosen]
 
 
 def _at_most_per_article(items: list[_Item], per_article: int | None) -> list[_Item]:
@@ -123,8 +156,9 @@ def _at_most_per_article(items: list[_Item], per_article: int | None) -> list[_I
     return kept
 
 
-def _relevance(rows: Sequence[StatementRow], topic: str, embedder: TextEmbedder, cache: VectorCache) -> list[float]:
-    """Cosine of each statement's words with the topic (the model's vectors are normalised)."""
-    vectors = cache.vectors([row.text for row in rows], embedder)
+def _relevance(texts: Sequence[str], topic: str, embedder: TextEmbedder, cache: VectorCache) -> list[float]:
+    """Cosine of each text (a statement's words, or its passage) with the topic (the model's
+    vectors are normalised)."""
+    vectors = cache.vectors(texts, embedder)
     topic_vector = embedder.encode([topic])[0]
     return [float(x) for x in vectors @ np.asarray(topic_vector, dtype=np.float32)]

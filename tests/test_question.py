@@ -5,6 +5,7 @@ highlights, batches and `interpreted`."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 from conftest import SEED_QUESTIONS
@@ -13,6 +14,7 @@ from newsdex.errors import InvalidQuery
 from newsdex.index.stores import Filters
 from newsdex.search.options import SearchOptions
 from newsdex.search.question import Question, read_question
+from newsdex.search.question.speakers import speaker_question
 
 OPTIONS = SearchOptions(as_of="2024-09-15")
 SPEAKERS = ["Fumio Kishida", "Shigeru Ishiba", "Yoon Suk Yeol"]
@@ -69,6 +71,54 @@ def test_a_speaker_question_is_read_after_its_dates():
     assert question.speaker.name_words == {"fumio", "kishida"}
     bare = _read("what did Yoon say")
     assert bare.speaker is not None and bare.speaker.topic == "" and bare.topic == "what did Yoon say"
+
+
+@pytest.mark.parametrize(("text", "asked", "topic"), [
+    ("What did Mr Kishida say?", "Mr Kishida", ""),
+    ("what did Prime Minister Kishida say about trade", "Prime Minister Kishida", "trade"),
+    ("President Yoon on the treaty", "President Yoon", "the treaty"),
+    ("Kishida's view of the summit", "Kishida", "the summit"),
+    ("Mr Ishiba's take on trade", "Mr Ishiba", "trade"),
+    ("the summit, according to Yoon", "Yoon", "the summit"),
+    ("according to Mr Kishida, who leads the talks?", "Mr Kishida", "who leads the talks"),
+    ("did Ishiba say that talks will continue", "Ishiba", "talks will continue"),
+    ("quotes from Prime Minister Fumio Kishida", "Prime Minister Fumio Kishida", ""),
+])
+def test_each_question_form_in_any_name_form_finds_the_speaker(text, asked, topic):
+    question = _read(text)
+    assert question.speaker is not None, text
+    assert (question.speaker.asked, question.speaker.topic) == (asked, topic)
+    assert len(question.speaker.speakers) == 1
+
+
+def test_x_on_y_asks_about_x_only_where_the_index_quotes_x():
+    assert _read("sanctions on Russia").speaker is None
+    assert _read("Macron on Ukraine").speaker is None
+    assert _read("what did Macron say about Ukraine").speaker.speakers == ()  # today's note: nobody quoted
+
+
+def test_speaker_and_date_read_together_and_the_date_is_no_topic():
+    question = _read("what has Mr Kishida said since July")
+    assert question.dates is not None and question.dates.since == "2024-07-01" and question.dates_applied
+    assert question.speaker.speakers == ("Fumio Kishida",) and question.speaker.topic == ""
+    assert question.filters.since == "2024-07-01"
+    unapplied = _read("Kishida on North Korea since July", dated=False)
+    assert not unapplied.dates_applied and unapplied.filters == Filters()
+    assert unapplied.speaker.topic == "North Korea"  # the date read, though not applied, is still no topic
+
+
+@pytest.mark.parametrize("unit", ["Mr ", "according to ", "Kishida on ", "on ", "did X say that ", ", according to X",
+                                  "X's view of ", "Prime Minister "])
+def test_reading_the_new_speaker_forms_grows_linearly_with_the_question(unit):
+    questions = [unit * count + "news" for count in (32, 256)]
+    times = []
+    for question in questions:
+        speaker_question(question)
+        began = time.perf_counter()
+        for _ in range(3):
+            speaker_question(question)
+        times.append(time.perf_counter() - began)
+    assert times[1] / max(times[0], 1e-6) < 8 * 20, times  # 8x the text: linear, with a wide margin
 
 
 def test_the_speaker_option_wins_and_keeps_the_questions_topic():

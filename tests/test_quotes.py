@@ -17,9 +17,11 @@ from newsdex.api.app import create_app
 from newsdex.cli import app, ask_app
 from newsdex.index.build import Indexer
 from newsdex.index.builds import DB_FILE, current_build
+from newsdex.index.rows import StatementRow
 from newsdex.index.store import IndexStore
-from newsdex.search.question.speakers import matching_speakers, speaker_question
+from newsdex.search.question.speakers import SpeakerAsk, matching_speakers, speaker_question
 from newsdex.search.searcher import Searcher
+from newsdex.search.speaker_route import _each_speaker_first, _route
 from newsdex.settings import Settings
 
 KISHIDA = "Fumio Kishida"
@@ -75,11 +77,44 @@ def test_no_statement_is_given_to_kishida_that_he_did_not_make(searcher):
     "Kishida's comments", "quotes from Kishida", "statements by Fumio Kishida", "what Kishida said about Russia",
     "did Kishida say anything about North Korea?", "what did Kishida stress", "Show me Kishida's remarks",
     "what was said by Kishida", "how did Kishida respond to the treaty",
+    # name forms: an honorific or a title before the surname
+    "What did Mr Kishida say?", "what did Prime Minister Kishida say", "quotes from Prime Minister Fumio Kishida",
+    # "X on Y", "X's view of Y", "according to X", "did X say ...", and a date beside the speaker
+    "Kishida on North Korea", "Mr Kishida's view of the treaty", "North Korea, according to Kishida",
+    "according to Prime Minister Kishida, what is the threat?", "did Kishida say that Tokyo is concerned",
+    "what has Kishida said since July",
 ])
 def test_natural_phrasings_of_a_speaker_question_take_the_speaker_route(searcher, question):
     response = searcher.search(question, k=3)
     assert response.speaker is not None and response.speaker.speakers == [KISHIDA], question
     assert response.results[0].quote is not None and response.results[0].quote.speaker == KISHIDA
+
+
+def test_x_on_y_is_a_speaker_question_only_for_someone_quoted(searcher):
+    for question in ("sanctions on Russia", "Putin on the treaty"):
+        response = searcher.search(question, k=3)
+        assert response.speaker is None, question
+        assert all(r.quote is None for r in response.results)
+    routed = searcher.search("Prime Minister Kishida on trust between the leaders", k=2)
+    assert routed.speaker.speakers == [KISHIDA] and routed.speaker.topic == "trust between the leaders"
+    assert routed.results[0].quote.text.startswith("In light of")
+
+
+def test_a_name_meaning_several_people_answers_from_each_and_says_so():
+    ask = SpeakerAsk("Mr Kim", "", ("Kim Jong Un", "Kim Yo Jong"), explicit=False)
+    route = _route(ask, 3)
+    assert route.speakers == ["Kim Jong Un", "Kim Yo Jong"]
+    assert "may mean any of 2 people" in route.reason and "Kim Jong Un, Kim Yo Jong" in route.reason
+    assert "may mean" not in _route(SpeakerAsk("Kishida", "", (KISHIDA,), explicit=False), 2).reason
+    rows = [_statement(1, "Kim Jong Un"), _statement(2, "Kim Jong Un"), _statement(3, "Kim Yo Jong")]
+    # Best first is 0, 1, 2; each speaker's best leads, then the rest in score order.
+    assert _each_speaker_first([0, 1, 2], rows) == [0, 2, 1]
+
+
+def _statement(id: int, speaker: str) -> StatementRow:
+    return StatementRow(id=id, article_id="a", position=id, speaker=speaker, cue="said", kind="direct", text="words",
+                        text_start=0, text_end=5, passage_id=None, passage_start=None, passage_end=None, title="t",
+                        source=None, published=None, url=None)
 
 
 def test_the_rest_of_the_question_ranks_the_statements(searcher):
@@ -144,6 +179,26 @@ def test_question_reading_and_name_matching():
     assert matching_speakers("Kishida's", speakers) == ["Fumio Kishida"]
     assert matching_speakers("Jong", speakers) == ["Kim Jong Un", "Kim Yo Jong"]
     assert matching_speakers("Suk Kishida", speakers) == []
+    for question in ("What did the government say?", "Did prices rise in March?",
+                     "the treaty, according to reports that Kim is ill"):
+        assert speaker_question(question) is None, question
+    # "X on Y" is read, but only asks about X where the index quotes X (speaker_asked)
+    assert speaker_question("sanctions on Russia").if_quoted
+    # name forms: honorifics and titles left out on both sides; a surname alone may mean several people
+    stored = ["Tony Blair", "Blair", "Sir Ian Blair", "Hazel Blears", "Dr Brian Gibbons", "Hensel", "Smith",
+              "Doug Smith"]
+    assert matching_speakers("Ms Blears", stored) == ["Hazel Blears"]
+    assert matching_speakers("Dr Gibbons", stored) == matching_speakers("Mr Gibbons", stored) == ["Dr Brian Gibbons"]
+    assert matching_speakers("Sir Ian", stored) == ["Sir Ian Blair"]
+    assert matching_speakers("Mr Blair", stored) == ["Tony Blair", "Blair", "Sir Ian Blair"]
+    assert matching_speakers("Tony Blair", stored) == ["Tony Blair"]
+    assert matching_speakers("Mr Tony Blair", stored) == ["Tony Blair"]
+    # a full name finds the statements stored under its surname alone, unless another holder of it is stored
+    assert matching_speakers("Stuart Hensel", stored) == ["Hensel"]
+    assert matching_speakers("Peter Smith", stored) == []
+    assert matching_speakers("President Yoon", speakers) == ["Yoon Suk Yeol"]
+    assert matching_speakers("Prime Minister Fumio Kishida", speakers) == ["Fumio Kishida"]
+    assert matching_speakers("Mr Macron", speakers) == []
 
 
 # -- the command line ------------------------------------------------------------------------

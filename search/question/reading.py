@@ -10,7 +10,8 @@ module only applies them in order:
 2. read a date phrase (search.question.dates), unless `dates` is off or since/until is given;
    the range applies only where some passage the other filters allow falls in it, and then
    its words leave what the retrievers see;
-3. read whom the rest asks about (search.question.speakers), or take the `speaker` option;
+3. read whom the rest asks about (search.question.speakers), or take the `speaker` option; a date
+   phrase read is left out of it whether or not it applies (it says when, not what about);
 4. take the plain words of what is left (search.question.terms).
 """
 
@@ -80,7 +81,9 @@ def read_question(text: str, options: SearchOptions, *, max_chars: int,
         if any_passage(dated):
             filters, applied = dated, True
     words = reading.query if reading is not None and applied else cleaned
-    asked = speaker_asked(words, options.speaker, speakers)
+    # Whom it asks about, in the question less its date phrase, applied or not: "since March"
+    # is when, never what about ("what has Kishida said since March" asks about nothing more).
+    asked = speaker_asked(reading.query if reading is not None else cleaned, options.speaker, speakers)
     return Question(text=cleaned, words=words, terms=tuple(query_terms(words)), filters=filters, dates=reading,
                     dates_applied=applied, speaker=asked)
 

@@ -3,10 +3,12 @@
 Pure functions. `speaker_asked` is what question reading (search.question.reading) calls:
 the person a question (or the `speaker` option) asks about, and who in the index that is.
 `speaker_question` reads "what did Kishida say (about North Korea)", "what has
-Yoon told ...", "Kishida's comments on Y", "quotes from X", "what X said about Y", "did X say
-anything about Y" and the like into the name asked and the rest of the question (the topic);
-`matching_speakers` finds which stored speakers that name means ("Kishida", "fumio kishida" ->
-"Fumio Kishida"). A question that names no one quoted in the index is searched as any other.
+Yoon told ...", "Kishida's comments on Y", "Kishida's view of Y", "quotes from X", "what X said
+about Y", "did X say (anything about Y / that ...)", "Y, according to X", "X on Y" and the like
+into the name asked and the rest of the question (the topic); `matching_speakers` finds which
+stored speakers that name means ("Kishida", "fumio kishida", "Mr Kishida", "Prime Minister
+Kishida" -> "Fumio Kishida"). A question that names no one quoted in the index is searched as
+any other ("X on Y" is no speaker question at all then: "sanctions on Russia").
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ _VERB = "|".join(sorted(_VERBS, key=len, reverse=True))
 _NOUNS = ("comments comment remarks remark statements statement words quotes quote quotations quotation views "
           "testimony speech response reaction warnings warning promises promise claims claim").split()
 _NOUN = "|".join(sorted(_NOUNS, key=len, reverse=True))
+# What someone thinks, asked with their name before it: "Kishida's view of the summit".
+_VIEWS = "view views take position stance stand thoughts opinion opinions verdict line".split()
+_VIEW = "|".join(sorted(_VIEWS, key=len, reverse=True))
 # Words that lead into a question without changing it: "show me", "tell me", "list all".
 _LEAD = r"(?:(?:please\s+)?(?:show|give|find|list|get|tell)\s+(?:me\s+|us\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+)?|so\s+)?"
 # Words that join the topic to the rest: "about North Korea", "on the summit".
 _TOPIC_LEAD = re.compile(r"^(?:\s*(?:about|on|regarding|concerning|of|over|to|in\s+relation\s+to|with\s+regard\s+to|"
-                         r"when\s+it\s+comes\s+to)\b)?\s*", re.IGNORECASE)
+                         r"when\s+it\s+comes\s+to|that)\b)?\s*", re.IGNORECASE)
 _TOPIC_TAIL = re.compile(r"\s+(?:about|on|regarding|of|over|to)$", re.IGNORECASE)
 _FILLER = r"(?:(?:ever|just|really|actually|recently|publicly|previously|already|been|to)\s+)*"
 # A name as asked: up to four words of letters (any case), maybe hyphenated or with an apostrophe.
@@ -42,9 +47,9 @@ _PATTERNS = [
                rf"(?P<verb>{_VERB})\b(?P<rest>.*)$", re.IGNORECASE),
     # what Kishida said (about ...)
     re.compile(rf"^{_LEAD}what\s+{_NAME}\s+(?:has\s+|had\s+)?(?P<verb>{_VERB})\b(?P<rest>.*)$", re.IGNORECASE),
-    # did / has Kishida say anything about ...
-    re.compile(rf"^(?:did|has|have|does)\s+{_NAME}\s+(?P<verb>{_VERB}|speak|spoken|spoke)\s+(?:anything\s+|something\s+)?"
-               r"(?P<rest>(?:about|on|regarding|concerning)\b.*)$", re.IGNORECASE),
+    # did / has Kishida (ever) say (anything about ...), did Kishida say that taxes will rise
+    re.compile(rf"^(?:did|has|have|does)\s+{_NAME}\s+{_FILLER}(?P<verb>{_VERB}|speak|spoken|spoke)\b"
+               r"(?:\s+(?:anything|something|that))?(?P<rest>.*)$", re.IGNORECASE),
     # how did Kishida respond / react (to ...)
     re.compile(rf"^how\s+(?:did|does|has)\s+{_NAME}\s+(?P<verb>respond|responded|react|reacted|reply|replied)\b"
                r"(?P<rest>.*)$", re.IGNORECASE),
@@ -54,6 +59,12 @@ _PATTERNS = [
     # Kishida's comments (on ...), show me Kishida's quotes
     re.compile(rf"^{_LEAD}{_NAME}['’]s?\s+(?:(?:latest|recent|own|public|main|key)\s+)?(?P<verb>{_NOUN})\b"
                r"(?P<rest>.*)$", re.IGNORECASE),
+    # Kishida's view of / take on / position on the summit
+    re.compile(rf"^{_LEAD}{_NAME}['’]s?\s+(?:(?:latest|recent|own|public|main|official)\s+)?(?P<verb>{_VIEW})\b"
+               r"(?P<rest>.*)$", re.IGNORECASE),
+    # according to Kishida, ... / ..., according to Kishida
+    re.compile(rf"^(?P<verb>according\s+to)\s+{_NAME}\s*(?:,|:|\s-)(?P<rest>.*)$", re.IGNORECASE),
+    re.compile(rf"^(?P<rest>[^,]*?),?\s+(?P<verb>according\s+to)\s+{_NAME}$", re.IGNORECASE),
     # quotes from / by Kishida (on ...), comments of Yoon
     re.compile(rf"^{_LEAD}(?:(?:latest|recent|all)\s+)?(?P<verb>{_NOUN})\s+(?:from|by|of)\s+{_NAME}"
                r"(?P<rest>(?:\s+(?:about|on|regarding|concerning|over)\b.*)?)$", re.IGNORECASE),
@@ -61,6 +72,9 @@ _PATTERNS = [
     re.compile(rf"^{_NAME}\s+(?P<verb>quotes|quotations|statements|said|says)(?P<rest>(?:\s+(?:about|on|regarding)\b.*)?)$",
                re.IGNORECASE),
 ]
+# "Kishida on North Korea": a speaker question only where the name is someone the index quotes
+# ("sanctions on Russia" is a plain search).
+_NAME_ON = re.compile(rf"^{_NAME}\s+(?P<verb>on)\s+(?P<rest>.+)$", re.IGNORECASE)
 
 # Words that can stand where a name does in these patterns but never are one.
 _NOT_NAMES = set("""i you he she it we they me us them this that these those there who what which anyone someone
@@ -77,12 +91,13 @@ class SpeakerQuestion:
     name: str
     topic: str
     phrase: str  # the words that made it a speaker question ("what did ... say")
+    if_quoted: bool = False  # a question only if the name is someone the index quotes ("X on Y")
 
 
 def speaker_question(question: str) -> SpeakerQuestion | None:
     """The name asked about and the topic, for a question asking what a person said; else None."""
     text = " ".join(question.split()).strip().rstrip("?!.").strip()
-    for pattern in _PATTERNS:
+    for pattern in (*_PATTERNS, _NAME_ON):
         match = pattern.match(text)
         if not match:
             continue
@@ -91,8 +106,8 @@ def speaker_question(question: str) -> SpeakerQuestion | None:
             continue
         topic = _TOPIC_LEAD.sub("", match.group("rest").strip(" ,;:-"), count=1).strip(" ,;:-")
         topic = _TOPIC_TAIL.sub("", topic)
-        return SpeakerQuestion(name=name, topic=topic, phrase=match.group(0)[:match.start("rest")].strip()
-                               if match.group("rest") else match.group(0).strip())
+        phrase = (text[:match.start("rest")] + text[match.end("rest"):]).strip(" ,") if topic else match.group(0)
+        return SpeakerQuestion(name=name, topic=topic, phrase=phrase.strip(), if_quoted=pattern is _NAME_ON)
     return None
 
 
@@ -120,20 +135,60 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+# Words before a name that are no part of whom it means: "Mr Blair", "Dr Gibbons", "President Yoon",
+# "Prime Minister Kishida". A name asked with one matches the stored names with theirs left out too.
+_HONORIFICS = frozenset("""mr mrs ms miss mx dr doctor prof professor sir lord lady dame baroness baron rev reverend
+president prime minister chancellor secretary senator governor mayor premier chairman chairwoman judge justice
+foreign finance home defence defense interior deputy vice state general attorney chief executive coach manager
+king queen prince princess sheikh""".split())
+
+
+def bare_name_words(name: str) -> tuple[str, ...]:
+    """A name's words less the honorifics and titles that open it ("Mr Blair" -> "blair",
+    "Prime Minister Fumio Kishida" -> "fumio kishida"); the name itself when nothing else is left."""
+    words = name_words(name)
+    start = 0
+    while start < len(words) - 1 and words[start] in _HONORIFICS:
+        start += 1
+    return words[start:]
+
+
+def _holds(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whether `part` is a run of `words`, in order."""
+    return bool(part) and any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
 def matching_speakers(name: str, speakers: Iterable[str]) -> list[str]:
-    """The stored speakers `name` means: those whose name holds its words as a run, in order
-    ("Kishida" and "Fumio Kishida" mean "Fumio Kishida"; "Yoon" means "Yoon Suk Yeol"). A full
-    match wins over partial ones, so "Kim Jong Un" never also means "Kim Yo Jong"."""
+    """The stored speakers `name` means, in the stored order.
+
+    Those whose name holds its words as a run ("Kishida" and "Fumio Kishida" mean "Fumio
+    Kishida"; "Yoon" means "Yoon Suk Yeol"); a full name matched exactly wins over partial
+    ones, so "Kim Jong Un" never also means "Kim Yo Jong". Failing that, the same with the
+    honorifics and titles of both left out ("Ms Blears" means "Hazel Blears", "Dr Gibbons"
+    "Dr Brian Gibbons"). A full name also means a speaker stored under its surname alone
+    ("Hazel Blears" means "Blears"), unless someone else of that surname is stored too.
+    A surname may mean several people ("Blair": "Tony Blair", "Sir Ian Blair"); all are given.
+    """
     asked = name_words(name)
     if not asked:
         return []
-    matched = []
-    for speaker in speakers:
-        words = name_words(speaker)
-        if words == asked:
-            return [speaker]
-        if any(words[i:i + len(asked)] == asked for i in range(len(words) - len(asked) + 1)):
-            matched.append(speaker)
+    stored = [(speaker, name_words(speaker)) for speaker in speakers]
+    exact = [speaker for speaker, words in stored if words == asked]
+    if exact and len(asked) > 1:
+        return exact
+    matched = [speaker for speaker, words in stored if _holds(words, asked)]
+    if matched:
+        return matched
+    bare = bare_name_words(name)
+    bare_stored = [(speaker, bare_name_words(speaker)) for speaker, _ in stored]
+    matched = [speaker for speaker, words in bare_stored if _holds(words, bare)]
+    if len(bare) > 1:
+        surname = bare[-1:]
+        # Others of the surname whose other words are not the asked person's: then a stored
+        # surname alone could be any of them, and is left out.
+        others = [words for _, words in bare_stored if len(words) > 1 and words[-1:] == surname and words != bare]
+        if not others:
+            matched += [speaker for speaker, words in bare_stored if words == surname and speaker not in matched]
     return matched
 
 
@@ -171,4 +226,7 @@ def speaker_asked(words: str, speaker_option: str | None,
         return SpeakerAsk(speaker_option, topic, tuple(matching_speakers(speaker_option, known())), explicit=True)
     if parsed is None:
         return None
-    return SpeakerAsk(parsed.name, parsed.topic, tuple(matching_speakers(parsed.name, known())), explicit=False)
+    speakers = tuple(matching_speakers(parsed.name, known()))
+    if parsed.if_quoted and not speakers:
+        return None
+    return SpeakerAsk(parsed.name, parsed.topic, speakers, explicit=False)
