@@ -156,6 +156,7 @@ organization organisation army navy forces force police house court parliament c
 kremlin pentagon state states kingdom republic federation emirates nations alliance summit
 rail railways airways airlines motors energy systems technologies holdings partners capital services centre
 center network club sports city united fc board authority service watch international trust league
+street re financial insurance bookmaker bookmakers democrats democrat liberal conservatives tories labour crime
 korea japan china russia ukraine india iran iraq israel gaza syria turkey europe asia africa america
 zealand arabia kong lanka guinea leone rica salvador york jersey angeles francisco delhi aviv
 north south east west central new san los las saint st port buenos hong sri
@@ -325,6 +326,11 @@ def _quote_spans(text: str) -> list[tuple[int, int | None]]:
         if opened is None:
             if ch in _OPENERS or (ch == _STRAIGHT and (i == 0 or not text[i - 1].isalnum())):
                 opened = i
+        elif ch == _STRAIGHT and text[i - 1].isspace() and text[i + 1:i + 2].isalnum():
+            # `"Q1.  "Q2."`: news often leaves a quotation unclosed where the next one opens;
+            # a straight mark after a space and before a word opens, so the first ends here.
+            spans.append((opened, i))
+            opened = i
         elif ch in _CLOSERS or ch == _STRAIGHT:
             spans.append((opened, i + 1))
             opened = None
@@ -459,6 +465,16 @@ _REPORTED_BARE = re.compile(
     rf"(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|it\s+was|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
     r"(?P<clause>[\w“\"].+)$",
     re.DOTALL | re.IGNORECASE)
+# Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
+# `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
+_OBJECT_CUES = "denied denies demanded demands believes believed branded".split()
+_REPORTED_OBJECT = re.compile(
+    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?(?P<clause>[\w“\"].+)$", re.DOTALL)
+# `Doe told the Courier she would stand`: whom it was told to (a few words), then a clause that opens
+# with a pronoun, which is where the hearer ends.
+_REPORTED_TOLD = re.compile(
+    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>told|tells)\s+(?:[\w'’.-]+\s+){{1,6}}?"
+    r"(?P<clause>(?:he|she|they|it|we|his|her|its|their|there)\s.+)$", re.DOTALL)
 # `Abbott called the decision "judicial activism"`: a quoted judgement.
 _CALLED = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called|described)\s+(?P<clause>[^“”\"«»]{{1,60}}?\s*[“\"«].+)$",
                      re.DOTALL)
@@ -490,6 +506,10 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# `Doe defended the plan, saying (that) ...`: what the sentence's subject said, after a participle.
+_SAYING = re.compile(r",\s+(?P<cue>saying|adding)(?:\s+that)?\s+(?=[\w“\"])")
+# A narrator's conjunction before the subject, no comma after it: "But he said ...", "Meanwhile Ms Hutt said ...".
+_CONJUNCTION = re.compile(r"(?:but|and|yet|however|meanwhile)\s+(?=\w)", re.IGNORECASE)
 # A sentence that opens with its subject doing something: "Jane Doe, 58, accused ...", "He then wrote ...".
 _ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|told|wrote|spoke|took|made|gave|went)\b")
 # A subject that opens with a word no subject opens with.
@@ -539,7 +559,9 @@ class _Finder:
         self.units = _units(paragraphs)
         self._people: People | None = None
         self.long_units = 0  # units over MAX_UNIT_CHARS, passed over by `find`
-        self._last_speaker: tuple[int, str] | None = None  # (unit, speaker) of the last statement given one
+        # (unit, speaker) of the sentence before: the speaker of its last statement, or the person it opens
+        # with; speaker None when that statement or opening subject names no one we can tell.
+        self._last_speaker: tuple[int, str | None] | None = None
 
     @property
     def people(self) -> People:
@@ -553,8 +575,10 @@ class _Finder:
         phrase = _HONORIFIC.sub("", " ".join(subject.split()))
         parts = [part.strip() for part in phrase.split(",") if part.strip()]
         if len(parts) > 1:
-            if _NAME_RE.fullmatch(parts[0]):
-                phrase = parts[0]  # "Anna Becker, 54, a pharmacist": the name, not what follows it
+            titled = _TITLED_SUBJECT.fullmatch(parts[0])
+            if _NAME_RE.fullmatch(parts[0]) or (titled and _NAME_RE.fullmatch(titled.group("rest"))):
+                # "Anna Becker, 54, a pharmacist", "Former minister Jane Roe, who resigned,": the name
+                phrase = parts[0]
             elif re.search(rf"\b(?:{_PERSON_NOUN}|resident|man|woman)$", parts[0], re.IGNORECASE) \
                     and _NAME_RE.fullmatch(_HONORIFIC.sub("", parts[1])):
                 phrase = _HONORIFIC.sub("", parts[1])  # "One resident, Maria Lopez": the name described
@@ -571,9 +595,11 @@ class _Finder:
             # "the foreign minister" after a sentence about another foreign minister's
             # counterpart: the role stands for its one holder only when no one else is in view.
             return holder if holder is not None and nearby <= {holder} else None
-        if _BAD_SUBJECT_START.match(phrase) or (_COLLECTIVE.search(phrase) and not _NAME_RE.fullmatch(phrase)):
-            return None
         titled = _TITLED_SUBJECT.fullmatch(phrase)
+        # "Party spokesman Tom Vale" names his person; "a party spokesman" does not.
+        named = _NAME_RE.fullmatch(phrase) or (titled and _NAME_RE.fullmatch(titled.group("rest")))
+        if _BAD_SUBJECT_START.match(phrase) or (_COLLECTIVE.search(phrase) and not named):
+            return None
         if titled and _NAME_RE.fullmatch(titled.group("rest")):
             prefix = _ROLE_RE.sub(" ", titled.group("prefix"))
             if re.search(r"\b(?:of|for|to|with|and|or)\b|['’]s\b", prefix, re.IGNORECASE):
@@ -608,19 +634,20 @@ class _Finder:
         named = self._named_before(at, unit_index)
         if self._last_speaker is not None and self._last_speaker[0] == unit_index - 1:
             last = self._last_speaker[1]
+            if last is None:
+                return None  # "A spokesman said ... . "...," he added": the one before, unnamed
             same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[unit_index - 1].end:at]
             if same_paragraph or named <= {last}:  # a new paragraph that names someone else may be about them
                 return last
         return named.pop() if len(named) == 1 else None
 
-    def _acting(self, index: int, unit: _Unit) -> str | None:
+    def _acting(self, index: int, unit: _Unit) -> tuple[str, str | None] | None:
         """The person a sentence with no statement is about, when it opens with them doing
         something ("Jane Doe accused the minister of ..."): whom a "he" in the next one means."""
-        lead = _LEAD_IN.match(self.text[unit.start:unit.end])
-        match = _ACTING.match(self.text, unit.start + (lead.end() if lead else 0), unit.end)
+        match = _ACTING.match(self.text, self._opening(unit.start, unit.end), unit.end)
         if not match or _BAD_SUBJECT_START.match(match.group("subj")):
             return None
-        return self.speaker(match.group("subj"), match.start("subj"), index)
+        return match.group("subj"), self.speaker(match.group("subj"), match.start("subj"), index)
 
     def find(self) -> list[Statement]:
         found: list[Statement] = []
@@ -633,8 +660,14 @@ class _Finder:
             made = self._unit_statements(index, unit, previous)
             found.extend(made)
             previous = (index, made[-1]) if made else None
-            speaker = made[-1].speaker if made and made[-1].speaker else self._acting(index, unit)
-            self._last_speaker = (index, speaker) if speaker else None
+            if made:
+                self._last_speaker = (index, made[-1].speaker)
+            else:
+                acting = self._acting(index, unit)
+                # An opening subject that names someone the article leaves unclear blocks a pronoun after it;
+                # one that names no person ("The report found ...") says nothing either way.
+                named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None)
+                self._last_speaker = (index, acting[1]) if named else None
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:
@@ -675,13 +708,17 @@ class _Finder:
                 made = self._make(speaker, attr.cue, "mixed", unit.start, _trim_end(text, unit.start, last))
                 return [made] if made else []
             lead = _LEAD.match(before)
-            if lead and not after.strip(" .") and len(quotes) == 1:
-                match = _ATTRIBUTION.match(lead.group("attr").strip())
+            # `Kishida said: "Q1." "Q2."`: every quoted segment after one attribution is the speaker's
+            # when nothing but white space stands between them.
+            if lead and not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps):
+                # "In a statement, Kishida said:", "But he said:"
+                attr_start = self._opening(unit.start, unit.start + lead.end("attr")) - unit.start
+                match = _ATTRIBUTION.match(before[attr_start:lead.end("attr")])
                 if match and len(match.group("tail").split()) <= 6:
-                    at = unit.start + match.start("subj")
+                    at = unit.start + attr_start + match.start("subj")
                     speaker = self.speaker(match.group("subj"), at, index)
-                    made_direct = self._direct(quotes[0], speaker, _tidy_cue(match.group("cue")))
-                    return [made_direct] if made_direct else []
+                    cue = _tidy_cue(match.group("cue"))
+                    return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
         return self._reported(index, unit)
 
     def _carries_on(self, index: int, previous: tuple[int, Statement]) -> bool:
@@ -707,15 +744,14 @@ class _Finder:
         """`SUBJ CUE that ...`, `SUBJ said he ...`, `According to SUBJ, ...`, `..., SUBJ said.`"""
         text = self.text
         start, end = unit.start, unit.end
-        lead = _LEAD_IN.match(text[start:end])
-        body_start = start + (lead.end() if lead else 0)
+        body_start = self._opening(start, end)
         according = _ACCORDING_LEAD.match(text[start:end])
         fallback: tuple[str, int, int] | None = None  # `according to X, ...` when nothing nearer speaks
         if according:
             fallback = (according.group("subj"), start + according.start("subj"), start + according.start("rest"))
             body_start = start + according.start("rest")
         body = text[body_start:end]
-        for pattern in (_REPORTED, _REPORTED_BARE, _CALLED):
+        for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD):
             match = pattern.match(body)
             if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                 continue  # "said the proposal that ...": the words after "said" are what was said
@@ -742,7 +778,21 @@ class _Finder:
                 made = self._make(self.speaker(attr.subject, attr.subject_at, index), attr.cue,
                                   self._kind(body_start, clause_end), body_start, clause_end)
                 return [made] if made else []
+        saying = _SAYING.search(text, body_start, end)
+        acting = _ACTING.match(text, body_start, saying.start()) if saying else None
+        if saying and acting and not _BAD_SUBJECT_START.match(acting.group("subj")):
+            made = self._make(self.speaker(acting.group("subj"), acting.start("subj"), index), saying.group("cue"),
+                              self._kind(saying.end(), end), saying.end(), _trim_end(text, saying.end(), end))
+            return [made] if made else []
         return []
+
+    def _opening(self, start: int, end: int) -> int:
+        """Where the subject of the sentence at [start, end) may begin: after a lead-in ("On Friday, ")
+        and a narrator's conjunction ("But ")."""
+        lead = _LEAD_IN.match(self.text[start:end])
+        at = start + (lead.end() if lead else 0)
+        conjunction = _CONJUNCTION.match(self.text, at, end)
+        return conjunction.end() if conjunction else at
 
     def _kind(self, start: int, end: int) -> str:
         return "mixed" if any(ch in _QUOTE_MARKS for ch in self.text[start:end]) else "indirect"
@@ -761,7 +811,8 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 # Every statement has a cue word: an article without one has none to find (most text of most
 # archives), and is passed over before any sentence is looked at.
-_CUE_SET = frozenset(_CUE_WORDS) | {"according", "pointed", "went", "called", "described"}
+_CUE_SET = frozenset(_CUE_WORDS) | frozenset(_OBJECT_CUES) | {"according", "pointed", "went", "called", "described",
+                                                            "saying", "adding"}
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 

@@ -168,7 +168,9 @@ def test_a_korean_family_name_first_resolves_too():
 
 @pytest.mark.parametrize("subject", ["A spokesman", "The statement", "Local media", "The two leaders", "They",
                                      "Officials", "The ministry", "Police", "Kyodo News", "North Korea",
-                                     "The company", "Analysts", "Both campaigns", "Tokyo"])
+                                     "The company", "Analysts", "Both campaigns", "Tokyo", "Acme Re",
+                                     "Bookmaker Betwell", "Downing Street", "The Liberal Democrats",
+                                     "Harbour Financial"])
 def test_no_person_no_speaker(subject):
     statement = only(f"{subject} said the talks had made progress.")
     assert statement.speaker is None, subject
@@ -378,3 +380,63 @@ def test_a_pronoun_after_a_paragraph_naming_someone_else_stays_unnamed():
     statements = statements_in(["Jane Roe later told the Courier that she had met Tom Vale.",
                                 "He said the meeting was useful."])
     assert statements[-1].speaker is None
+
+
+def test_every_quoted_segment_after_one_attribution_is_the_speakers():
+    statements = found('In a statement, Jane Roe said: "We will appeal." "The ruling is wrong."')
+    assert statements == [("Jane Roe", "said", "direct", "We will appeal."),
+                          ("Jane Roe", "said", "direct", "The ruling is wrong.")]
+
+
+def test_a_quote_left_unclosed_where_the_next_one_opens_ends_there():
+    statements = found('Jane Roe said: "We will appeal.  "The ruling is wrong."')
+    assert [(s[0], s[3]) for s in statements] == [("Jane Roe", "We will appeal."),
+                                                  ("Jane Roe", "The ruling is wrong.")]
+
+
+def test_a_narrators_conjunction_is_not_the_subject():
+    assert found("But Jane Roe said the bridge would stay shut.") == [
+        ("Jane Roe", "said", "indirect", "the bridge would stay shut")]
+    assert found('Meanwhile Tom Vale said: "We are ready."') == [("Tom Vale", "said", "direct", "We are ready.")]
+
+
+@pytest.mark.parametrize(("sentence", "cue", "words"), [
+    ("Jane Roe denied leaking the report.", "denied", "leaking the report"),
+    ("Jane Roe believes that prices will fall next year.", "believes", "prices will fall next year"),
+    ("Jane Roe demanded a full inquiry into the sale.", "demanded", "a full inquiry into the sale"),
+])
+def test_a_cue_whose_object_is_what_was_said(sentence, cue, words):
+    assert found(sentence) == [("Jane Roe", cue, "indirect", words)]
+
+
+def test_saying_after_the_subjects_deed_gives_the_subject_the_words():
+    assert found("Jane Roe defended the budget, saying it would protect schools.") == [
+        ("Jane Roe", "saying", "indirect", "it would protect schools")]
+
+
+def test_a_pronoun_after_an_unnamed_speaker_stays_unnamed():
+    statements = statements_in(["Mayor Jane Roe opened the bridge on Monday. A council spokesman said the road "
+                                "would reopen soon. “Work is going well,” he added."])
+    assert [s.speaker for s in statements] == [None, None]
+
+
+def test_a_pronoun_after_a_sentence_opening_with_an_unclear_name_stays_unnamed():
+    statements = statements_in(["Anna Smith and Tom Smith were in the squad.",
+                                "The visitors were led by Jane Roe. Smith praised the crowd. "
+                                "“It was a long night,” he said."])
+    assert [s.speaker for s in statements] == [None]
+
+
+def test_a_spokesman_given_a_name_is_that_person():
+    assert found("Party spokesman Tom Vale said the vote had been fair.") == [
+        ("Tom Vale", "said", "indirect", "the vote had been fair")]
+
+
+def test_a_titled_name_described_by_a_clause_is_the_speaker():
+    statement = only("Former minister Jane Roe, who resigned last year, said the plan had been rushed.")
+    assert (statement.speaker, statement.text) == ("Jane Roe", "the plan had been rushed")
+
+
+def test_told_a_hearer_then_a_clause_without_that():
+    assert found("Jane Roe told the Harbour Courier she would stand again.") == [
+        ("Jane Roe", "told", "indirect", "she would stand again")]
