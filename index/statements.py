@@ -667,7 +667,7 @@ class _Finder:
                 # An opening subject that names someone the article leaves unclear blocks a pronoun after it;
                 # one that names no person ("The report found ...") says nothing either way.
                 named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None)
-                self._last_speaker = (index, acting[1]) if named else None
+                self._last_speaker = (index, acting[1]) if acting is not None and named else None
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:

@@ -79,7 +79,8 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
         # sentence of its passage, read from the sentence vectors the build kept (no model call).
         topic_vector = np.asarray(embedder.encode([ask.topic])[0], dtype=np.float32)
         kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
-        scores = [max(own, _closest_sentence(kept.get(row.passage_id), topic_vector, own))
+        scores = [max(own, _closest_sentence(kept.get(row.passage_id) if row.passage_id is not None else None,
+                                             topic_vector, own))
                   for own, row in zip(scores, candidates)]
     order = _each_speaker_first(sorted(range(len(candidates)), key=lambda i: -scores[i]), candidates)
     chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
