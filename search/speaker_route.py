@@ -71,13 +71,14 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
         return found, _route(ask, 0)
     candidates = rows[:STATEMENT_CANDIDATES]
     # Best first for what the rest of the question asks about; with no rest ("what did X
-    # say"), for the whole question. Ties (none in practice) keep the newest first.
-    scores = _relevance([row.text for row in candidates], question.topic, embedder, cache)
+    # say"), for the whole question: cosines, the model's vectors being normalised. Ties
+    # (none in practice) keep the newest first.
+    topic_vector = np.asarray(embedder.encode([question.topic])[0], dtype=np.float32)
+    scores = [float(x) for x in cache.vectors([row.text for row in candidates], embedder) @ topic_vector]
     if ask.topic:
         # A quote often leaves its subject to the sentences around it ("It is wrong," he said
         # of the plan): a statement is as close to the topic as its words or the closest
         # sentence of its passage, read from the sentence vectors the build kept (no model call).
-        topic_vector = np.asarray(embedder.encode([ask.topic])[0], dtype=np.float32)
         kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
         scores = [max(own, _closest_sentence(kept.get(row.passage_id) if row.passage_id is not None else None,
                                              topic_vector, own))
@@ -155,11 +156,3 @@ def _at_most_per_article(items: list[_Item], per_article: int | None) -> list[_I
         if seen[item.article_id] <= per_article:
             kept.append(item)
     return kept
-
-
-def _relevance(texts: Sequence[str], topic: str, embedder: TextEmbedder, cache: VectorCache) -> list[float]:
-    """Cosine of each text (a statement's words, or its passage) with the topic (the model's
-    vectors are normalised)."""
-    vectors = cache.vectors(texts, embedder)
-    topic_vector = embedder.encode([topic])[0]
-    return [float(x) for x in vectors @ np.asarray(topic_vector, dtype=np.float32)]
