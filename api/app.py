@@ -404,6 +404,12 @@ def page() -> FileResponse:
     return FileResponse(STATIC / "index.html")
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for it whatever the page links; the page's own icon, not a 404."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
 
 
 # -- errors --------------------------------------------------------------------------------

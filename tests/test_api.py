@@ -681,3 +681,9 @@ def test_a_key_put_in_a_url_is_not_written_to_the_access_log():
     line = record.getMessage()
     assert "s3cret" not in line and "t0k" not in line
     assert "q=Kursk&api_key=[redacted]&token=[redacted]" in line
+
+
+def test_the_favicon_is_served_not_a_404(client):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("image/svg+xml"), path

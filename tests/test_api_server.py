@@ -75,6 +75,8 @@ def test_the_page_in_a_headless_browser_finds_and_opens_an_article(server):
             expect(page.locator("#article h2")).to_have_text(title)
             expect(page.locator("#article .from-passage").first).to_be_visible()
             assert "article=" in page.url
+            # A seed article has no subtitle and no url: nothing may stand in their place.
+            assert "null" not in page.locator("#article").inner_text()
             page.go_back()
             expect(page.locator("#results .result").first).to_be_visible()
 

@@ -138,9 +138,11 @@ async function showArticle(id) {
       return el("p", from ? { class: "from-passage" } : {}, paragraph);
     });
     const original = a.url && webLink(a.url);
-    articleView.replaceChildren(back, el("h2", {}, a.title), a.subtitle ? el("p", { class: "meta" }, a.subtitle) : null,
+    // replaceChildren writes a null as the text "null": leave out what the article lacks.
+    articleView.replaceChildren(...[back, el("h2", {}, a.title), a.subtitle ? el("p", { class: "meta" }, a.subtitle) : null,
       el("p", { class: "meta" }, meta), ...body,
-      original ? el("p", {}, el("a", { href: original, rel: "noopener noreferrer" }, "Original article")) : null);
+      original ? el("p", {}, el("a", { href: original, rel: "noopener noreferrer" }, "Original article")) : null]
+      .filter((child) => child !== null));
     articleView.hidden = false;
     say(`Article: ${a.title}`);
     const first = articleView.querySelector(".from-passage");
