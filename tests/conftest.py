@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from newsdex.index.embedder import Embedder
 from newsdex.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # bench/serving.py: how the benches and the tests start a server
+from serving import free_port as free_port  # noqa: E402  (re-exported for tests that start other servers)
+from serving import start_server  # noqa: E402
+
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -113,36 +114,16 @@ def language_searcher(language_settings, embedder):
     yield from _opened(language_settings, embedder)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def served(index_dir: Path, log: Path, **env: str):
     """A real `newsdex serve` process on 127.0.0.1 over `index_dir`, ready to answer; yields
-    (base URL, the process). Stopped with SIGTERM at the end (SIGKILL after 20 s)."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
-    with open(log, "w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "newsdex"), "serve", "--port", str(port),
-                                    "--index", str(index_dir), "--quiet"],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    (base URL, the process). Started as the benches start it (bench/serving.py); stopped with
+    SIGTERM at the end (SIGKILL after 20 s)."""
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"newsdex serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"newsdex serve did not get ready in 120 s:\n{log.read_text()}")
-            time.sleep(0.3)
+        process, base = start_server(index_dir, env, log=log, wait=120)
+    except SystemExit as exc:
+        pytest.fail(f"{exc}\n{log.read_text()}")
+    try:
         yield base, process
     finally:
         process.terminate()

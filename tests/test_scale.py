@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, SEEDS
+from conftest import DATA, SEEDS, free_port
 from test_cli import invoke
 
 from newsdex.index.build import Indexer
@@ -163,16 +163,10 @@ def test_a_new_secret_setting_stays_behind_the_ray_workers_too(monkeypatch):
     assert given.group("otherstore") == {"password": given.otherstore_password}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def milvus_server(tmp_path):
     """`milvus-lite server` in its own process on a free port of 127.0.0.1, stopped after the test."""
-    port = _free_port()
+    port = free_port()
     binary = Path(sys.executable).parent / "milvus-lite"
     process = subprocess.Popen([str(binary), "server", "--data-dir", str(tmp_path / "lite"), "--host", "127.0.0.1",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
