@@ -165,6 +165,14 @@ north south east west central new san los las saint st port buenos hong sri
 _ROLE_TOKENS = {w for role in _ROLE_WORDS for w in role.split()} | {"transport", "interior", "climate", "trade"}
 
 _PRONOUNS = {"he", "she"}
+# What a subject may carry besides the name: "Frank Fell MP", "Will Corr of the Campaign for Kids".
+_POST_NOMINAL = re.compile(r"\s+(?:MP|MEP|MSP|AM|QC|KC|MBE|OBE|CBE|Jr|Sr)\.?$")
+_NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:of|from|at)\s+(?:the\s+)?[A-Z].*")
+_TWO_NAME_WORDS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
+# A name after words that describe the person, the last a common noun: "former England defender Gary Stone".
+_DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?[a-z][a-z-]+)\s+(?P<name>{_NAME})")
+_THEN_SPOKE = re.compile(r"\s(?:and|but)(?:\s+also)?$")
+_PRONOUN_REACH = 4  # sentences back that a "he"/"she" may reach for its speaker
 # Subjects that say plainly that no one person is named.
 _COLLECTIVE = re.compile(r"\b(?:they|we|both|two|three|leaders|officials|ministers|sources|media|reports?|"
                          r"statement|ministry|government|agency|police|spokes(?:man|woman|person)|"
@@ -263,6 +271,18 @@ class People:
         longest = max(map(len, self.names | self.runs), default=0)
         self._most_runs = longest * (longest + 1) // 2  # runs of words in the longest name
         self._in_role: dict[tuple[str, str | None], str | None] = {}
+        # The sex an honorific gives a person ("Mr Blair", "Ms Blears"): a "she" does not stand for Mr Blair.
+        self._sex: dict[str, str] = {}
+        for match in _SEXED_NAME.finditer(text):
+            exact = _NAME_EXACT.match(match.group("name"))
+            name = self.full_name(_clean_name(_words(exact.group(0)))) if exact else None
+            if name is not None:
+                sex = "he" if match.group("title") in _MALE_TITLES else "she"
+                self._sex[name] = sex if self._sex.get(name, sex) == sex else "?"
+
+    def pronoun_fits(self, name: str, pronoun: str) -> bool:
+        """Whether `pronoun` ("he", "she") may stand for the person `name`, as far as the article tells."""
+        return self._sex.get(name, pronoun) in (pronoun, "?")
 
     def full_name(self, words: tuple[str, ...]) -> str | None:
         """The fullest known name holding `words`, or None when none does or two different ones do.
@@ -272,6 +292,8 @@ class People:
         form ("Alcaraz said") its full name.
         """
         holders = self._name_holders.get(words) or self._run_holders.get(words)
+        if holders and max(map(len, holders)) == len(words):  # "Mr Mack" known only as "Mack": a run may say more
+            holders = holders + self._run_holders.get(words, [])
         if not holders:
             return None
         # Names that all lie within one are at most its runs of words: more are ambiguous without
@@ -311,6 +333,8 @@ class People:
 
 
 _SPEAKING_NAME = re.compile(rf"(?P<name>{_NAME})\s+{_AUX}{_CUE}\b")
+_MALE_TITLES = {"Mr", "Sir", "Lord"}
+_SEXED_NAME = re.compile(rf"\b(?P<title>Mr|Sir|Lord|Mrs|Ms|Miss|Dame|Lady|Baroness)\.?\s+(?P<name>{_NAME})")
 _NAME_SPEAKING = re.compile(rf"\b{_INVERTED_CUE}\s+(?P<name>{_NAME})\s*[.,]")
 
 
@@ -348,7 +372,25 @@ def _sentence_spans(paragraph: str) -> list[tuple[int, int]]:
             return [(0, len(paragraph))] if not spans else spans[:-1] + [(spans[-1][0], len(paragraph))]
         spans.append((found, found + len(sentence)))
         cursor = found + len(sentence)
-    return spans
+    return _marks_to_their_sentence(paragraph, spans)
+
+
+def _marks_to_their_sentence(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Straight quote marks put back with the sentence they belong to. The splitter leaves the
+    mark that opens the next sentence on the end of this one (`chance. "` / `Hopefully, ...`) and
+    the mark that closes this one at the start of the next (`motivation.` / `" Milan coach ...`):
+    a mark after a space opens, a mark before a space closes."""
+    fixed = list(spans)
+    for k in range(len(fixed) - 1):
+        (a, b), (c, d) = fixed[k], fixed[k + 1]
+        if b - a > 1 and paragraph[b - 1] == _STRAIGHT and paragraph[b - 2].isspace():
+            b -= 1
+            c = b
+        elif d - c > 1 and paragraph[c] == _STRAIGHT and paragraph[c + 1].isspace():
+            b = c + 1
+            c += 2
+        fixed[k], fixed[k + 1] = (a, b), (c, d)
+    return fixed
 
 
 @dataclass(frozen=True)
@@ -506,6 +548,19 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# `..., he said, ...`: an attribution set between commas inside the reported words.
+_ASIDE_CUES = "said says added adds argued argues insisted insists claimed claims warned believes suggested stressed"
+_ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?"
+                    rf"{_NAME})\s+{_AUX}(?P<cue>{'|'.join(_ASIDE_CUES.split())}),\s+(?P<post>[^“”\"«»].*)$", re.DOTALL)
+_ASIDE_LEAD_WORDS = 4
+# `... and said (that) ...`: the subject of a reported clause speaking again in the same sentence.
+_SPEAKS_AGAIN = re.compile(r"\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|insisted|argued|claimed|warned|admitted"
+                           r"|stressed|suggested)\s+(?:that\s+)?(?=[\w“\"])")
+# A longer lead-in, which may hold commas of its own: the subject is after one of its first commas.
+_LONG_LEAD = re.compile(r"(?:on|in|at|during|after|before|when|while|as|asked|with|despite|although|though|for|from"
+                        r"|by|under|following|like|unlike|amid|given|[A-Z][a-z]+ing)\b")
+_LEAD_REACH = 250  # characters
+_LEAD_COMMAS = 3
 # `Doe defended the plan, saying (that) ...`: what the sentence's subject said, after a participle.
 _SAYING = re.compile(r",\s+(?P<cue>saying|adding)(?:\s+that)?\s+(?=[\w“\"])")
 # A narrator's conjunction before the subject, no comma after it: "But he said ...", "Meanwhile Ms Hutt said ...".
@@ -559,9 +614,9 @@ class _Finder:
         self.units = _units(paragraphs)
         self._people: People | None = None
         self.long_units = 0  # units over MAX_UNIT_CHARS, passed over by `find`
-        # (unit, speaker) of the sentence before: the speaker of its last statement, or the person it opens
-        # with; speaker None when that statement or opening subject names no one we can tell.
-        self._last_speaker: tuple[int, str | None] | None = None
+        # (unit, person) of each sentence with a speaker or an acting subject, in order: the speaker of its
+        # last statement, or the person it opens with; None when they name no one we can tell.
+        self._subjects: list[tuple[int, str | None, bool]] = []  # and whether they spoke
 
     @property
     def people(self) -> People:
@@ -572,7 +627,14 @@ class _Finder:
 
     def speaker(self, subject: str, at: int, unit_index: int) -> str | None:
         """The person `subject` names, or None unless the article makes it plain."""
-        phrase = _HONORIFIC.sub("", " ".join(subject.split()))
+        phrase = " ".join(subject.split())
+        acting = _ACTING.match(phrase) if _THEN_SPOKE.search(phrase) else None
+        if acting:
+            phrase = acting.group("subj")  # "Max Lamb welcomed the plan and (said)": who welcomed it
+        phrase = _POST_NOMINAL.sub("", _HONORIFIC.sub("", phrase))
+        of = _NAME_OF.fullmatch(phrase)
+        if of and not {w.lower() for w in of.group("name").split()} & _ROLE_TOKENS:  # not "Secretary of State X"
+            phrase = of.group("name")  # "Will Corr of the Campaign for Kids", "Mr Hirsch from RBR"
         parts = [part.strip() for part in phrase.split(",") if part.strip()]
         if len(parts) > 1:
             titled = _TITLED_SUBJECT.fullmatch(parts[0])
@@ -585,7 +647,7 @@ class _Finder:
             else:
                 return None
         if phrase.lower() in _PRONOUNS:
-            return self._antecedent(at, unit_index)
+            return self._antecedent(at, unit_index, phrase.lower())
         role = _THE_ROLE.fullmatch(phrase) or _THE_QUALIFIED_ROLE.fullmatch(phrase)
         if role:
             name = _ROLE_WORDS.get(" ".join(role.group("role").lower().split()))
@@ -602,9 +664,16 @@ class _Finder:
             return None
         if titled and _NAME_RE.fullmatch(titled.group("rest")):
             prefix = _ROLE_RE.sub(" ", titled.group("prefix"))
-            if re.search(r"\b(?:of|for|to|with|and|or)\b|['’]s\b", prefix, re.IGNORECASE):
+            joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
+            if joined or re.search(r"\b(?:of|for|to|with)\b|['’]s\b", prefix, re.IGNORECASE):
                 return None  # "the wife of Minister Jane Doe": someone else, described by her
             phrase = titled.group("rest")
+        described = None if _NAME_RE.fullmatch(phrase) else _DESCRIBED_NAME.fullmatch(phrase)
+        prefix = described.group("prefix") if described else ""
+        joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
+        if described and not joined and not re.search(r"\b(?:of|for|to|with|by|from|at)\b|['’]s\b", prefix,
+                                                      re.IGNORECASE):
+            phrase = described.group("name")  # "Uefa delegate Tom Gray", "Oxfam senior policy adviser Max Lamb"
         if not _NAME_RE.fullmatch(phrase):
             return None
         words = _clean_name(_words(phrase))
@@ -617,28 +686,37 @@ class _Finder:
 
     def _named_before(self, at: int, unit_index: int) -> set[str]:
         """The persons named in the sentences just before `at`: back to the nearest that names anyone (3 at most)."""
-        begin = self.units[unit_index].start
-        named = self.people.mentioned(self.text[begin:at])
+        unit = self.units[unit_index]
+        own = list(self.text[unit.start:at])
+        for start, end in unit.quotes:  # whom the quotation names is not who speaks it
+            own[max(0, start - unit.start):max(0, min(at, end) - unit.start)] = " " * max(0, min(at, end) - start)
+        named = self.people.mentioned("".join(own))
         for back in range(unit_index - 1, max(-1, unit_index - 4), -1):
             if named:
                 break
-            begin = self.units[back].start
-            named = self.people.mentioned(self.text[begin:at])
+            named = self.people.mentioned(self.text[self.units[back].start:unit.start])
         return named
 
-    def _antecedent(self, at: int, unit_index: int) -> str | None:
-        """The person a "he"/"she" at `at` stands for: the speaker of the statement in the sentence
-        just before, or the person that sentence opens with (news carries a speaker on: "Jane Doe
-        said ... . "...," she added"), whoever else the sentence names, unless a paragraph break
-        comes between and others are named; else the only one named in the sentences just before."""
+    def _antecedent(self, at: int, unit_index: int, pronoun: str) -> str | None:
+        """The person a "he"/"she" at `at` stands for: the nearest speaker or acting subject of the
+        sentences just before whom the pronoun fits (news carries a speaker on: "Jane Doe said ... .
+        "...," she added"), unless an unnamed one ("a spokesman said") is nearer, or a paragraph
+        break comes between and others are named; else the only one named in the sentences just before."""
         named = self._named_before(at, unit_index)
-        if self._last_speaker is not None and self._last_speaker[0] == unit_index - 1:
-            last = self._last_speaker[1]
-            if last is None:
+        for index, person, spoke in reversed(self._subjects):
+            if index < unit_index - _PRONOUN_REACH:
+                break
+            if not spoke and index < unit_index - 1:
+                continue  # one acting ("Jane Doe won ...") only in the sentence just before; a speaker further
+            if person is None:
                 return None  # "A spokesman said ... . "...," he added": the one before, unnamed
-            same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[unit_index - 1].end:at]
-            if same_paragraph or named <= {last}:  # a new paragraph that names someone else may be about them
-                return last
+            if not self.people.pronoun_fits(person, pronoun):
+                continue
+            same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[index].end:at]
+            if same_paragraph or named <= {person}:  # a new paragraph that names someone else may be about them
+                return person
+            break
+        named = {name for name in named if self.people.pronoun_fits(name, pronoun)}
         return named.pop() if len(named) == 1 else None
 
     def _acting(self, index: int, unit: _Unit) -> tuple[str, str | None] | None:
@@ -661,13 +739,14 @@ class _Finder:
             found.extend(made)
             previous = (index, made[-1]) if made else None
             if made:
-                self._last_speaker = (index, made[-1].speaker)
+                self._subjects.append((index, made[-1].speaker, True))
             else:
                 acting = self._acting(index, unit)
                 # An opening subject that names someone the article leaves unclear blocks a pronoun after it;
                 # one that names no person ("The report found ...") says nothing either way.
                 named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None)
-                self._last_speaker = (index, acting[1]) if acting is not None and named else None
+                if acting is not None and named:
+                    self._subjects.append((index, acting[1], False))
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:
@@ -712,13 +791,14 @@ class _Finder:
             # when nothing but white space stands between them.
             if lead and not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps):
                 # "In a statement, Kishida said:", "But he said:"
-                attr_start = self._opening(unit.start, unit.start + lead.end("attr")) - unit.start
-                match = _ATTRIBUTION.match(before[attr_start:lead.end("attr")])
-                if match and len(match.group("tail").split()) <= 6:
-                    at = unit.start + attr_start + match.start("subj")
-                    speaker = self.speaker(match.group("subj"), at, index)
-                    cue = _tidy_cue(match.group("cue"))
-                    return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
+                for opening in self._openings(unit.start, unit.start + lead.end("attr")):
+                    attr_start = opening - unit.start
+                    match = _ATTRIBUTION.match(before[attr_start:lead.end("attr")])
+                    if match and len(match.group("tail").split()) <= 6:
+                        at = unit.start + attr_start + match.start("subj")
+                        speaker = self.speaker(match.group("subj"), at, index)
+                        cue = _tidy_cue(match.group("cue"))
+                        return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
         return self._reported(index, unit)
 
     def _carries_on(self, index: int, previous: tuple[int, Statement]) -> bool:
@@ -750,17 +830,31 @@ class _Finder:
         if according:
             fallback = (according.group("subj"), start + according.start("subj"), start + according.start("rest"))
             body_start = start + according.start("rest")
+        for opening in [body_start] if according else self._openings(start, end):
+            body = text[opening:end]
+            for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD):
+                match = pattern.match(body)
+                if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
+                    continue  # "said the proposal that ...": the words after "said" are what was said
+                if match and not _BAD_SUBJECT_START.match(match.group("subj")):
+                    speaker = self.speaker(match.group("subj"), opening + match.start("subj"), index)
+                    clause_start = opening + match.start("clause")
+                    return self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
+                                         _trim_end(text, clause_start, end))
         body = text[body_start:end]
-        for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD):
-            match = pattern.match(body)
-            if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
-                continue  # "said the proposal that ...": the words after "said" are what was said
-            if match and not _BAD_SUBJECT_START.match(match.group("subj")):
-                speaker = self.speaker(match.group("subj"), body_start + match.start("subj"), index)
-                clause_start = body_start + match.start("clause")
-                made = self._make(speaker, _tidy_cue(match.group("cue")), self._kind(clause_start, end), clause_start,
-                                  _trim_end(text, clause_start, end))
-                return [made] if made else []
+        aside = _ASIDE.match(body)
+        if aside and not according:
+            # "Currently, he said, a machine lasts ten years": the words after a short lead-in;
+            # "Only we opposed the war, he said, and ...": the words before a longer one.
+            speaker = self.speaker(aside.group("subj"), body_start + aside.start("subj"), index)
+            if len(aside.group("pre").split()) <= _ASIDE_LEAD_WORDS:
+                clause_start = body_start + aside.start("post")
+                clause_end = _trim_end(text, clause_start, end)
+            else:
+                clause_start, clause_end = body_start, body_start + aside.end("pre")
+            made = self._make(speaker, _tidy_cue(aside.group("cue")), self._kind(clause_start, clause_end),
+                              clause_start, clause_end)
+            return [made] if made else []
         according_tail = _ACCORDING_TAIL.match(body) if fallback is None else None
         if according_tail:
             fallback = (according_tail.group("subj"), body_start + according_tail.start("subj"), body_start)
@@ -785,6 +879,34 @@ class _Finder:
                               self._kind(saying.end(), end), saying.end(), _trim_end(text, saying.end(), end))
             return [made] if made else []
         return []
+
+    def _openings(self, start: int, end: int) -> list[int]:
+        """Where the subject of the sentence at [start, end) may begin: `_opening`, then, when the
+        sentence opens with a longer lead-in ("Pointing to the figures, Mr Doe said:", "Asked if
+        he would quit, he said:"), after each of its first commas."""
+        first = self._opening(start, end)
+        found = [first]
+        if _LONG_LEAD.match(self.text, first, end):
+            limit = min(end, first + _LEAD_REACH)
+            at = first
+            for _ in range(_LEAD_COMMAS):
+                comma = self.text.find(", ", at, limit)
+                if comma < 0:
+                    break
+                at = comma + 2
+                conjunction = _CONJUNCTION.match(self.text, at, end)
+                found.append(conjunction.end() if conjunction else at)
+        return found
+
+    def _clauses(self, speaker: str | None, cue: str, start: int, end: int) -> list[Statement]:
+        """The reported clause at [start, end), split where the subject speaks again ("said the
+        plan was agreed and said talks would go on"): two statements, each with its own cue."""
+        again = _SPEAKS_AGAIN.search(self.text, start, end)
+        pieces = [(cue, start, again.start() if again else end)]
+        if again:
+            pieces.append((_tidy_cue(again.group("cue")), again.end(), end))
+        made = [self._make(speaker, c, self._kind(a, b), a, b) for c, a, b in pieces]
+        return [m for m in made if m]
 
     def _opening(self, start: int, end: int) -> int:
         """Where the subject of the sentence at [start, end) may begin: after a lead-in ("On Friday, ")
