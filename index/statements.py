@@ -348,7 +348,9 @@ def _quote_spans(text: str) -> list[tuple[int, int | None]]:
     for mark in _QUOTE_MARK.finditer(text):
         i, ch = mark.start(), mark.group()
         if opened is None:
-            if ch in _OPENERS or (ch == _STRAIGHT and (i == 0 or not text[i - 1].isalnum())):
+            # A straight mark opens after a space or a bracket, not after the end of a sentence
+            # (`himself." Arnesen said`): that one closes a quotation opened out of sight.
+            if ch in _OPENERS or (ch == _STRAIGHT and (i == 0 or text[i - 1].isspace() or text[i - 1] in "([{—–-/‘'")):
                 opened = i
         elif ch == _STRAIGHT and text[i - 1].isspace() and text[i + 1:i + 2].isalnum():
             # `"Q1.  "Q2."`: news often leaves a quotation unclosed where the next one opens;
@@ -509,9 +511,11 @@ _REPORTED_BARE = re.compile(
     re.DOTALL | re.IGNORECASE)
 # Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
 # `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
-_OBJECT_CUES = "denied denies demanded demands believes believed branded".split()
+_OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
+                "attacks dismissed dismisses rejected rejects criticised criticized criticises").split()
 _REPORTED_OBJECT = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?(?P<clause>[\w“\"].+)$", re.DOTALL)
+    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
+    r"(?P<clause>[\w“\"].+)$", re.DOTALL)
 # `Doe told the Courier she would stand`: whom it was told to (a few words), then a clause that opens
 # with a pronoun, which is where the hearer ends.
 _REPORTED_TOLD = re.compile(
@@ -562,7 +566,8 @@ _LONG_LEAD = re.compile(r"(?:on|in|at|during|after|before|when|while|as|asked|wi
 _LEAD_REACH = 250  # characters
 _LEAD_COMMAS = 3
 # `Doe defended the plan, saying (that) ...`: what the sentence's subject said, after a participle.
-_SAYING = re.compile(r",\s+(?P<cue>saying|adding)(?:\s+that)?\s+(?=[\w“\"])")
+_SAYING = re.compile(r",\s+(?P<cue>saying|adding|arguing|claiming|insisting|warning|accusing|urging"
+                     r"|calling\s+(?:on|for))(?:\s+that)?\s+(?=[\w“\"])")
 # A narrator's conjunction before the subject, no comma after it: "But he said ...", "Meanwhile Ms Hutt said ...".
 _CONJUNCTION = re.compile(r"(?:but|and|yet|however|meanwhile)\s+(?=\w)", re.IGNORECASE)
 # A sentence that opens with its subject doing something: "Jane Doe, 58, accused ...", "He then wrote ...".
@@ -599,7 +604,8 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
         subj = match.group("subj")
         return _Attribution(subj, _tidy_cue(match.group("cue")), shift + match.start("subj"))
     match = _ATTRIBUTION.match(core)
-    if match and len(match.group("tail").split()) <= 8 and _ATTRIBUTION_TAIL.fullmatch(match.group("tail")):
+    told = match is not None and match.group("cue") in ("told", "tells") and len(match.group("tail").split()) <= 10
+    if match and (told or len(match.group("tail").split()) <= 8 and _ATTRIBUTION_TAIL.fullmatch(match.group("tail"))):
         return _Attribution(match.group("subj"), _tidy_cue(match.group("cue")), shift + match.start("subj"))
     if tail:
         return _Attribution(tail.group("subj"), "according to", shift + tail.start("subj"))
