@@ -165,6 +165,11 @@ north south east west central new san los las saint st port buenos hong sri
 _ROLE_TOKENS = {w for role in _ROLE_WORDS for w in role.split()} | {"transport", "interior", "climate", "trade"}
 
 _PRONOUNS = {"he", "she"}
+# Words that make a run of capitalised words an organisation or a place, not a person.
+_ORG_WORDS = set("""research bank banking union party council group association commission office department
+ministry club united city news times post company corporation institute university college school hospital
+committee court agency authority board service services fund foundation trust society league federation
+international national group plc ltd inc airlines network networks forum campaign""".split())
 # What a subject may carry besides the name: "Frank Fell MP", "Will Corr of the Campaign for Kids".
 _POST_NOMINAL = re.compile(r"\s+(?:MP|MEP|MSP|AM|QC|KC|MBE|OBE|CBE|Jr|Sr)\.?$")
 _NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:of|from|at)\s+(?:the\s+)?[A-Z].*")
@@ -326,7 +331,8 @@ class People:
             while words:
                 name = self.full_name(words)
                 if name:
-                    found.add(name)
+                    if not _ORG_WORDS & set(name.lower().split()):  # "Retail Banking Research" is no one
+                        found.add(name)
                     break
                 words = words[1:]
         return found
@@ -552,6 +558,11 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# `CLAUSE said NAME(, description).`: an inverted attribution with no comma before it.
+_SAID_NAME = re.compile(rf"(?P<clause>[^“”\"«»]*?[^\s,])\s+(?P<cue>said|says|added|adds|argued|argues|warned"
+                        r"|insisted)\s+"
+                        rf"(?P<subj>(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?(?-i:{_NAME}))(?:,\s+[^“”\"«»]+)?\W*$")
+_SAID_NAME_WORDS = 4
 # `..., he said, ...`: an attribution set between commas inside the reported words.
 _ASIDE_CUES = "said says added adds argued argues insisted insists claimed claims warned believes suggested stressed"
 _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?"
@@ -623,6 +634,7 @@ class _Finder:
         # (unit, person) of each sentence with a speaker or an acting subject, in order: the speaker of its
         # last statement, or the person it opens with; None when they name no one we can tell.
         self._subjects: list[tuple[int, str | None, bool]] = []  # and whether they spoke
+        self._lost_pronouns: set[int] = set()  # units whose "he"/"she" subject stands for no one we can tell
 
     @property
     def people(self) -> People:
@@ -653,13 +665,21 @@ class _Finder:
             else:
                 return None
         if phrase.lower() in _PRONOUNS:
-            return self._antecedent(at, unit_index, phrase.lower())
+            person = self._antecedent(at, unit_index, phrase.lower())
+            if person is None:
+                self._lost_pronouns.add(unit_index)
+            return person
         role = _THE_ROLE.fullmatch(phrase) or _THE_QUALIFIED_ROLE.fullmatch(phrase)
         if role:
             name = _ROLE_WORDS.get(" ".join(role.group("role").lower().split()))
             qualifier = role.groupdict().get("qualifier")
             holder = self.people.in_role(name, qualifier) if name else None
             nearby = self._named_before(at, unit_index)
+            if holder is None and name and not self.people.roles.get((name, None)):
+                # A role the article ties to no name stands for the person just before, as news goes on
+                # from its first line ("Tony Blair says ... . The prime minister said ..."), when that
+                # person is the only one in view.
+                holder = self._subject_before(unit_index)
             # "the foreign minister" after a sentence about another foreign minister's
             # counterpart: the role stands for its one holder only when no one else is in view.
             return holder if holder is not None and nearby <= {holder} else None
@@ -689,6 +709,12 @@ class _Finder:
         if name is None and len(words) >= 2:
             name = " ".join(words)  # "Jane Doe said": a name of two words that speaks is a person
         return name
+
+    def _subject_before(self, unit_index: int) -> str | None:
+        """The speaker or acting subject of the sentence just before, when it is a named person."""
+        if self._subjects and self._subjects[-1][0] == unit_index - 1:
+            return self._subjects[-1][1]
+        return None
 
     def _named_before(self, at: int, unit_index: int) -> set[str]:
         """The persons named in the sentences just before `at`: back to the nearest that names anyone (3 at most)."""
@@ -744,7 +770,8 @@ class _Finder:
             made = self._unit_statements(index, unit, previous)
             found.extend(made)
             previous = (index, made[-1]) if made else None
-            if made:
+            if made and not (made[-1].speaker is None and index in self._lost_pronouns):
+                # a "he" we could not place says nothing of who the next "he" is
                 self._subjects.append((index, made[-1].speaker, True))
             else:
                 acting = self._acting(index, unit)
@@ -836,6 +863,13 @@ class _Finder:
         if according:
             fallback = (according.group("subj"), start + according.start("subj"), start + according.start("rest"))
             body_start = start + according.start("rest")
+        inverted = None if according else _SAID_NAME.match(text, body_start, end)
+        if inverted and len(inverted.group("clause").split()) >= _SAID_NAME_WORDS:
+            # "There are other pressures said Dominic Hirsch, managing director of RBR."
+            clause_end = body_start + len(inverted.group("clause"))
+            made = self._make(self.speaker(inverted.group("subj"), inverted.start("subj"), index),
+                              inverted.group("cue"), self._kind(body_start, clause_end), body_start, clause_end)
+            return [made] if made else []
         for opening in [body_start] if according else self._openings(start, end):
             body = text[opening:end]
             for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD):
