@@ -24,7 +24,7 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsdex.index.passages import sentences
 
@@ -558,6 +558,12 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# A person described, not named ("a senior government figure", "the new health minister for Wales"), and
+# the unnamed sources news keeps unnamed; how many units of an article's first lines may name one later.
+_DESCRIBED_PERSON = re.compile(rf"(?:a|an|the)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_ROLE}|figure|adviser|advisor|official"
+                               r"|officer|expert|analyst|economist|boss|head)\b.{0,40}", re.IGNORECASE | re.DOTALL)
+_UNNAMED_SOURCE = re.compile(r"spokes|source|official|aide|insider|statement", re.IGNORECASE)
+_LEDE_UNITS = 2
 # `CLAUSE said NAME(, description).`: an inverted attribution with no comma before it.
 _SAID_NAME = re.compile(rf"(?P<clause>[^“”\"«»]*?[^\s,])\s+(?P<cue>said|says|added|adds|argued|argues|warned"
                         r"|insisted)\s+"
@@ -634,6 +640,7 @@ class _Finder:
         # (unit, person) of each sentence with a speaker or an acting subject, in order: the speaker of its
         # last statement, or the person it opens with; None when they name no one we can tell.
         self._subjects: list[tuple[int, str | None, bool]] = []  # and whether they spoke
+        self._described: set[int] = set()  # units whose subject describes a person without naming them
         self._lost_pronouns: set[int] = set()  # units whose "he"/"she" subject stands for no one we can tell
 
     @property
@@ -682,7 +689,13 @@ class _Finder:
                 holder = self._subject_before(unit_index)
             # "the foreign minister" after a sentence about another foreign minister's
             # counterpart: the role stands for its one holder only when no one else is in view.
-            return holder if holder is not None and nearby <= {holder} else None
+            if holder is not None and nearby <= {holder}:
+                return holder
+            self._described.add(unit_index)
+            return None
+        if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
+            self._described.add(unit_index)  # "a senior government figure", "the new health minister for Wales"
+            return None
         titled = _TITLED_SUBJECT.fullmatch(phrase)
         # "Party spokesman Tom Vale" names his person; "a party spokesman" does not.
         named = _NAME_RE.fullmatch(phrase) or (titled and _NAME_RE.fullmatch(titled.group("rest")))
@@ -762,15 +775,20 @@ class _Finder:
     def find(self) -> list[Statement]:
         found: list[Statement] = []
         previous: tuple[int, Statement] | None = None  # the last unit that was a statement, and it
+        lede: tuple[int, int] | None = None  # found[a:b]: the first lines' statements by a person described
         for index, unit in enumerate(self.units):
             if unit.end - unit.start > MAX_UNIT_CHARS:
                 self.long_units += 1
                 previous = None
                 continue
             made = self._unit_statements(index, unit, previous)
+            pending = lede
+            lede = None
+            if made and index < _LEDE_UNITS and made[-1].speaker is None and index in self._described:
+                lede = (len(found), len(found) + len(made))
             found.extend(made)
             previous = (index, made[-1]) if made else None
-            if made and not (made[-1].speaker is None and index in self._lost_pronouns):
+            if made and not (made[-1].speaker is None and index in self._lost_pronouns | self._described):
                 # a "he" we could not place says nothing of who the next "he" is
                 self._subjects.append((index, made[-1].speaker, True))
             else:
@@ -780,6 +798,11 @@ class _Finder:
                 named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None)
                 if acting is not None and named:
                     self._subjects.append((index, acting[1], False))
+            if pending and self._subjects and self._subjects[-1][0] == index and self._subjects[-1][1]:
+                # "UK Muslims should ..., a Home Office minister has said. / Hazel Blears said ...": the
+                # person the article's first lines describe is the one it names next.
+                named_next = self._subjects[-1][1]
+                found[pending[0]:pending[1]] = [replace(s, speaker=named_next) for s in found[pending[0]:pending[1]]]
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:
