@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,10 +19,10 @@ import anyio
 import swagger_ui_bundle
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -29,7 +30,8 @@ from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdex.api.live import LiveIndex
-from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Metrics, RecordMetrics
+from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Figures, Metrics, RecordMetrics
+from newsdex.api.problems import ProblemResponse, as_problems, problem
 from newsdex.api.schemas import (
     ArticleDetail,
     ArticlePage,
@@ -37,9 +39,9 @@ from newsdex.api.schemas import (
     ArticlesQuery,
     ArticleSummary,
     BatchSearchResponse,
-    ErrorOut,
     Health,
     PassageOut,
+    Problem,
     QuotesQuery,
     Ready,
     SearchAnswer,
@@ -70,6 +72,8 @@ from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
 
+VERSION = version("newsdex")  # pyproject.toml's, as installed (newsdex.__version__ reads the same)
+
 STATIC = Path(__file__).resolve().parent / "static"
 OPENAPI_URL = "/openapi.json"  # FastAPI's default, named for /docs to load
 
@@ -93,15 +97,19 @@ Semantic search over a news archive: ask in plain words, get the passages that a
 Searches and article reads are open unless the server sets `NEWSDEX_READ_KEY`. Writes
 (`POST /articles`, `DELETE /articles/{id}`, `POST /index/rebuild`) need
 `Authorization: Bearer <NEWSDEX_API_KEY>`; a server without that key refuses them (403).
-Every error is JSON with a `detail` sentence.
+Every error is RFC 9457 problem details (`application/problem+json`: `type`, `title`,
+`status`, and a `detail` sentence saying what to do).
 """
 
 bearer = HTTPBearer(auto_error=False, description="NEWSDEX_API_KEY for writes; NEWSDEX_READ_KEY for reads when set.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (401, 403, 404, 409, 413, 422, 503, 507)
+    status: {"model": Problem} for status in (401, 403, 404, 409, 413, 422, 503, 507)
 }
+# What a browser page from another origin may send, when NEWSDEX_CORS_ORIGINS lets it call.
+CORS_METHODS = ["GET", "POST", "DELETE"]
+CORS_HEADERS = ["Authorization", "Content-Type"]
 
 
 def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
@@ -114,7 +122,9 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
         embedder = batcher = BatchingEmbedder(embedder, settings.batch_window_ms, settings.max_batch)
     live = LiveIndex(settings, embedder)
     indexer = Indexer(settings, embedder, lock_timeout=settings.write_wait_seconds)
-    metrics = Metrics()
+    metrics = Metrics({"version": VERSION, "model": settings.model, "backend": settings.backend,
+                       "store": settings.store})
+    metrics.watch(lambda: _figures(live, batcher))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -133,14 +143,18 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
 
     # docs_url=None: /docs is served below from the swagger-ui-bundle package, not a CDN,
     # so the interactive docs work on a machine with no internet.
-    app = FastAPI(title="newsdex", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
-                  openapi_url=OPENAPI_URL)
+    app = FastAPI(title="newsdex", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, openapi_url=OPENAPI_URL)
     app.state.settings = settings
     app.state.live = live
     app.state.indexer = indexer
     app.state.metrics = metrics
     app.state.batcher = batcher
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        # Outside the body limit, so a preflight (OPTIONS) is answered before anything else.
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=CORS_METHODS,
+                           allow_headers=CORS_HEADERS, expose_headers=["Retry-After"])
     app.add_middleware(RecordMetrics, metrics=metrics)  # added last, so it also times the 413s
     # Starlette types every handler as taking any Exception; it calls each only with its own kind.
     app.add_exception_handler(NewsdexError, _newsdex_error)  # type: ignore[arg-type]
@@ -159,7 +173,25 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
                                    swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = as_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _figures(live: LiveIndex, batcher: BatchingEmbedder | None) -> Figures:
+    """What /metrics reads at each scrape."""
+    try:
+        with live.searcher() as searcher:
+            stats = searcher.stats()
+        index: tuple[int, int, int] | None = (stats.articles, stats.passages, stats.size_bytes)
+    except NewsdexError:
+        index = None
+    return Figures(index, live.swaps, (batcher.batches, batcher.texts) if batcher is not None else None)
 
 
 # -- shared state and access ---------------------------------------------------------------
@@ -361,7 +393,7 @@ async def health() -> Health:
     return Health()
 
 
-@router.get("/ready", response_model=Ready, responses={503: {"model": ErrorOut}}, tags=["operations"])
+@router.get("/ready", response_model=Ready, responses={503: {"model": Problem}}, tags=["operations"])
 async def ready(request: Request, live: Live) -> Ready:
     """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
     return await anyio.to_thread.run_sync(_ready, live, limiter=request.app.state.operations)
@@ -376,26 +408,14 @@ def _ready(live: LiveIndex) -> Ready:
 
 @router.get("/metrics", tags=["operations"], response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
-async def metrics(request: Request, live: Live) -> Response:
-    """Request counts and latency histograms per route, and the served index's size (Prometheus)."""
-    return await anyio.to_thread.run_sync(_metrics, request, live, limiter=request.app.state.operations)
+async def metrics(request: Request) -> Response:
+    """Requests and latency per route, the served index's size, swaps and model batches, the
+    build, and the process and Python runtime (Prometheus text; scrapes are not counted)."""
+    return await anyio.to_thread.run_sync(_metrics, request, limiter=request.app.state.operations)
 
 
-def _metrics(request: Request, live: LiveIndex) -> Response:
-    m: Metrics = request.app.state.metrics
-    try:
-        with live.searcher() as searcher:
-            stats = searcher.stats()
-        m.articles.set(stats.articles)
-        m.passages.set(stats.passages)
-        m.size.set(stats.size_bytes)
-    except NewsdexError:
-        pass  # no index: the request metrics are still worth reading
-    m.swaps.set(live.swaps)
-    batcher = request.app.state.batcher
-    if batcher is not None:
-        m.embed_batches.set(batcher.batches)
-        m.embed_texts.set(batcher.texts)
+def _metrics(request: Request) -> Response:
+    m: Metrics = request.app.state.metrics  # reads the index as it collects: on this thread
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -415,13 +435,13 @@ def favicon() -> FileResponse:
 # -- errors --------------------------------------------------------------------------------
 
 
-async def _newsdex_error(request: Request, exc: NewsdexError) -> JSONResponse:
+async def _newsdex_error(request: Request, exc: NewsdexError) -> ProblemResponse:
     status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 500)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, IndexBusy) else None
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    return problem(status, str(exc), headers=headers)
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> ProblemResponse:
     """422 with one readable sentence per problem ("k: Input should be less than or equal to 100")."""
     problems = []
     for error in exc.errors():
@@ -435,7 +455,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         problems.append(f"{where}: {message}" if where else message)
     errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")}
               for e in exc.errors()]
-    return JSONResponse({"detail": "; ".join(problems) or "invalid request", "errors": errors}, status_code=422)
+    return problem(422, "; ".join(problems) or "invalid request", errors=errors)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -448,11 +468,12 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
             detail = "the body is not valid JSON (nested too deeply to read)"
         else:
             detail = f"the body is not valid JSON ({type(cause).__name__ if cause else 'cannot parse'})"
-        return JSONResponse({"detail": detail}, status_code=422)
-    return await http_exception_handler(request, exc)
+        return problem(422, detail)
+    if exc.status_code in (204, 304):  # no body, as Starlette's own handler sends them
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": f"internal error ({type(exc).__name__}); the server log has the details"},
-                        status_code=500)
+    return problem(500, f"internal error ({type(exc).__name__}); the server log has the details")

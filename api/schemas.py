@@ -269,7 +269,25 @@ class Ready(BaseModel):
                                       description="Articles per language code (\"unknown\": not detected).")
 
 
-class ErrorOut(BaseModel):
-    """Every error: a sentence saying what went wrong and what to do."""
+class FieldError(BaseModel):
+    """One bad field of a 422: where it is, and what is wrong with it."""
 
-    detail: str
+    loc: list[str] = Field(description="Where: query, body or path, then the field's name.")
+    msg: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """Every error, as RFC 9457 problem details (application/problem+json): `detail` is a sentence
+    saying what went wrong and what to do."""
+
+    model_config = ConfigDict(title="Problem")
+
+    type: str = Field("about:blank", description="A URI naming the kind of problem; about:blank: the status "
+                                                 "says it.")
+    title: str = Field(description="The status's phrase: Not Found, Unprocessable Content, ...",
+                       examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(description="What went wrong and what to do, in one sentence.",
+                        examples=["no article with id 'no-such-id'"])
+    errors: list[FieldError] | None = Field(None, description="422 only: each bad field.")

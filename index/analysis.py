@@ -2,8 +2,9 @@
 
 `Analyser.analyse(articles)` splits each article into passages, embeds them (the title first)
 and their sentences in one model call for all, and places the article's statements in its
-passages. Writers only store what it made (index.writer, index.milvus), so every store gets
-the same analysis by construction; Ray workers (index.engine) run the same `Analyser` and
+passages, each speaker named as one person with the forms the article uses (index.people).
+Writers only store what it made (index.writer, index.milvus), so every store gets the same
+analysis by construction; Ray workers (index.engine) run the same `Analyser` and
 return its values. The BM25 terms of a store that takes terms already analysed (Milvus) are
 read from the same value (`passage_terms`, `article_terms`), computed when first asked for,
 since the embedded store's tantivy analyses text itself.
@@ -21,6 +22,7 @@ from newsdex.index.articles import Article, Skipped
 from newsdex.index.bm25 import passage_terms
 from newsdex.index.embedder import TextEmbedder
 from newsdex.index.passages import dedupe_passages, split_passages
+from newsdex.index.people import attributed
 from newsdex.index.sentences import SentenceVectors, embed_sentences
 from newsdex.index.statements import Statement, placed_statements
 from newsdex.settings import Settings
@@ -29,12 +31,14 @@ from newsdex.settings import Settings
 @dataclass(frozen=True)
 class PlacedStatement:
     """A statement of the article, and where its words lie: the position of the first passage
-    that holds them and [start, end) in that passage's text, or Nones when none does."""
+    that holds them and [start, end) in that passage's text, or Nones when none does; `forms`
+    are the ways the article names its speaker (index.people), () when it has none."""
 
     statement: Statement
     passage: int | None
     start: int | None
     end: int | None
+    forms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,10 +75,12 @@ Loaded = tuple[bool, Article | Skipped, Analysed | None]
 
 def place_statements(article: Article, passages: Sequence[str]) -> list[PlacedStatement]:
     """The article's statements, each placed in the first of `passages` that holds its words
-    (a warning naming the article says what the statement budget left unread)."""
-    return [PlacedStatement(statement, *where)
-            for statement, where in placed_statements(article.paragraphs, list(enumerate(passages)),
-                                                      article_id=article.id)]
+    (a warning naming the article says what the statement budget left unread), each speaker
+    named as the person in full, with the forms the article uses for them (index.people)."""
+    placed = placed_statements(article.paragraphs, list(enumerate(passages)), article_id=article.id)
+    people = attributed(article.paragraphs, [statement for statement, _ in placed])
+    return [PlacedStatement(statement, *where, forms=forms)
+            for (statement, forms), (_, where) in zip(people, placed, strict=True)]
 
 
 def passage_budget(max_seq_length: int, passage_tokens: int, title_tokens: int) -> int:

@@ -66,11 +66,13 @@ class StatementRow:
 
 @dataclass(frozen=True)
 class SpeakerRow:
-    """Someone quoted: how many statements, in how many articles."""
+    """Someone quoted: how many statements, in how many articles, and the forms the articles
+    use for them (index.people; () for a build made before forms were kept)."""
 
     speaker: str
     statements: int
     articles: int
+    forms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from newsdex.index.passages import sentences
+from newsdex.index.titles import HONORIFIC as _HONORIFIC
+from newsdex.index.titles import ROLE_TOKENS as _ROLE_TOKENS
+from newsdex.index.titles import ROLE_WORDS as _ROLE_WORDS
 
 KINDS = ("direct", "indirect", "mixed")
 PARAGRAPH_BREAK = "\n\n"  # how an Article's text joins its paragraphs (Article.text)
@@ -80,26 +83,7 @@ _INVERTED_CUE = r"(?:said|says|added|adds|told|asked|warned|wrote|explained|note
 _AUX = r"(?:(?:also|later|earlier|then|previously|again|repeatedly|publicly|reportedly|separately|recently|once"
 _AUX += r"|has|had|have|on\s+\w+day|last\s+\w+)\s+){0,4}"
 
-# Titles and roles that introduce a person's name ("Prime Minister Fumio Kishida"), by the
-# role they name; a role is resolved ("the prime minister") only when one person holds it.
-_ROLE_WORDS = {
-    "prime minister": "prime minister", "premier": "prime minister", "pm": "prime minister",
-    "president": "president", "vice president": "vice president", "chancellor": "chancellor",
-    "foreign minister": "foreign minister", "defence minister": "defence minister",
-    "defense minister": "defence minister", "finance minister": "finance minister",
-    "health minister": "health minister", "minister": "minister",
-    "secretary of state": "secretary of state", "secretary-general": "secretary-general",
-    "secretary general": "secretary-general", "secretary": "secretary", "senator": "senator", "sen.": "senator",
-    "governor": "governor", "gov.": "governor", "mayor": "mayor", "leader": "leader", "king": "king",
-    "queen": "queen", "pope": "pope", "ambassador": "ambassador", "envoy": "envoy", "spokesman": "spokesperson",
-    "spokeswoman": "spokesperson", "spokesperson": "spokesperson", "chairman": "chair", "chairwoman": "chair",
-    "chair": "chair", "ceo": "chief executive", "chief executive": "chief executive", "chief": "chief",
-    "director": "director", "general": "general", "gen.": "general", "commander": "commander", "judge": "judge",
-    "lawmaker": "lawmaker", "rep.": "representative", "representative": "representative", "manager": "manager",
-    "coach": "coach", "captain": "captain", "professor": "professor", "prof.": "professor",
-    "mr.": "", "mrs.": "", "ms.": "", "dr.": "", "mr": "", "mrs": "", "ms": "", "dr": "",
-    "predecessor": "", "successor": "", "counterpart": "",
-}
+# Titles and roles that introduce a person's name (index.titles, shared with people and questions).
 _ROLE = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(_ROLE_WORDS, key=len, reverse=True))
 _ROLE_RE = re.compile(rf"(?<![\w-])(?:{_ROLE})(?![\w-])", re.IGNORECASE)
 # Nouns for a person that an appositive may give: "Her opponent, John Deaton, ..."
@@ -129,7 +113,6 @@ _TITLED_NAME = re.compile(rf"(?<![\w-])(?:{_QUALIFIER})?(?P<role>{_ROLE})\s+(?P<
 _THE_ROLE = re.compile(rf"the\s+(?P<role>{_ROLE})", re.IGNORECASE)
 _THE_QUALIFIED_ROLE = re.compile(rf"the\s+{_QUALIFIER}(?P<role>{_ROLE})", re.IGNORECASE)
 # Honorifics before a name: "Dr. Amelia Hart".
-_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Prof|Sen|Gov|Rep|Gen|Sir|Dame)\.?\s+(?=[A-Z])")
 # A name after the words that describe it: "UN climate chief Simon Stiell".
 _TITLED_SUBJECT = re.compile(rf"(?P<prefix>.*(?<![\w-])(?:{_ROLE}))\s+(?P<rest>.+)", re.IGNORECASE)
 # Case-sensitive names after a case-insensitive role: re.IGNORECASE would let "said" be a name.
@@ -162,7 +145,6 @@ zealand arabia kong lanka guinea leone rica salvador york jersey angeles francis
 north south east west central new san los las saint st port buenos hong sri
 """.split())
 # Role words as single words, so a name run can shed its titles ("Transport Secretary Louise Haigh").
-_ROLE_TOKENS = {w for role in _ROLE_WORDS for w in role.split()} | {"transport", "interior", "climate", "trade"}
 
 _PRONOUNS = {"he", "she"}
 # Words that make a run of capitalised words an organisation or a place, not a person.
@@ -176,6 +158,7 @@ _NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(
 _TWO_NAME_WORDS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
 # A name after words that describe the person, the last a common noun: "former England defender Gary Stone".
 _DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?[a-z][a-z-]+)\s+(?P<name>{_NAME})")
+_HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lady|Dame|Dr|Mr|Mrs|Ms)\s+{_NAME})")
 _THEN_SPOKE = re.compile(r"\s(?:and|but)(?:\s+also)?$")
 _PRONOUN_REACH = 4  # sentences back that a "he"/"she" may reach for its speaker
 # Subjects that say plainly that no one person is named.
@@ -347,18 +330,29 @@ _NAME_SPEAKING = re.compile(rf"\b{_INVERTED_CUE}\s+(?P<name>{_NAME})\s*[.,]")
 # --- Units: sentences whose quotes are whole ------------------------------------------------
 
 
+_INNER_QUOTE_CHARS = 40
+_GOES_ON = re.compile(r"(?:\s+[a-z(]|[,;:]\s+[a-z])")  # after an inner quote, the sentence carries on
+
+
 def _quote_spans(text: str) -> list[tuple[int, int | None]]:
     """(opening mark, index after the closing mark) of each quotation in `text`; None: never closed."""
     spans: list[tuple[int, int | None]] = []
     opened: int | None = None
-    for mark in _QUOTE_MARK.finditer(text):
-        i, ch = mark.start(), mark.group()
+    marks = [(mark.start(), mark.group()) for mark in _QUOTE_MARK.finditer(text)]
+    inner_close = -1  # the closing mark of a quotation inside the open one (`he was going to "fake" an injury`)
+    for k, (i, ch) in enumerate(marks):
+        if i == inner_close:
+            continue
         if opened is None:
             # A straight mark opens after a space or a bracket, not after the end of a sentence
             # (`himself." Arnesen said`): that one closes a quotation opened out of sight.
             if ch in _OPENERS or (ch == _STRAIGHT and (i == 0 or text[i - 1].isspace() or text[i - 1] in "([{—–-/‘'")):
                 opened = i
         elif ch == _STRAIGHT and text[i - 1].isspace() and text[i + 1:i + 2].isalnum():
+            following = marks[k + 1][0] if k + 1 < len(marks) else -1
+            if 0 < following - i <= _INNER_QUOTE_CHARS and _GOES_ON.match(text, following + 1):
+                inner_close = following  # a word or two quoted inside the quotation, which goes on after it
+                continue
             # `"Q1.  "Q2."`: news often leaves a quotation unclosed where the next one opens;
             # a straight mark after a space and before a word opens, so the first ends here.
             spans.append((opened, i))
@@ -588,7 +582,13 @@ _SAYING = re.compile(r",\s+(?P<cue>saying|adding|arguing|claiming|insisting|warn
 # A narrator's conjunction before the subject, no comma after it: "But he said ...", "Meanwhile Ms Hutt said ...".
 _CONJUNCTION = re.compile(r"(?:but|and|yet|however|meanwhile)\s+(?=\w)", re.IGNORECASE)
 # A sentence that opens with its subject doing something: "Jane Doe, 58, accused ...", "He then wrote ...".
-_ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|told|wrote|spoke|took|made|gave|went)\b")
+_ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|told|wrote|spoke|took|made|gave|went|paid|sent|held"
+                     r"|led|met|kept|left|put|set|came|became|won|lost|hit|cut|sought|brought|thought|began|drew"
+                     r"|chose|rose|fell|struck|stood|ran|saw|felt|found|heard|spent|built|sold)\b")
+# `Doe backed the plan, saying: "..."`: an attribution before a quotation made by a participle.
+_SAYING_LEAD = re.compile(r",\s+(?P<cue>saying|adding|declaring|insisting|warning|arguing|telling\s+[^,“”\"«»]{1,60})$")
+# A subject that ends with a word no subject ends with ("Roe dismissed the | claims as gossip").
+_BAD_SUBJECT_END = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|this|our|my|your)$", re.IGNORECASE)
 # A subject that opens with a word no subject opens with.
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
@@ -696,6 +696,10 @@ class _Finder:
         if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
             self._described.add(unit_index)  # "a senior government figure", "the new health minister for Wales"
             return None
+        honoured = None if _NAME_RE.fullmatch(phrase) else _HONOURED_NAME.fullmatch(phrase)
+        if honoured and not re.search(r"\b(?:of|for|to|with|by|from|at|and|or)\b|['’]s\b", honoured.group("prefix"),
+                                      re.IGNORECASE):
+            phrase = _HONORIFIC.sub("", honoured.group("name"))  # "New Metropolitan Police Commissioner Sir Ian Blair"
         titled = _TITLED_SUBJECT.fullmatch(phrase)
         # "Party spokesman Tom Vale" names his person; "a party spokesman" does not.
         named = _NAME_RE.fullmatch(phrase) or (titled and _NAME_RE.fullmatch(titled.group("rest")))
@@ -855,6 +859,13 @@ class _Finder:
                         speaker = self.speaker(match.group("subj"), at, index)
                         cue = _tidy_cue(match.group("cue"))
                         return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
+                saying = _SAYING_LEAD.search(before, 0, lead.end("attr"))
+                opening = self._opening(unit.start, unit.start + saying.start()) if saying else 0
+                acting = _ACTING.match(text, opening, unit.start + saying.start()) if saying else None
+                speaker = self.speaker(acting.group("subj"), acting.start("subj"), index) if acting else None
+                if saying and speaker is not None:  # "The film showed Mr Roe telling them:" is not the film's
+                    cue = _tidy_cue(saying.group("cue"))
+                    return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
         return self._reported(index, unit)
 
     def _carries_on(self, index: int, previous: tuple[int, Statement]) -> bool:
@@ -899,22 +910,25 @@ class _Finder:
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
-                if match and not _BAD_SUBJECT_START.match(match.group("subj")):
+                if match and not _BAD_SUBJECT_START.match(match.group("subj")) \
+                        and not _BAD_SUBJECT_END.search(match.group("subj")):
                     speaker = self.speaker(match.group("subj"), opening + match.start("subj"), index)
                     clause_start = opening + match.start("clause")
                     return self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
                                          _trim_end(text, clause_start, end))
         body = text[body_start:end]
-        aside = _ASIDE.match(body)
+        aside, at = _ASIDE.match(body), body_start
+        if aside is None:
+            aside, at = _ASIDE.match(text[start:end]), start  # "But, he said, ...": the lead-in is the "But"
         if aside and not according:
             # "Currently, he said, a machine lasts ten years": the words after a short lead-in;
             # "Only we opposed the war, he said, and ...": the words before a longer one.
-            speaker = self.speaker(aside.group("subj"), body_start + aside.start("subj"), index)
+            speaker = self.speaker(aside.group("subj"), at + aside.start("subj"), index)
             if len(aside.group("pre").split()) <= _ASIDE_LEAD_WORDS:
-                clause_start = body_start + aside.start("post")
+                clause_start = at + aside.start("post")
                 clause_end = _trim_end(text, clause_start, end)
             else:
-                clause_start, clause_end = body_start, body_start + aside.end("pre")
+                clause_start, clause_end = at, at + aside.end("pre")
             made = self._make(speaker, _tidy_cue(aside.group("cue")), self._kind(clause_start, clause_end),
                               clause_start, clause_end)
             return [made] if made else []

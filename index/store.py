@@ -9,6 +9,7 @@ then a FAISS id selector and a tantivy term set; HNSW tombstones and FAISS's kno
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,6 +73,8 @@ class IndexStore:
         self.dead = dead_ids(self.db)
         self._keeps_sentences = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'sentence_vectors'").fetchone() is not None
+        # A build from before index.people keeps no forms (its next write adds them).
+        self._keeps_forms = any(row[1] == "forms" for row in self.db.execute("PRAGMA table_info(statements)"))
         self._filter_ids = functools.lru_cache(maxsize=FILTER_CACHE_SIZE)(self._passage_ids)
         vector_index.set_search_knobs(self.vectors, ef_search or vector_index.auto_ef_search(self.passage_count()),
                                       ivf_probe)
@@ -289,8 +292,13 @@ class IndexStore:
             return []
         rows = self.db.execute(
             """SELECT speaker, count(*) AS statements, count(DISTINCT article_id) AS articles FROM statements
-               WHERE speaker IS NOT NULL GROUP BY speaker ORDER BY statements DESC, speaker""")
-        return [SpeakerRow(**dict(row)) for row in rows]
+               WHERE speaker IS NOT NULL GROUP BY speaker ORDER BY statements DESC, speaker""").fetchall()
+        forms: dict[str, dict[str, None]] = {}
+        if self._keeps_forms:
+            for speaker, kept in self.db.execute(
+                    "SELECT DISTINCT speaker, forms FROM statements WHERE speaker IS NOT NULL AND forms IS NOT NULL"):
+                forms.setdefault(speaker, {}).update(dict.fromkeys(json.loads(kept)))
+        return [SpeakerRow(**dict(row), forms=tuple(forms.get(row["speaker"], ()))) for row in rows]
 
     def statements_by(self, speakers: Sequence[str], *, limit: int | None = None, offset: int = 0,
                       filters: Filters = NO_FILTERS) -> list[StatementRow]:

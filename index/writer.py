@@ -6,6 +6,7 @@ swaps it in on `commit`; index.build decides what to change.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from newsdex.index.analysis import Analysed
 from newsdex.index.bm25 import LexicalWriter
 from newsdex.index.builds import ARTICLE_BM25_DIR, BM25_DIR, CURRENT, DB_FILE, VECTORS_FILE
 from newsdex.index.manifest import Manifest, incompatibility
+from newsdex.index.people import attributed
 from newsdex.index.sentences import pack
 from newsdex.index.statements import Statement, placed_statements
 from newsdex.index.store import IndexStore, dead_ids
@@ -55,7 +57,8 @@ CREATE INDEX passages_article ON passages(article_id, position);
 # Added after format 1 shipped: created when missing, so older builds stay readable.
 DEAD_SCHEMA = "CREATE TABLE IF NOT EXISTS dead_vectors (id INTEGER PRIMARY KEY);  -- HNSW tombstones (index.vectors)"
 # Who said what (index.statements), found in each article's clean text at build time. Added
-# after format 2 shipped: a build without it gets it, filled from its articles, when next written.
+# after format 2 shipped: a build without it gets it, filled from its articles, when next written;
+# so does a build whose statements have no `forms` (kept since index.people): they are found again.
 STATEMENTS_SCHEMA = """
 CREATE TABLE statements (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,7 +72,8 @@ CREATE TABLE statements (
     text_end INTEGER NOT NULL,
     passage_id INTEGER,            -- the passage that holds the words (NULL: none does)
     passage_start INTEGER,         -- offsets of the words in that passage's text
-    passage_end INTEGER
+    passage_end INTEGER,
+    forms TEXT                     -- JSON list: how the article names the speaker (index.people); NULL: no speaker
 );
 CREATE INDEX statements_speaker ON statements(speaker COLLATE NOCASE);
 CREATE INDEX statements_article ON statements(article_id, position);
@@ -159,7 +163,9 @@ class IndexWriter:
         self.db.execute(DEAD_SCHEMA)
         self.db.execute(SENTENCES_SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
-        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'statements'").fetchone():
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(statements)")}
+        if "forms" not in columns:  # no statements table, or one from before people (index.people)
+            self.db.execute("DROP TABLE IF EXISTS statements")
             self.db.executescript(STATEMENTS_SCHEMA)
             self._fill_statements()
 
@@ -178,19 +184,25 @@ class IndexWriter:
             text = self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
             passages = self.db.execute("SELECT id, text FROM passages WHERE article_id = ? ORDER BY position",
                                        (article_id,)).fetchall()
-            self._insert_statements(article_id, placed_statements(tuple(text.split("\n\n")), passages,
-                                                                  article_id=article_id))
+            paragraphs = tuple(text.split("\n\n"))
+            placed = placed_statements(paragraphs, passages, article_id=article_id)
+            people = attributed(paragraphs, [statement for statement, _ in placed])
+            self._insert_statements(article_id, [(statement, forms, where)
+                                                 for (statement, forms), (_, where) in zip(people, placed)])
 
-    def _insert_statements(self, article_id: str,
-                           placed: Sequence[tuple[Statement, tuple[int | None, int | None, int | None]]]) -> None:
-        """The article's statements, each with (passage id, start, end) of the passage holding its words."""
+    def _insert_statements(self, article_id: str, placed: Sequence[tuple[Statement, tuple[str, ...],
+                                                                         tuple[int | None, int | None, int | None]]]
+                           ) -> None:
+        """The article's statements, each with its speaker's forms (index.people) and (passage id,
+        start, end) of the passage holding its words."""
         rows = [(article_id, position, statement.speaker, statement.cue, statement.kind, statement.text,
-                 statement.start, statement.end, *where)
-                for position, (statement, where) in enumerate(placed)]
+                 statement.start, statement.end, *where,
+                 json.dumps(list(forms)) if statement.speaker is not None else None)
+                for position, (statement, forms, where) in enumerate(placed)]
         self.db.executemany(
             """INSERT INTO statements (article_id, position, speaker, cue, kind, text, text_start, text_end,
-                                       passage_id, passage_start, passage_end)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+                                       passage_id, passage_start, passage_end, forms)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
 
     def __enter__(self) -> IndexWriter:
         return self
@@ -242,7 +254,8 @@ class IndexWriter:
             self.db.executemany("INSERT INTO sentence_vectors (passage_id, spans, vectors) VALUES (?, ?, ?)",
                                 [(passage_id, *pack(item)) for passage_id, item in zip(ids, analysed.sentences)])
         self._insert_statements(article.id, [
-            (placed.statement, (None if placed.passage is None else ids[placed.passage], placed.start, placed.end))
+            (placed.statement, placed.forms,
+             (None if placed.passage is None else ids[placed.passage], placed.start, placed.end))
             for placed in analysed.statements])
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(analysed.vectors, dtype=np.float32),

@@ -4,6 +4,9 @@ The Python API, for both halves:
 
     from newsdex import Indexer, Searcher, Settings
 
+    with Searcher.open("my-index") as searcher:
+        print(searcher.search("what did Kishida say", k=3).results)
+
 The names are loaded on first use, so that `newsdex.cli` (and `newsdex.errors` or
 `newsdex.settings`, which every layer imports) start without FAISS or the model.
 """
@@ -11,7 +14,13 @@ The names are loaded on first use, so that `newsdex.cli` (and `newsdex.errors` o
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+
+try:
+    __version__ = version("newsdex")  # one source: pyproject.toml's version, as installed
+except PackageNotFoundError:  # a checkout on sys.path without `pip install -e .`
+    __version__ = "0+unknown"
 
 # name -> the module that defines it
 _EXPORTS = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from newsdex.commands import CONTEXT, Command, Commands, free_port_or_error, needs_extra, version_option
 from newsdex.errors import IndexNotFound, InvalidQuery, NewsdexError
 from newsdex.flags import (
     BackendOpt,
@@ -36,11 +37,18 @@ from newsdex.settings import Settings
 
 app = typer.Typer(
     name="newsdex",
+    cls=Commands,
     help="Semantic search for news articles: index articles, then ask questions.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
 )
+
+
+@app.callback()
+def _newsdex(version: bool = version_option()) -> None:
+    """Semantic search for news articles: index articles, then ask questions."""
 
 
 # -- the model and the index a command works on ---------------------------------------------------
@@ -78,13 +86,19 @@ def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool)
 
 
 def _ensure_index(settings: Settings, quiet: bool) -> None:
-    """Build the seed index when settings.index_dir holds none; a foreign or damaged one is
-    reported here, before the model loads."""
+    """Build the seed index when the default location holds none. An index asked for by name
+    (--index, NEWSDEX_INDEX_DIR, NEWSDEX_MILVUS_URI) that is not there is an error: a typo must
+    not quietly answer from two seed articles. A foreign or damaged one is reported here,
+    before the model loads."""
     from newsdex.index.stores import live_manifest
 
     try:
         live_manifest(settings)
     except IndexNotFound:
+        named = {"index_dir", "milvus_uri"} & settings.model_fields_set
+        if named or not settings.seeds_dir.is_dir():
+            where = f" --index {settings.index_dir}" if "index_dir" in named else ""
+            raise IndexNotFound(f"no index at {_where(settings)}; build one with newsdex index PATH{where}") from None
         err.print(f"no index at {_where(settings)}; building one from {settings.seeds_dir} first")
         err.print(_build(settings, [settings.seeds_dir], rebuild=False, quiet=quiet).summary())
 
@@ -114,9 +128,10 @@ def _open_store(settings: Settings, quiet: bool):
 # -- the commands -------------------------------------------------------------------------------
 
 
-@app.command("index")
+@app.command("index", cls=Command)
 def index_command(
-    paths: list[Path] | None = typer.Argument(None, help="Files or folders of articles (default: seeds/)"),
+    paths: list[Path] | None = typer.Argument(None, metavar="[PATH]...",
+                                              help="Files or folders of articles (default: seeds/)"),
     rebuild: bool = option(False, "--rebuild", help="Start from scratch instead of updating"),
     index: Path | None = IndexOpt,
     store_name: str | None = StoreOpt,
@@ -126,12 +141,13 @@ def index_command(
     follow_links: bool = option(
         False, "--follow-links",
         help="Follow symlinks that leave the folder, or lead to folders [env: NEWSDEX_FOLLOW_LINKS]"),
-    engine: str | None = option(None, "--engine", help="Build in this process (local) or as a Ray Data "
-                                                       "pipeline (ray) [env: NEWSDEX_ENGINE; default: local]"),
+    engine: str | None = option(None, "--engine", metavar="[local|ray]",
+                                help="Build in this process (local) or as a Ray Data pipeline (ray) "
+                                     "[env: NEWSDEX_ENGINE; default: local]"),
     ray_address: str | None = option(
-        None, "--ray-address", help="Ray cluster to join (auto: this machine's); default: a local Ray "
-                                    "[env: NEWSDEX_RAY_ADDRESS]"),
-    workers: int | None = option(None, "--workers", help="Ray model workers, each loading the model once "
+        None, "--ray-address", metavar="ADDRESS",
+        help="Ray cluster to join (auto: this machine's); default: a local Ray [env: NEWSDEX_RAY_ADDRESS]"),
+    workers: int | None = option(None, "--workers", metavar="N", help="Ray model workers, each loading the model once "
                                                          "[env: NEWSDEX_WORKERS]"),
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
@@ -153,7 +169,7 @@ def index_command(
         raise typer.Exit(code)
 
 
-@app.command("stats")
+@app.command("stats", cls=Command)
 def stats_command(
     index: Path | None = IndexOpt,
     store_name: str | None = StoreOpt,
@@ -176,13 +192,14 @@ def stats_command(
 
 @search_flags  # --k, --mode, ... --recency: one flag per SearchOptions field (newsdex/flags.py)
 def ask_command(
-    question: str = typer.Argument(..., help="The question, in plain words"),
+    question: str = typer.Argument(..., metavar="QUESTION", help="The question, in plain words"),
     as_json: bool = option(False, "--json", help="Print one JSON object: {query, interpreted, results}"),
     index: Path | None = IndexOpt,
     store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backend: str | None = BackendOpt,
     quiet: bool = option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+    version: bool = version_option(),
     **flags: Any,
 ) -> None:
     """Answer a question with the best passages from the index."""
@@ -206,9 +223,13 @@ def ask_command(
     guarded(body)
 
 
-@app.command("quotes")
+app.command("ask", cls=Command)(ask_command)
+
+
+@app.command("quotes", cls=Command)
 def quotes_command(
-    name: str = typer.Argument(..., help="The speaker, in any form of the name: Kishida, 'Fumio Kishida'"),
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="The speaker, in any form of the name: Kishida, 'Fumio Kishida'"),
     limit: int = LimitOpt,
     offset: int = OffsetOpt,
     as_json: bool = option(False, "--json", help="Print one JSON object (the same as GET /quotes)"),
@@ -234,9 +255,9 @@ def quotes_command(
     guarded(body)
 
 
-@app.command("speakers")
+@app.command("speakers", cls=Command)
 def speakers_command(
-    limit: int = option(50, "--limit", help="How many to list (1-100)"),
+    limit: int = option(50, "--limit", metavar="N", help="How many to list (1-100)"),
     offset: int = OffsetOpt,
     as_json: bool = option(False, "--json", help="Print one JSON object (the same as GET /speakers)"),
     index: Path | None = IndexOpt,
@@ -262,10 +283,11 @@ def speakers_command(
 STOP_SECONDS = 5  # how long `serve` lets requests in flight finish once told to stop
 
 
-@app.command("serve")
+@app.command("serve", cls=Command)
 def serve_command(
-    host: str | None = option(None, "--host", help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
-    port: int | None = option(None, "--port", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
+    host: str | None = option(None, "--host", metavar="ADDRESS",
+                              help="Address to bind [env: NEWSDEX_HOST; default: 127.0.0.1]"),
+    port: int | None = option(None, "--port", metavar="N", help="Port to listen on [env: NEWSDEX_PORT; default: 8000]"),
     index: Path | None = IndexOpt,
     store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
@@ -275,13 +297,16 @@ def serve_command(
     """Serve the HTTP API and the search page (building the seed index first when there is none)."""
 
     def body() -> None:
-        import uvicorn
+        with needs_extra("server", "newsdex serve"):
+            import uvicorn
 
-        from newsdex.api.app import create_app  # the API is an edge over search: imported only to serve
+            from newsdex.api.app import create_app  # the API is an edge over search: imported only to serve
         from newsdex.index.manifest import check_searchable
         from newsdex.index.stores import live_manifest
 
-        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend, host=host, port=port)
+        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend, host=host, port=port,
+                                 server=True)
+        free_port_or_error(settings.host, settings.port)  # before a seed build or the model: seconds, not minutes
         _ensure_index(settings, quiet)
         embedder = _load_embedder(settings)
         # Refuse an index this model cannot search now, rather than serve 503s.
@@ -297,30 +322,30 @@ def serve_command(
     guarded(body)
 
 
-app.command("ask")(ask_command)
 
-
-@app.command("eval")
+@app.command("eval", cls=Command)
 def eval_command(
-    data_dir: Path = typer.Argument(..., help="Test collection: corpus.jsonl, queries.jsonl, qrels.tsv (or BEIR's "
-                                              "qrels/test.tsv)"),
-    modes: str = option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score"),
-    k: int = option(10, "--k", help="Cut-off of nDCG, Recall and MRR (Recall@100 is always given)"),
-    split: str = option("test", "--split", help="Which judgments: test, or e.g. train for tuning"),
-    index: Path | None = option(None, "--index", help="Use (or build and keep) the corpus index here instead of "
-                                                      "a temporary one"),
+    data_dir: Path = typer.Argument(..., metavar="FOLDER", help="Test collection: corpus.jsonl, queries.jsonl, "
+                                                                "qrels.tsv (or BEIR's qrels/test.tsv)"),
+    modes: str = option("dense,lexical,hybrid", "--modes", metavar="MODES", help="Comma-separated modes to score"),
+    k: int = option(10, "--k", metavar="N", help="Cut-off of nDCG, Recall and MRR (Recall@100 is always given)"),
+    split: str = option("test", "--split", metavar="NAME", help="Which judgments: test, or e.g. train for tuning"),
+    index: Path | None = option(None, "--index", metavar="DIR",
+                                help="Use (or build and keep) the corpus index here instead of a temporary one"),
     as_json: bool = option(False, "--json", help="Print one JSON object"),
     store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
     backends: str | None = option(
-        None, "--backend", help="Encoder backend(s), comma-separated, each scored on its own index: torch, onnx, "
-                                "onnx-int8"),
+        None, "--backend", metavar="NAMES",
+        help="Encoder backend(s), comma-separated, each scored on its own index: torch, onnx, onnx-int8"),
     quiet: bool = option(False, "--quiet", "-q", help="No progress bar while indexing"),
 ) -> None:
     """Score retrieval on a test collection: nDCG, Recall, MRR per mode, with speed."""
-    from newsdex.search.eval import evaluate
 
     def body() -> None:
+        with needs_extra("eval", "newsdex eval"):
+            from newsdex.search.eval import evaluate
+
         settings = make_settings(model=model, store=store_name)
         if not data_dir.is_dir():
             raise NewsdexError(f"no such folder: {data_dir}")
@@ -331,7 +356,7 @@ def eval_command(
 
         reports = []
         for name in names:
-            backend_settings = make_settings(model=model, backend=name, store=store_name)
+            backend_settings = make_settings(model=model, backend=name, store=store_name, warn_unknown=False)
             reports.append(evaluate(data_dir, backend_settings, _load_embedder(backend_settings), modes=chosen, k=k,
                                     split=split, index_dir=index, progress=_progress(quiet),
                                     on_skip=print_skipped).to_json())
@@ -345,8 +370,8 @@ def eval_command(
     guarded(body)
 
 
-ask_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-ask_app.command()(ask_command)
+ask_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)
+ask_app.command(cls=Command)(ask_command)
 
 
 def main() -> None:

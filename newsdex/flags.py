@@ -11,6 +11,7 @@ Flags that are not search options (`--index`, `--store`, ...) are declared here 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Mapping
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
@@ -24,37 +25,99 @@ from rich.markup import escape
 from newsdex.errors import InvalidQuery, NewsdexError
 from newsdex.render import err
 from newsdex.search.options import SearchOptions, check_page, describe
-from newsdex.settings import Settings
+from newsdex.settings import SERVER_FIELDS, Settings, env_name, unknown_variables
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def option(default: Any, *names: str, help: str, **kwargs: Any) -> Any:
-    """`typer.Option`, its help shown as written: rich would take "[env: ...]" for markup and drop it."""
+    """`typer.Option`, its help shown as written: rich would take "[env: ...]" for markup and drop
+    it. A yes/no flag shows no type beside it (`<bool>` says nothing a reader needs)."""
+    if isinstance(default, bool):
+        kwargs.setdefault("metavar", "")
     return typer.Option(default, *names, help=escape(help), **kwargs)
 
 
-IndexOpt = option(None, "--index", help="Index directory [env: NEWSDEX_INDEX_DIR; default: .newsdex]")
-ModelOpt = option(None, "--model", help="sentence-transformers model name or path [env: NEWSDEX_MODEL]")
-StoreOpt = option(None, "--store", help="Where the index lives: faiss (under --index), milvus (NEWSDEX_MILVUS_URI), "
-                                        "or a store class of your own, package.module:Class [env: NEWSDEX_STORE; "
-                                        "default: faiss]")
-BackendOpt = option(None, "--backend", help="Encoder backend: torch, onnx or onnx-int8 [env: NEWSDEX_BACKEND; "
-                                            "default: onnx]")
+def choices(values: Any) -> str:
+    """A choice's metavar in help, from a Literal: `[torch|onnx|onnx-int8]`."""
+    return "[" + "|".join(get_args(values)) + "]"
 
 
-def make_settings(**overrides) -> Settings:
-    """Flags win over NEWSDEX_* variables, which win over defaults."""
+IndexOpt = option(None, "--index", metavar="DIR",
+                  help="Index directory, which must hold an index [env: NEWSDEX_INDEX_DIR; default: .newsdex in a "
+                       "checkout, else ~/.local/share/newsdex/index; built from the seeds on first use]")
+ModelOpt = option(None, "--model", metavar="NAME", help="sentence-transformers model name or path "
+                                                        "[env: NEWSDEX_MODEL; default: all-MiniLM-L6-v2]")
+StoreOpt = option(None, "--store", metavar="NAME",
+                  help="Where the index lives: faiss (under --index), milvus (NEWSDEX_MILVUS_URI), or a store class "
+                       "of your own, package.module:Class [env: NEWSDEX_STORE; default: faiss]")
+BackendOpt = option(None, "--backend", metavar=choices(Settings.model_fields["backend"].annotation),
+                    help="Encoder backend [env: NEWSDEX_BACKEND; default: onnx]")
+
+# The flag that sets each setting, as a bad value's message names it (else its variable).
+SETTING_FLAGS = {"index_dir": "--index", "store": "--store", "model": "--model", "backend": "--backend",
+                 "host": "--host", "port": "--port", "follow_links": "--follow-links", "engine": "--engine",
+                 "ray_address": "--ray-address", "workers": "--workers"}
+
+
+def make_settings(*, server: bool = False, warn_unknown: bool = True, **overrides: Any) -> Settings:
+    """Flags win over NEWSDEX_* variables, which win over defaults. A bad value is one line naming
+    its flag or variable and what it accepts; the server's own settings (SERVER_FIELDS) are checked
+    only when `server`, so a bad NEWSDEX_PORT does not stop `ask`."""
+    if warn_unknown:
+        warn_unknown_variables()
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValueError as exc:  # pydantic's ValidationError: a bad NEWSDEX_* value
-        first = str(exc).splitlines()
-        raise NewsdexError(f"bad setting: {' '.join(first[1:3]).strip() or first[0]}") from exc
+        settings = Settings(**given)
+    except ValidationError as exc:
+        problems = [e for e in exc.errors() if server or not e["loc"] or e["loc"][0] not in SERVER_FIELDS]
+        if problems:
+            raise NewsdexError(setting_problem(problems[0], given)) from None
+        # Only settings this command never reads are bad: they keep their defaults here.
+        ignored = {str(e["loc"][0]) for e in exc.errors()}
+        settings = Settings(**given, **{name: Settings.model_fields[name].get_default(call_default_factory=True)
+                                        for name in ignored})
     from newsdex.index.registry import store_kind
 
     store_kind(settings.store)  # an unknown store, or a path that does not import: one line now, before a model loads
     return settings
+
+
+def setting_problem(error: Any, given: Mapping[str, Any]) -> str:
+    """One pydantic error on a setting as one line: `NEWSDEX_BACKEND='onxx' is not one of: torch,
+    onnx, onnx-int8` (or `--backend 'onxx' ...` when a flag gave the value)."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    where = f"{SETTING_FLAGS[field]} " if field in given and field in SETTING_FLAGS else f"{env_name(field)}="
+    info = Settings.model_fields.get(field)
+    kind, ctx = error["type"], error.get("ctx") or {}
+    low = next((m.ge for m in (info.metadata if info else ()) if isinstance(m, Ge)), None)
+    high = next((m.le for m in (info.metadata if info else ()) if isinstance(m, Le)), None)
+    if kind == "literal_error":
+        wanted = "is not one of: " + ", ".join(get_args(info.annotation)) if info else error["msg"]
+    elif kind == "bool_parsing":
+        wanted = "is not true or false (true/false, 1/0, yes/no, on/off)"
+    elif kind in ("int_parsing", "int_from_float", "float_parsing", "greater_than_equal", "less_than_equal",
+                  "greater_than", "less_than"):
+        number = "a whole number" if kind.startswith("int") or (info and info.annotation in (int, "int")) else \
+            "a number"
+        bounds = (f" between {low} and {high}" if low is not None and high is not None else
+                  f" of at least {low}" if low is not None else f" of at most {high}" if high is not None else "")
+        wanted = f"must be {number}{bounds}"
+    elif kind == "string_pattern_mismatch":
+        wanted = f"must match {ctx.get('pattern')}"
+    else:
+        wanted = str(error["msg"]).removeprefix("Value error, ")
+        wanted = wanted.removeprefix(repr(str(error.get("input")))).lstrip()  # the message may name the value too
+    shown = "[hidden]" if field in Settings.secret_fields() else repr(str(error.get("input")))
+    return f"{where}{shown} {wanted}"
+
+
+def warn_unknown_variables() -> None:
+    """A NEWSDEX_* variable that is no setting is a warning naming the closest one, not silence."""
+    for name, close in unknown_variables(os.environ):
+        hint = f"; did you mean {close}?" if close else " (it is ignored)"
+        err.print(f"[yellow]warning:[/yellow] {escape(name)} is not a newsdex setting{escape(hint)}")
 
 
 def guarded(action: Callable[[], T]) -> T:
@@ -96,8 +159,8 @@ def _search_flag(name: str, field: FieldInfo) -> inspect.Parameter:
     flag = ASK_FLAGS[name]
     kind = _flag_type(field.annotation)
     declared = f"{flag}/--no-{flag[2:]}" if field.default is True else flag
-    info = typer.Option(field.default, declared, *SHORT_NAMES.get(name, ()), help=_help(field),
-                        rich_help_panel=SEARCH_PANEL)
+    info = typer.Option(field.default, declared, *SHORT_NAMES.get(name, ()), help=_help(name, field),
+                        metavar=_metavar(field.annotation, kind), rich_help_panel=SEARCH_PANEL)
     annotation = kind if field.default is not None else kind | None
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
 
@@ -110,12 +173,25 @@ def _flag_type(annotation: Any) -> type:
     return str if get_origin(annotation) is Literal else annotation
 
 
-def _help(field: FieldInfo) -> str:
-    """The field's description, and its range where it has both ends ("(1-100)")."""
+def _metavar(annotation: Any, kind: type) -> str:
+    """What help shows beside a flag: its choices (`[dense|lexical|hybrid]`), N, NUMBER or TEXT;
+    nothing beside a yes/no flag."""
+    if get_origin(annotation) in (Union, UnionType):
+        (annotation,) = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) is Literal:
+        return choices(annotation)
+    return {bool: "", int: "N", float: "NUMBER"}.get(kind, "TEXT")
+
+
+def _help(name: str, field: FieldInfo) -> str:
+    """The field's description, its range where it has both ends ("(1-100)"), and the variable of
+    the setting it overrides, if any."""
     low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
     high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
     bounds = f" ({low:,}-{high:,})" if low is not None and high is not None else ""
-    return escape((field.description or "").removesuffix(".") + bounds)
+    text = (field.description or "").removesuffix(".")
+    env = f" [env: {env_name(name)}]" if name in Settings.model_fields and env_name(name) not in text else ""
+    return escape(text + bounds + env)
 
 
 def search_options_from_flags(**flags: Any) -> SearchOptions:
@@ -128,8 +204,8 @@ def search_options_from_flags(**flags: Any) -> SearchOptions:
 
 # -- pages of a listing -------------------------------------------------------------------------
 
-LimitOpt = option(20, "--limit", help="How many to list (1-100)")
-OffsetOpt = option(0, "--offset", help="How many to skip first")
+LimitOpt = option(20, "--limit", metavar="N", help="How many to list (1-100)")
+OffsetOpt = option(0, "--offset", metavar="N", help="How many to skip first")
 PAGE_FLAGS: Mapping[str, str] = {"limit": "--limit", "offset": "--offset"}
 
 

@@ -29,6 +29,10 @@ def print_results(response, explain: bool = False) -> None:
     line = _dates_line(response.interpreted)
     if line:
         out.print(f"[dim]{escape(line)}[/dim]")
+    if explain and response.interpreted is not None and response.interpreted.phrase:
+        # Which words were the date, and the rule that read them (search.question.dates).
+        read = f"date phrase: {response.interpreted.phrase!r}, read as {response.interpreted.rule}"
+        out.print(f"[magenta]{escape(read)}[/magenta]")
     if not response.results:
         out.print("no results")
         return
@@ -136,7 +140,7 @@ def print_quotes(page, name: str, offset: int) -> None:
 
 
 def print_speakers(page, offset: int) -> None:
-    """`newsdex speakers`: a page of the people quoted, with their counts."""
+    """`newsdex speakers`: a page of the people quoted, each once, with their counts and forms."""
     if not page.total:
         out.print("nobody is quoted in the index")
         return
@@ -145,9 +149,11 @@ def print_speakers(page, offset: int) -> None:
                   f"{'people are' if page.total != 1 else 'person is'} quoted in the index")
         return
     width = max(len(s.speaker) for s in page.speakers)
-    out.print(f"{'speaker':<{width}}  statements  articles")
+    out.print(f"{'speaker':<{width}}  statements  articles  forms")
     for row in page.speakers:
-        out.print(f"{escape(row.speaker):<{width}}  {row.statements:>10}  {row.articles:>8}")
+        forms = ", ".join(form for form in row.forms if form != row.speaker)
+        out.print(f"{escape(row.speaker):<{width}}  {row.statements:>10}  {row.articles:>8}  "
+                  f"[dim]{escape(forms)}[/dim]")
     _print_more(page)
 
 
@@ -192,3 +198,9 @@ def print_eval(data: dict, k: int) -> None:
     for mode, row in data["modes"].items():
         cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
         out.print(f"{mode:<8}" + cells)
+    dates = data.get("dates")
+    if dates is not None:  # a dated collection: the date ranges read from its questions
+        out.print(f"date ranges: {dates['right']} of {dates['questions']} questions read as expected")
+        for miss in dates["misses"]:
+            out.print(f"  {escape(miss['id'])} {escape(repr(miss['text']))}: expected {miss['expected']}, "
+                      f"read {miss['read']}")

@@ -6,12 +6,15 @@ variables, then the defaults below.
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, SecretBytes, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # ONNX Runtime computes the same vectors as torch in less time. onnx-int8 is faster still,
@@ -20,13 +23,37 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Backend = Literal["torch", "onnx", "onnx-int8"]
 DEFAULT_BACKEND: Backend = "onnx"
 
+ENV_PREFIX = "NEWSDEX_"
+
 # seeds/ sits beside the packages in a checkout (and in an editable install); a plain
 # `seeds` relative to the working directory is the fallback for other layouts.
-_REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _in_checkout() -> bool:
+    return (CHECKOUT / "seeds").is_dir() and (CHECKOUT / "pyproject.toml").is_file()
 
 
 def _default_seeds() -> Path:
-    return _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("seeds")
+    return CHECKOUT / "seeds" if _in_checkout() else Path("seeds")
+
+
+def default_index_dir() -> Path:
+    """Where the index lives unless --index or NEWSDEX_INDEX_DIR says: never the folder one
+    happens to stand in. In a checkout, `.newsdex` beside its seeds/ (so `make ask` and `make
+    clean` find it from anywhere); installed, the user's data folder ($XDG_DATA_HOME/newsdex/index,
+    by default ~/.local/share/newsdex/index)."""
+    if _in_checkout():
+        return CHECKOUT / ".newsdex"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "newsdex" / "index"
+
+
+def _comma_separated(value: Any) -> Any:
+    """NEWSDEX_CORS_ORIGINS is written `https://a.example,https://b.example`, not as JSON."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 # A store is a name in index.registry's table (faiss, milvus) or a dotted path to a store class of
@@ -44,9 +71,12 @@ def _holds_secret(annotation: Any) -> bool:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSDEX_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
-    index_dir: Path = Field(Path(".newsdex"), description="Index directory (NEWSDEX_INDEX_DIR).")
+    index_dir: Path = Field(
+        default_factory=default_index_dir,
+        description="Index directory (NEWSDEX_INDEX_DIR); unset: .newsdex in a checkout, else "
+                    "~/.local/share/newsdex/index. Only this default is built from the seeds when it holds no index.")
     seeds_dir: Path = Field(default_factory=_default_seeds, description="Articles indexed when none are named.")
     follow_links: bool = Field(
         False, description="Follow symlinks that leave the folder being indexed, or lead to folders "
@@ -71,6 +101,9 @@ class Settings(BaseSettings):
         True, description="Embed each passage's sentences at build time and keep them (int8) for highlights: a "
         "build takes about 1.8 times as long, a search marks its results without the model (NEWSDEX_SENTENCE_VECTORS).")
     max_query_chars: int = Field(1000, ge=1, description="Longest question accepted.")
+    date_order: Literal["auto", "month-first", "day-first"] = Field(
+        "auto", description="How a numeric date in a question is read: auto (month first with '/', 1/18/23; day "
+                            "first with '.', 18.01.2023), month-first or day-first for both (NEWSDEX_DATE_ORDER).")
     rrf_k: int = Field(60, ge=0, le=10000, description="Reciprocal rank fusion constant: score = sum w / (rrf_k + "
                                                        "rank).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
@@ -146,9 +179,18 @@ class Settings(BaseSettings):
         4, ge=1, le=64, description="API writes that may wait at once; more get a 503 at once, so waiting writes "
                                     "never take every server thread.")
     max_body_bytes: int = Field(10_000_000, ge=1, description="Largest request body the API accepts, in bytes.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Web origins whose pages may call the API from a browser (CORS), "
+        "comma-separated: https://newsroom.example,http://localhost:3000, or * for any; unset: none "
+        "(NEWSDEX_CORS_ORIGINS).")
     batch_window_ms: float = Field(
         2.0, ge=0, le=1000, description="The API embeds texts arriving within this window in one batch (0: off).")
     max_batch: int = Field(256, ge=1, le=65536, description="Most texts in one micro-batch.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return _comma_separated(value)
 
     @field_validator("store")
     @classmethod
@@ -176,3 +218,26 @@ class Settings(BaseSettings):
         """The Milvus URI in use: the setting, or a Milvus Lite file inside index_dir."""
         return self.milvus_uri or str(self.index_dir / "milvus.db")  # index.builds.MILVUS_LITE
 
+
+# Read by `newsdex serve` and the API alone: other commands never check them, so a bad
+# NEWSDEX_PORT does not stop `ask` (newsdex.flags.make_settings).
+SERVER_FIELDS = frozenset({"host", "port", "api_key", "read_key", "write_wait_seconds", "max_waiting_writes",
+                           "max_body_bytes", "cors_origins", "batch_window_ms", "max_batch"})
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: index_dir is NEWSDEX_INDEX_DIR."""
+    return ENV_PREFIX + field.upper()
+
+
+def unknown_variables(names: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The NEWSDEX_* names among `names` that are no setting, each with the closest setting's
+    variable (None when nothing is close): a misspelled variable is otherwise silently ignored."""
+    fields = [field.upper() for field in Settings.model_fields]
+    found = []
+    for name in sorted(names):
+        asked = name.upper().removeprefix(ENV_PREFIX)
+        if name.upper().startswith(ENV_PREFIX) and asked not in fields:
+            close = difflib.get_close_matches(asked, fields, n=1, cutoff=0.6)  # the prefix would match them all
+            found.append((name, ENV_PREFIX + close[0] if close else None))
+    return found

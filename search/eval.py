@@ -12,6 +12,13 @@ Another split (e.g. train, for tuning) reads `qrels-train.tsv` and, when present
 as a user with `--per-article 1` sees it: each question is asked for k results (the @k
 measures and the latency) and for 100 (Recall@100), an article ranked where its result
 is. The measures come from pytrec_eval (trec_eval's own code), not from code of ours.
+
+A dated collection also gives a `date` (YYYY-MM-DD) per corpus record, and `since` and `until`
+per question: the range its date phrase should be read as (null for an open end; both null for
+a question with no date phrase, such as "the March on Washington"), with an optional `as_of`
+(the reference day of "last week"). Each such question is read as a search reads it, and the
+report says how many got the expected range (`dates`), naming each one that did not. Its
+searches use its `as_of`, so the ranges read are the ones scored.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +47,35 @@ class BadCollection(NewsdexError):
     """A test collection folder that is missing a file or holds unreadable records."""
 
 
+@dataclass(frozen=True)
+class DatedQuestion:
+    """A question of a dated collection: the range its words should be read as, and its reference day."""
+
+    text: str
+    since: str | None
+    until: str | None
+    as_of: str | None = None
+
+
 @dataclass
 class Collection:
     name: str
     corpus: Path
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
+    dated: dict[str, DatedQuestion] = field(default_factory=dict)  # the questions with an expected range
+
+
+@dataclass
+class DateScores:
+    """How many of a dated collection's questions were read as the range expected, and which were not."""
+
+    questions: int
+    right: int
+    misses: list[dict] = field(default_factory=list)  # {"id", "text", "expected", "read"} per question missed
+
+    def to_json(self) -> dict:
+        return {"questions": self.questions, "right": self.right, "misses": self.misses}
 
 
 @dataclass
@@ -68,6 +99,7 @@ class EvalReport:
     backend: str = "torch"
     int8_config: str | None = None  # onnx-int8's quantization family (index.embedder.INT8_CONFIGS)
     modes: dict[str, ModeScores] = field(default_factory=dict)
+    dates: DateScores | None = None  # a dated collection's date ranges (see the module's docstring)
 
     def to_json(self) -> dict:
         return {
@@ -82,6 +114,7 @@ class EvalReport:
             "modes": {mode: {**{k: round(v, 4) for k, v in s.measures.items()},
                              "latency_ms_p50": round(s.latency_ms_p50, 1), "latency_ms_p95": round(s.latency_ms_p95, 1)}
                       for mode, s in self.modes.items()},
+            **({"dates": self.dates.to_json()} if self.dates is not None else {}),
         }
 
 
@@ -125,14 +158,29 @@ def load_collection(data_dir: Path, split: str = "test") -> Collection:
     if not queries_path.is_file():
         raise BadCollection(f"{data_dir} has no queries.jsonl")
     qrels = _read_qrels(qrels_path)
-    texts = {r["id"]: str(r.get("text", "")) for r in read_records(queries_path)}
+    records = list(read_records(queries_path))
+    texts = {r["id"]: str(r.get("text", "")) for r in records}
+    dated = {r["id"]: _dated(r, queries_path) for r in records if "since" in r or "until" in r}
     missing = sorted(set(qrels) - set(texts))
     if missing:
         raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. "
                             f"{missing[0]!r}")
     queries = {qid: texts[qid] for qid in qrels if any(score > 0 for score in qrels[qid].values())}
     qrels = {qid: qrels[qid] for qid in queries}
-    return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels)
+    return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels, dated=dated)
+
+
+def _dated(record: dict, path: Path) -> DatedQuestion:
+    """A question's expected range; a BadCollection where a date is not written YYYY-MM-DD."""
+    values = {key: record.get(key) for key in ("since", "until", "as_of")}
+    for key, value in values.items():
+        try:
+            if value is not None:
+                date.fromisoformat(str(value))
+        except ValueError:
+            raise BadCollection(f"{path}: question {record['id']!r}: {key} {value!r} is not a date written "
+                                "YYYY-MM-DD") from None
+    return DatedQuestion(str(record.get("text", "")), *(None if v is None else str(v) for v in values.values()))
 
 
 def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
@@ -158,12 +206,14 @@ def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
 # -- building and running ------------------------------------------------------------------
 
 def write_corpus(collection: Collection, target: Path) -> int:
-    """The corpus as records the article loader reads ({"id", "title", "text"}); returns the count."""
+    """The corpus as records the article loader reads ({"id", "title", "text"}, and "date" where
+    a record has one); returns the count."""
     count = 0
     with target.open("w", encoding="utf-8") as out:
         for record in read_records(collection.corpus):
+            dated = {"date": str(record["date"])} if record.get("date") else {}
             out.write(json.dumps({"id": record["id"], "title": str(record.get("title") or ""),
-                                  "text": str(record.get("text") or "")}, ensure_ascii=False) + "\n")
+                                  "text": str(record.get("text") or ""), **dated}, ensure_ascii=False) + "\n")
             count += 1
     return count
 
@@ -174,19 +224,22 @@ def run_options(mode: str, depth: int = RUN_DEPTH, options: SearchOptions | None
     return search_options(options, mode=mode, k=depth, per_article=1, highlight=False)
 
 
-def article_run(searcher: Searcher, queries: dict[str, str], options: SearchOptions
-                ) -> tuple[dict[str, dict[str, float]], list[float]]:
+def article_run(searcher: Searcher, queries: dict[str, str], options: SearchOptions,
+                as_of: dict[str, str] | None = None) -> tuple[dict[str, dict[str, float]], list[float]]:
     """Each query's ranked articles (scored by rank, so no ties) and each query's latency in seconds.
 
     `options` come from `run_options`: an article's place is its best passage's; copies
-    folded into a result (also_in) follow it directly.
+    folded into a result (also_in) follow it directly. `as_of` gives some queries their own
+    reference day (a dated collection's).
     """
     depth = options.k
+    as_of = as_of or {}
     run: dict[str, dict[str, float]] = {}
     latencies = []
     for qid, text in queries.items():
+        asked = search_options(options, as_of=as_of[qid]) if qid in as_of else options
         began = time.perf_counter()
-        response = searcher.search(text, options)
+        response = searcher.search(text, asked)
         latencies.append(time.perf_counter() - began)
         ranked: list[str] = []
         for result in response.results:
@@ -227,6 +280,23 @@ def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
     }
 
 
+def date_scores(searcher: Searcher, questions: dict[str, DatedQuestion],
+                options: SearchOptions | None = None) -> DateScores:
+    """How many `questions` a search reads as their expected range (Searcher.read: the reading a
+    search makes, with the index's own check of whether any article falls in the range)."""
+    scores = DateScores(questions=len(questions), right=0)
+    for qid, question in questions.items():
+        read = searcher.read(question.text, search_options(options, **({"as_of": question.as_of}
+                                                                        if question.as_of else {})))
+        got = [read.dates.since, read.dates.until] if read.dates is not None else [None, None]
+        if got == [question.since, question.until]:
+            scores.right += 1
+        else:
+            scores.misses.append({"id": qid, "text": question.text, "expected": [question.since, question.until],
+                                  "read": got, **({"rule": read.dates.rule} if read.dates is not None else {})})
+    return scores
+
+
 def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[str] = MODES, k: int = 10,
              split: str = "test", index_dir: Path | None = None, progress: bool = False,
              on_skip=None, options: SearchOptions | None = None) -> EvalReport:
@@ -265,13 +335,16 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
                                 articles=stats.articles, passages=stats.passages,
                                 index_seconds=index_seconds, passages_per_second=rate, skipped=skipped,
                                 backend=embedder.backend, int8_config=embedder.int8_config)
+            as_of = {qid: q.as_of for qid, q in collection.dated.items() if q.as_of}
             for mode, (user_options, deep_options) in runs.items():
-                run, latencies = article_run(searcher, collection.queries, user_options)
-                deep = run if k == RUN_DEPTH else article_run(searcher, collection.queries, deep_options)[0]
+                run, latencies = article_run(searcher, collection.queries, user_options, as_of)
+                deep = run if k == RUN_DEPTH else article_run(searcher, collection.queries, deep_options, as_of)[0]
                 ms = np.asarray(latencies) * 1000
                 result.modes[mode] = ModeScores(score_run(collection.qrels, run, k, deep),
                                                 float(np.percentile(ms, 50)) if len(ms) else 0.0,
                                                 float(np.percentile(ms, 95)) if len(ms) else 0.0)
+            if collection.dated:
+                result.dates = date_scores(searcher, collection.dated, options)
         finally:
             searcher.close()
     return result

@@ -1,14 +1,16 @@
 """Listings of who said what: a person's statements (`newsdex quotes`, GET /quotes) and the
-people quoted (`newsdex speakers`, GET /speakers), one page at a time, without the model.
+people quoted, each once with the forms the articles use (`newsdex speakers`, GET /speakers),
+one page at a time, without the model.
 
 Statements as answers to a question are the speaker route's (search.speaker_route).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newsdex.index.articles import web_url
+from newsdex.index.people import merge_speakers
 from newsdex.index.rows import StatementRow
 from newsdex.index.stores import Store
 from newsdex.search.question.speakers import matching_speakers
@@ -22,13 +24,15 @@ def quote_out(row: StatementRow) -> QuoteOut:
 
 
 def quote_page(store: Store, speaker: str, *, limit: int = 20, offset: int = 0,
-               known: Sequence[str] | None = None) -> QuotePage:
-    """A person's statements (any form of the name), newest first, one page at a time.
+               known: Mapping[str, Sequence[str]] | None = None) -> QuotePage:
+    """A person's statements (any form of the name: "Mr Blair", "the prime minister"), newest
+    first, one page at a time.
 
-    Needs no model, so `newsdex quotes` answers without loading one; `known` is the
-    build's speakers when the caller has read them already.
+    Needs no model, so `newsdex quotes` answers without loading one; `known` is the build's
+    speakers and their forms when the caller has read them already.
     """
-    names = matching_speakers(speaker, known if known is not None else [row.speaker for row in store.speakers()])
+    names = matching_speakers(speaker, known if known is not None
+                              else {row.speaker: row.forms for row in store.speakers()})
     total = store.statement_count(names)
     rows = store.statements_by(names, limit=limit, offset=offset)
     return QuotePage(asked=speaker, speakers=names, quotes=[quote_out(row) for row in rows], total=total,
@@ -36,8 +40,11 @@ def quote_page(store: Store, speaker: str, *, limit: int = 20, offset: int = 0,
 
 
 def speaker_page(store: Store, *, limit: int = 50, offset: int = 0) -> SpeakerPage:
-    """The people quoted, with how many statements (and articles) each, most first."""
-    rows = store.speakers()
-    page = rows[offset:offset + limit]
-    return SpeakerPage(speakers=[SpeakerOut(**row.__dict__) for row in page], total=len(rows), limit=limit,
-                       offset=offset, next_offset=offset + limit if offset + limit < len(rows) else None)
+    """The people quoted, each once (every stored name of one person merged: index.people),
+    with how many statements (and articles) each and the forms the articles use, most first."""
+    people = merge_speakers(store.speakers())
+    page = people[offset:offset + limit]
+    return SpeakerPage(speakers=[SpeakerOut(speaker=p.name, statements=p.statements, articles=p.articles,
+                                            names=list(p.names), forms=list(p.forms)) for p in page],
+                       total=len(people), limit=limit, offset=offset,
+                       next_offset=offset + limit if offset + limit < len(people) else None)

@@ -73,6 +73,9 @@ class Interpreted(BaseModel):
     applied: bool = Field(True, description="False when no article is dated in the range, so all dates were "
                                             "searched with the whole question (a question's words may name a "
                                             "time the archive does not cover: 'in July' of this year)")
+    phrase: str | None = Field(None, description="The words read as the date ('between June and August 2023')")
+    rule: str | None = Field(None, description="Which rule read them: the cue (since A, between A and B, ...) and "
+                                               "the form of each date (month, season, part of a month, ...)")
 
 
 class SearchResponse(BaseModel):
@@ -113,9 +116,14 @@ class QuotePage(BaseModel):
 
 
 class SpeakerOut(BaseModel):
-    speaker: str
+    """One person quoted: every stored name of theirs merged (index.people)."""
+
+    speaker: str = Field(description="The name shown: the person's stored name with most statements")
     statements: int
     articles: int
+    names: list[str] = Field(default_factory=list, description="Every stored name that means this person")
+    forms: list[str] = Field(default_factory=list,
+                             description="How the articles name them: 'Mr Blair', 'the prime minister', ...")
 
 
 class SpeakerPage(BaseModel):

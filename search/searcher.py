@@ -12,10 +12,12 @@ what someone said, has what answers the question marked, and is made the answer
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import overload
+from pathlib import Path
+from typing import Self, overload
 
 import numpy as np
 
@@ -65,11 +67,14 @@ class Searcher:
         # A passage's shingles, for copy detection: a server shows the same passages again and again.
         self._grams = functools.lru_cache(maxsize=GRAM_CACHE_SIZE)(passage_grams)
         self.statement_vectors = VectorCache()
-        self._speakers: list[str] | None = None  # everyone quoted in the build, read once (a build never changes)
+        self._speakers: dict[str, tuple[str, ...]] | None = None  # everyone quoted, and their forms, read once
         self._dated: dict[Filters, bool] = {}  # whether any passage passes a date range's filters
 
     @classmethod
-    def open(cls, settings: Settings, embedder: TextEmbedder | None = None) -> Searcher:
+    def open(cls, index: Settings | str | os.PathLike[str], embedder: TextEmbedder | None = None) -> Searcher:
+        """The live build of an index: a folder (`Searcher.open("my-index")`, the other settings
+        from NEWSDEX_* and their defaults) or Settings. Use it in a `with` block, or close() it."""
+        settings = index if isinstance(index, Settings) else Settings(index_dir=Path(index))
         store = open_store(settings)
         try:
             if embedder is None:
@@ -81,6 +86,12 @@ class Searcher:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- what the index holds ----------------------------------------------------------------
 
@@ -106,10 +117,11 @@ class Searcher:
 
     # -- who said what --------------------------------------------------------------------
 
-    def speaker_names(self) -> list[str]:
-        """Everyone the build quotes, most statements first."""
+    def speaker_names(self) -> dict[str, tuple[str, ...]]:
+        """Everyone the build quotes, most statements first, each with the forms its articles
+        use for them (index.people: "Mr Blair", "the prime minister")."""
         if self._speakers is None:
-            self._speakers = [row.speaker for row in self.store.speakers()]
+            self._speakers = {row.speaker: row.forms for row in self.store.speakers()}
         return self._speakers
 
     def speakers(self, limit: int = 50, offset: int = 0) -> SpeakerPage:
@@ -173,7 +185,8 @@ class Searcher:
         """The one reading of a question that a search would make (search.question): its words,
         date range, speaker and filters, read against this index."""
         return read_question(question, search_options(options, **values), max_chars=self.settings.max_query_chars,
-                             speakers=self.speaker_names, any_passage=self._any_passage)
+                             speakers=self.speaker_names, any_passage=self._any_passage,
+                             date_order=self.settings.date_order)
 
     def _any_passage(self, allowed: Filters) -> bool:
         """Whether any passage passes `allowed` (a date range read from a question, with the other filters)."""

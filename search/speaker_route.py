@@ -19,13 +19,14 @@ from typing import TypeVar
 import numpy as np
 
 from newsdex.index.embedder import TextEmbedder
-from newsdex.index.rows import StatementRow
+from newsdex.index.people import merge_speakers, person_key
+from newsdex.index.rows import SpeakerRow, StatementRow
 from newsdex.index.sentences import SentenceVectors
 from newsdex.index.stores import Store
 from newsdex.index.words import WORD
 from newsdex.search.answers import Ranked
 from newsdex.search.question import Question
-from newsdex.search.question.speakers import SpeakerAsk
+from newsdex.search.question.speakers import SpeakerAsk, is_role
 from newsdex.search.results import SpeakerRoute
 
 # Statements of one speaker read by the model for one question: the newest this many when
@@ -77,11 +78,12 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
     scores = [float(x) for x in cache.vectors([row.text for row in candidates], embedder) @ topic_vector]
     if ask.topic:
         # A quote often leaves its subject to the sentences around it ("It is wrong," he said
-        # of the plan): a statement is as close to the topic as its words or the closest
-        # sentence of its passage, read from the sentence vectors the build kept (no model call).
+        # of the plan): a statement is scored by its words and by the sentences around it (the
+        # one that holds it and one each side, within its passage), read from the sentence
+        # vectors the build kept (no model call).
         kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
-        scores = [max(own, _closest_sentence(kept.get(row.passage_id) if row.passage_id is not None else None,
-                                             topic_vector, own))
+        scores = [_in_context(own, row, kept.get(row.passage_id) if row.passage_id is not None else None,
+                              topic_vector)
                   for own, row in zip(scores, candidates)]
     order = _each_speaker_first(sorted(range(len(candidates)), key=lambda i: -scores[i]), candidates)
     chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
@@ -111,9 +113,11 @@ def _route(ask: SpeakerAsk, statements: int) -> SpeakerRoute:
         reason = f"{asked} asks what {ask.asked} said, but {missing}: answered as a plain search"
     else:
         order_words = f"best first for {ask.topic!r}" if ask.topic else "best first for the question"
-        several = (f"; {ask.asked!r} may mean any of {len(ask.speakers)} people quoted in the index "
-                   f"({', '.join(ask.speakers)}), so the best statement of each comes first"
-                   if len(ask.speakers) > 1 else "")
+        people = merge_speakers([SpeakerRow(speaker, 1, 1) for speaker in ask.speakers])
+        meaning = "is what the articles call" if is_role(ask.asked) else "may mean any of"
+        several = (f"; {ask.asked!r} {meaning} {len(people)} people quoted in the index "
+                   f"({', '.join(person.name for person in people)}), so the best statement of each comes first"
+                   if len(people) > 1 else "")
         reason = (f"{asked} asks what {ask.asked} said: {statements} statement{'s' if statements != 1 else ''} "
                   f"by {who} come{'' if statements != 1 else 's'} first ({order_words}), then passages that "
                   f"mention them{several}")
@@ -124,22 +128,40 @@ def _route(ask: SpeakerAsk, statements: int) -> SpeakerRoute:
 _Item = TypeVar("_Item", StatementRow, Ranked)
 
 
-def _closest_sentence(item: SentenceVectors | None, topic: np.ndarray, otherwise: float) -> float:
-    """The best cosine of a passage's sentences with the topic; `otherwise` where the build kept
-    no sentence vectors for it (a one-sentence passage, or NEWSDEX_SENTENCE_VECTORS=false)."""
-    if item is None or not len(item.vectors):
-        return otherwise
-    return float((item.vectors @ topic).max())
+# Sentences each side of a statement's own that are its context, and the weight of its
+# context beside its own words (bench/attribution.py measures topic questions with them).
+CONTEXT_SENTENCES = 1
+CONTEXT_WEIGHT = 0.5
+
+
+def _in_context(own: float, row: StatementRow, item: SentenceVectors | None, topic: np.ndarray) -> float:
+    """A statement's closeness to the topic: its own words' cosine, and the best cosine of the
+    sentences around it (those it overlaps, and CONTEXT_SENTENCES each side), as a weighted
+    mean when the context is closer; its own where the build kept no sentence vectors for its
+    passage (a one-sentence passage, or NEWSDEX_SENTENCE_VECTORS=false)."""
+    if item is None or not len(item.vectors) or row.passage_start is None or row.passage_end is None:
+        return own
+    start, end = row.passage_start, row.passage_end
+    overlapping = [i for i, (s, e) in enumerate(item.spans) if s < end and start < e]
+    if not overlapping:
+        return own
+    first = max(0, overlapping[0] - CONTEXT_SENTENCES)
+    last = min(len(item.spans), overlapping[-1] + CONTEXT_SENTENCES + 1)
+    context = float((item.vectors[first:last] @ topic).max())
+    return own if context <= own else (1 - CONTEXT_WEIGHT) * own + CONTEXT_WEIGHT * context
 
 
 def _each_speaker_first(order: list[int], rows: Sequence[StatementRow]) -> list[int]:
-    """`order` (indexes of `rows`, best first) with the best statement of each speaker first: a
-    name that means several people answers from each rather than from whoever scores best."""
-    seen: set[str | None] = set()
+    """`order` (indexes of `rows`, best first) with the best statement of each person first: a
+    name that means several people answers from each rather than from whoever scores best
+    (one person's stored names, "Sir Menzies Campbell" and "Menzies Campbell", are one)."""
+    seen: set[tuple[str, ...] | None] = set()
     firsts = []
     for i in order:
-        if rows[i].speaker not in seen:
-            seen.add(rows[i].speaker)
+        speaker = rows[i].speaker
+        key = person_key(speaker) if speaker is not None else None
+        if key not in seen:
+            seen.add(key)
             firsts.append(i)
     chosen = set(firsts)
     return firsts + [i for i in order if i not in chosen]

@@ -67,7 +67,7 @@ def test_api_searches_arriving_together_are_embedded_together(seed_settings, emb
             assert response.json()["query"] == question
         metrics = client.get("/metrics").text
         batches = float(next(line.split()[1] for line in metrics.splitlines()
-                             if line.startswith("newsdex_embed_batches ")))
+                             if line.startswith("newsdex_embed_batches_total ")))
         # each search embeds its question and its passages' sentences: two calls unbatched
         assert 1 <= batches < 2 * len(QUESTIONS)
 

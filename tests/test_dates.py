@@ -173,7 +173,12 @@ def test_at_most_a_few_phrases_reach_dateparser_per_question(monkeypatch):
 
 
 DATE_VOCABULARY = ["in 31 nov, 2024 ", "in 4th mai ", "between may and ", "from 2024-01 to ", "since 99 days ago ",
-                   "in the last 9 days ", ", ", ",", " ", "- ", "1999 ", "2024-01-01 ", "the past ", "29 feb 2023 "]
+                   "in the last 9 days ", ", ", ",", " ", "- ", "1999 ", "2024-01-01 ", "the past ", "29 feb 2023 ",
+                   # the periods of search.question.periods
+                   "in early November ", "early ", "mid-", "the first week of ", "first half of ", "Q3 ", "summer ",
+                   "Spring ", "winter 2022/", "in the spring of ", "the week of ", "week of 31 november ", "1/18/",
+                   "18.01.", "1/1/1/", "2024-W", "2020-W53 ", "between summer and ", "de ", "la semaine du 22 ",
+                   "a principios de ", "im dritten ", "of '6", "fall of '"]
 SPEAKER_VOCABULARY = ["what did ", "ever ", "Kishida-", "what did Kim ever ", "Kishida's comments ", "quotes from ",
                       "show me ", "what did a b c d ", "x'.-", "did X say ", "ever just ", "said about ", "on "]
 
@@ -265,7 +270,8 @@ def test_ask_prints_the_dates_it_read_and_json_carries_interpreted(dated_setting
                                  env=env)
     data = json.loads(as_json.output)
     assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29",
-                                  "applied": True}
+                                  "applied": True, "phrase": "last week",
+                                  "rule": "relative to the reference day (as_of)"}
     plain = CliRunner().invoke(app, ["ask", "Kennedy Vietnam", "--json", "--no-dates"], env=env)
     assert json.loads(plain.output)["interpreted"] is None
     explained = CliRunner().invoke(app, ["ask", "Kennedy Vietnam", "--recency", "30d", "--as-of", "1963-12-31",
@@ -285,7 +291,8 @@ def test_api_reads_dates_and_takes_as_of_dates_and_recency(dated_settings, embed
     with TestClient(create_app(dated_settings, embedder)) as client:
         data = client.get("/search", params={"q": "news about Berlin last week", "as_of": "1963-06-30"}).json()
         assert data["interpreted"] == {"query": "news about Berlin", "since": "1963-06-23", "until": "1963-06-29",
-                                  "applied": True}
+                                       "applied": True, "phrase": "last week",
+                                       "rule": "relative to the reference day (as_of)"}
         assert {r["article_id"] for r in data["results"]} == {"berlin-speech", "berlin-wall-visit"}
         off = client.get("/search", params={"q": "news about Berlin last week", "dates": "false"}).json()
         assert off["interpreted"] is None

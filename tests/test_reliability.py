@@ -74,10 +74,10 @@ def test_a_first_build_killed_before_its_swap_does_not_strand_the_folder(tmp_pat
     index_dir = tmp_path / "index"
     _stranded_first_build(index_dir)
     runner = CliRunner()
-    asked = runner.invoke(cli_app, ["ask", "Kursk", "--index", str(index_dir), "--json", "--k", "1"],
-                          env={"NEWSDEX_SEEDS_DIR": str(SEEDS)})
-    assert asked.exit_code == 0, asked.output  # "no index yet": the seeds are built, nothing refused
-    assert "building one from" in asked.stderr
+    asked = runner.invoke(cli_app, ["ask", "Kursk", "--index", str(index_dir), "--json", "--k", "1"])
+    assert asked.exit_code == 1 and "no index at" in asked.stderr  # "no index yet", not "not a newsdex index"
+    built = runner.invoke(cli_app, ["index", str(SEEDS), "--index", str(index_dir), "-q"])
+    assert built.exit_code == 0, built.output  # nothing refused: the folder is not stranded
     assert not list(index_dir.glob(".current.*"))
     assert not list((index_dir / builds.BUILDS).glob("*.partial"))
 

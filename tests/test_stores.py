@@ -596,7 +596,8 @@ def test_a_store_name_that_is_neither_a_name_nor_a_path_is_refused_by_the_settin
         Settings(store="my store")
     result = invoke(["stats", "--store", "my store", "--index", str(tmp_path)])
     lines = result.stderr.strip().splitlines()
-    assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: bad setting: store"), lines
+    assert result.returncode == 1 and len(lines) == 1, lines
+    assert lines[0].startswith("error: --store 'my store' is neither"), lines
 
 
 def test_every_store_in_the_registry_is_named_in_the_help_and_the_readme():

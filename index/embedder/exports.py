@@ -9,6 +9,9 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from newsdex.errors import ModelUnavailable
@@ -34,8 +37,9 @@ def onnx_export(name: str, source: str, int8_config: str | None, cache_dir: Path
         # describe what this function does anyway.
         logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
         log.info("exporting %s to ONNX in %s (once)", source, export)
-        model = SentenceTransformer(source, backend="onnx", device="cpu", local_files_only=offline)
-        _publish(export, lambda tmp: model.save_pretrained(str(tmp)))
+        with _quiet_export():
+            model = SentenceTransformer(source, backend="onnx", device="cpu", local_files_only=offline)
+            _publish(export, lambda tmp: model.save_pretrained(str(tmp)))
     file_name = ONNX_FILE
     if int8_config is not None:
         # Our own name, one per configuration: the library names its file by the
@@ -45,6 +49,24 @@ def onnx_export(name: str, source: str, int8_config: str | None, cache_dir: Path
             log.info("quantizing %s for %s (once)", export, int8_config)
             _quantize(export, int8_config, export / file_name)
     return export, file_name
+
+
+@contextmanager
+def _quiet_export() -> Iterator[None]:
+    """Silence what the exporter says to its own developers while it runs: transformers'
+    "`torch_dtype` is deprecated" (optimum still passes it) and torch's TracerWarning about
+    constants in the trace, which are expected in an export. Errors still show."""
+    from torch.jit import TracerWarning
+
+    quieted = logging.getLogger("transformers")
+    level = quieted.level
+    quieted.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TracerWarning)
+            yield
+    finally:
+        quieted.setLevel(level)
 
 
 def _quantize(export: Path, config: str, target: Path) -> None:

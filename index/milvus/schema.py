@@ -5,7 +5,8 @@ A build is four collections sharing one name, `{alias}_{build}`:
 - `{alias}_{build}`: a row per passage: its vector, text and BM25 terms, and the article's
   fields that filters and results need; the manifest is a property of this collection;
 - `..._articles`: the articles, their text cut into parts (a VARCHAR holds 64 KB);
-- `..._statements`: who said what (index.statements);
+- `..._statements`: who said what (index.statements), with how each article names the speaker
+  (index.people; a build made before that keeps none until `--rebuild`);
 - `..._article_terms`: each article's BM25 terms as one document (whole-article BM25, fused
   in when results are grouped per article); an article of more terms than a VARCHAR holds
   (about 3,800) is cut into several documents, the article scored by its best one.
@@ -24,6 +25,7 @@ ARTICLE_TERMS_SUFFIX = "_article_terms"
 PLACEHOLDER_DIM = 2
 VARCHAR_BYTES = 65_535
 ID_CHARS = 2_048
+FORMS_BYTES = 8_192  # a statement's speaker forms as JSON (index.people.MAX_FORMS of them at most)
 BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # tantivy's (index.bm25)
 # Search parameters per index type, near FAISS's defaults here (index.vectors).
 SEARCH_PARAMS = {"HNSW": {"ef": 128}, "HNSW_SQ": {"ef": 128}, "IVF_FLAT": {"nprobe": 16}, "IVF_SQ8": {"nprobe": 16},
@@ -100,6 +102,9 @@ def _schemas(pymilvus, client, dimension: int, index_type: str):
             statements.add_field(name, DataType.INT64, nullable=name.startswith("passage_"))
     for name in ("source_key", "day", "lang"):
         text(statements, name, ID_CHARS)
+    # How the article names the speaker (index.people), a JSON list; a build made before has no
+    # such field, and keeps no forms until rebuilt.
+    text(statements, "forms", FORMS_BYTES, nullable=True)
 
     placeholder_index = client.prepare_index_params()
     placeholder_index.add_index("placeholder", index_type="FLAT", metric_type="L2")

@@ -3,6 +3,7 @@ collection the writer shares (`_scan`, a page at a time; `_count`; `_whole_artic
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -79,6 +80,9 @@ class MilvusStore:
             for name in self.names.all():
                 if name != self.names.article_terms or self._has_article_terms:
                     self.client.load_collection(name)
+            # A build made before index.people keeps no speaker forms (see index.milvus.schema).
+            fields = self.client.describe_collection(self.names.statements).get("fields", [])
+            self._keeps_forms = any(field.get("name") == "forms" for field in fields)
         except Exception as exc:
             raise IndexIncompatible(f"index at {self._where} is damaged ({_reason(exc)}): run "
                                     "`newsdex index --rebuild --store milvus`") from exc
@@ -225,10 +229,15 @@ class MilvusStore:
         """Everyone quoted, most statements first (then by name); counted here, as Milvus has no GROUP BY."""
         statements: Counter[str] = Counter()
         articles: dict[str, set[str]] = {}
-        for row in _scan(self.client, self.names.statements, "speaker is not null", ["speaker", "article_id"]):
+        forms: dict[str, dict[str, None]] = {}
+        fields = ["speaker", "article_id", *(["forms"] if self._keeps_forms else [])]
+        for row in _scan(self.client, self.names.statements, "speaker is not null", fields):
             statements[row["speaker"]] += 1
             articles.setdefault(row["speaker"], set()).add(row["article_id"])
-        return [SpeakerRow(speaker=name, statements=count, articles=len(articles[name]))
+            if row.get("forms"):
+                forms.setdefault(row["speaker"], {}).update(dict.fromkeys(json.loads(row["forms"])))
+        return [SpeakerRow(speaker=name, statements=count, articles=len(articles[name]),
+                           forms=tuple(forms.get(name, ())))
                 for name, count in sorted(statements.items(), key=lambda p: (-p[1], p[0]))]
 
     def statements_by(self, speakers: Sequence[str], *, limit: int | None = None, offset: int = 0,

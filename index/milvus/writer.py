@@ -41,6 +41,7 @@ from newsdex.index.milvus.rows import (
 from newsdex.index.milvus.schema import (
     ARTICLE_TERMS_SUFFIX,
     ARTICLES_SUFFIX,
+    FORMS_BYTES,
     MANIFEST_PROPERTY,
     PLACEHOLDER_DIM,
     STATEMENTS_SUFFIX,
@@ -61,6 +62,19 @@ WRITE_BATCH = 512  # rows per upsert call
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _has_field(client, collection: str, name: str) -> bool:
+    """Whether a collection has a field: a build made before the field existed has not."""
+    return any(field.get("name") == name for field in client.describe_collection(collection).get("fields", []))
+
+
+def _forms_json(forms: tuple[str, ...]) -> str:
+    """A speaker's forms as the statements collection keeps them: as many as fit its field."""
+    kept = list(forms)
+    while kept and len(json.dumps(kept).encode("utf-8")) > FORMS_BYTES:
+        kept.pop()
+    return json.dumps(kept)
 
 
 class MilvusWriter:
@@ -111,6 +125,7 @@ class MilvusWriter:
                 for name, (schema, index) in zip(self.names.all(), _schemas(
                         self.pymilvus, self.client, manifest.dimension, config.index)):
                     _create_collection(self.client, name, schema, index)
+            self._keeps_forms = self.new or _has_field(self.client, self.names.statements, "forms")
             self._known = self._read_known()
             self._passages = {} if self.new else self._passage_counts()
             if missing:
@@ -182,7 +197,9 @@ class MilvusWriter:
                 "kind": statement.kind, "text": statement.text, "text_start": statement.start,
                 "text_end": statement.end, "passage_id": None if placed.passage is None else ids[placed.passage],
                 "passage_start": placed.start, "passage_end": placed.end, "source_key": source_key,
-                "day": _day(article.published), "lang": article.lang or ""})
+                "day": _day(article.published), "lang": article.lang or "",
+                **({"forms": _forms_json(placed.forms) if statement.speaker is not None else None}
+                   if self._keeps_forms else {})})
         article_rows = _article_rows(article, _now())
         self._put[article.id] = (passage_rows, statement_rows,
                                  _article_terms_rows(article, len(passages), analysed.article_terms), article_rows)

@@ -8,6 +8,12 @@ phrase at all. It is strict on purpose: a phrase is read only where a cue word (
 said" or "the 1963 Test Ban Treaty" as a date would filter out every right answer, while
 leaving a real date phrase alone only costs a little precision.
 
+A date is a plain day, month or year (dateparser reads it), a phrase relative to the reference
+day (read here), or one of the periods of search.question.periods (seasons, "early November",
+"Q3 2023", "the week of ...", "1/18/23"; read there, without dateparser). Every cue takes every
+kind, and a range's two ends lend each other a year ("between June and August 2023"). The
+reading says which words it read (`phrase`) and by which rule (`rule`: the cue and each date's form).
+
 Reading is bounded whatever the question holds: candidate phrases are tried in the order they
 stand, a day its month never has ("31 November") is refused before dateparser sees it, each
 phrase is parsed once, and at most MAX_PARSES phrases reach dateparser per question. Every
@@ -26,29 +32,38 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from newsdex.index.months import ENGLISH, ENGLISH_SHORT, FRENCH, GERMAN, SPANISH, month_numbers
+from newsdex.search.question import periods
+from newsdex.search.question.periods import (
+    DAY,
+    FIRST_DAY,
+    FORMS,
+    LAST_DAY,
+    MONTH,
+    MONTH_NUMBER,
+    SEASONS,
+    YEAR,
+    OffCalendar,
+    days,
+    read_period,
+)
 
-# Month names and abbreviations dateparser reads in English, German, French and Spanish; a
-# word is a candidate month only when it is one of these (dateparser then reads it).
-_MONTH_NUMBER = month_numbers(ENGLISH, ENGLISH_SHORT, GERMAN, FRENCH, SPANISH)
-_MONTHS = list(_MONTH_NUMBER)
-_MONTH = r"(?:" + "|".join(sorted({re.escape(m) for m in _MONTHS}, key=len, reverse=True)) + r")\.?"
-_YEAR = r"(?:1[6-9]\d\d|20\d\d|21\d\d)"
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-# One absolute date: "22 November 1963", "November 22, 1963", "July 2024", "July", "1963", "2024-07-05".
-_ABSOLUTE = (rf"(?:\d{{4}}-\d\d-\d\d|\d{{4}}-\d\d|{_DAY}\.?\s+{_MONTH}(?:,?\s+{_YEAR})?"
-             rf"|{_MONTH}\s+{_DAY}(?:,\s*|\s+){_YEAR}|{_MONTH}(?:\s+{_YEAR})?|{_YEAR})")
+# One absolute date: a period of search.question.periods ("the spring of 2023", "early November",
+# "Q3 2023", "1/18/23"), or "22 November 1963", "November 22, 1963", "noviembre de 2023",
+# "July 2024", "July", "1963", "2024-07-05".
+_ABSOLUTE = ("(?:" + "|".join(form.pattern for form in FORMS)
+             + rf"|\d{{4}}-\d\d-\d\d|\d{{4}}-\d\d|{DAY}\.?\s+(?:de\s+)?{MONTH}(?:,?\s+(?:de\s+)?{YEAR})?"
+             rf"|{MONTH}\s+{DAY}(?:,\s*|\s+){YEAR}|{MONTH}(?:\s+(?:(?:of|de|del)\s+)?{YEAR})?|{YEAR})")
 _RELATIVE = (r"(?:yesterday|today|this\s+(?:week|month|year)|(?:last|past|previous)\s+(?:week|month|year)"
              r"|(?:the\s+)?(?:last|past)\s+\d{1,3}\s+(?:days?|weeks?|months?|years?)"
              r"|\d{1,3}\s+(?:days?|weeks?|months?|years?)\s+ago)")
 # Cue words before a date, English first, then the German, French and Spanish ones.
-_IN = r"(?:in|during|on|im|am|en|au|cours\s+de|durante)"
+_IN = r"(?:in|during|on|im|am|en|au|pendant|durant|cours\s+de|durante)"
 _SINCE = r"(?:since|from|seit|ab|depuis|desde)"
 _AFTER = r"(?:after|nach|après|apres|después\s+de)"
 _BEFORE = r"(?:before|vor|avant|antes\s+de)"
 _UNTIL = r"(?:until|till|through|up\s+to|bis|jusqu'?à|jusqu'en|hasta)"
-_AND = r"(?:and|to|until|through|und|bis|et|à|y|a|-|–)"
-_BETWEEN = r"(?:between|from|zwischen|von|entre|de|du)"
+_AND = r"(?:and|to|until|through|und|bis|et|à|y|a|hasta|-|–)"
+_BETWEEN = r"(?:between|from|zwischen|von|entre|de|du|desde)"
 
 _PATTERNS = [
     ("range", re.compile(rf"\b{_BETWEEN}\s+(?P<a>{_ABSOLUTE})\s+{_AND}\s+(?P<b>{_ABSOLUTE})(?!\w)", re.I)),
@@ -56,11 +71,14 @@ _PATTERNS = [
     ("after", re.compile(rf"\b{_AFTER}\s+(?P<a>{_ABSOLUTE})(?!\w)", re.I)),
     ("before", re.compile(rf"\b{_BEFORE}\s+(?P<a>{_ABSOLUTE})(?!\w)", re.I)),
     ("until", re.compile(rf"\b{_UNTIL}\s+(?P<a>{_ABSOLUTE})(?!\w)", re.I)),
-    ("in", re.compile(rf"\b(?:{_IN}\s+)?(?:the\s+)?(?P<a>{_RELATIVE})(?!\w)", re.I)),
+    # "the last week" but not "the last week of February", a week of a month (search.question.periods).
+    ("in", re.compile(rf"\b(?:{_IN}\s+)?(?:the\s+)?(?P<a>{_RELATIVE})(?!\w|\s+of\s)", re.I)),
     ("in", re.compile(rf"\b{_IN}\s+(?P<a>{_ABSOLUTE})(?!\w)", re.I)),
-    # Without a cue only what is plainly a date: a day or a month with its year.
-    ("in", re.compile(rf"(?<!\w)(?P<a>\d{{4}}-\d\d-\d\d|{_DAY}\.?\s+{_MONTH},?\s+{_YEAR}|{_MONTH}\s+{_DAY},?\s+{_YEAR}"
-                      rf"|{_MONTH}\s+{_YEAR})(?!\w)", re.I)),
+    # Without a cue only what is plainly a date: a day or a month with its year, or a period
+    # written plainly enough ("summer 2024", "early November", "Q3 2023", "1/18/23").
+    ("in", re.compile(r"(?<![\w/.])(?P<a>" + "|".join(form.bare for form in FORMS if form.bare)
+                      + rf"|\d{{4}}-\d\d-\d\d|{DAY}\.?\s+(?:de\s+)?{MONTH},?\s+(?:de\s+)?{YEAR}"
+                      rf"|{MONTH}\s+{DAY},?\s+{YEAR}|{MONTH}\s+(?:(?:of|de|del)\s+)?{YEAR})(?!\w)", re.I)),
 ]
 # The relative phrases, read here rather than by dateparser.
 _RELATIVE_WORDS = re.compile(_RELATIVE)
@@ -71,8 +89,6 @@ _DANGLING = re.compile(r" ([,.;:?!])")
 # The words and numbers of a phrase, for the check of its day against its month.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
-# The calendar a date can hold, as ordinals (date.toordinal): a range is cut to it.
-FIRST_DAY, LAST_DAY = date.min.toordinal(), date.max.toordinal()
 # The most units a relative phrase counts back ("the past 999 years": _RELATIVE's \d{1,3}).
 MAX_COUNT = 999
 # The first reference day from which no relative phrase reaches before 0001-01-01; search.options
@@ -82,6 +98,12 @@ EARLIEST_AS_OF = date(MAX_COUNT + 1, 1, 1)
 # a question of a hundred date-like phrases costs no more than one of a few. The first
 # readable phrase is nearly always the first tried; the others are left as words.
 MAX_PARSES = 4
+# How a numeric date is read (the date_order setting): auto is month first with "/" (1/18/23)
+# and day first with "." (18.01.2023); month-first and day-first apply to both.
+DATE_ORDERS = ("auto", "month-first", "day-first")
+# What `rule` says of each cue ("in", or none, says only the form: "month").
+_CUES = {"range": "between A and B", "since": "since A", "after": "after A", "before": "before A",
+         "until": "until A"}
 
 
 @dataclass(frozen=True)
@@ -89,33 +111,47 @@ class DateReading:
     """A question's date phrase and the inclusive range (YYYY-MM-DD) it means; None where open."""
 
     query: str  # the question without the phrase: what the retrievers see
-    phrase: str
+    phrase: str  # the words read as the date
     since: str | None
     until: str | None
+    rule: str = ""  # which rule read them: the cue, and the form of each date ("since A: month")
 
 
-def read_dates(question: str, as_of: date) -> DateReading | None:
+@dataclass(frozen=True)
+class _Span:
+    """The days one date of a phrase covers, the form it is written in, and whether it names its year."""
+
+    first: date
+    last: date
+    form: str
+    has_year: bool
+
+
+def read_dates(question: str, as_of: date, order: str = "auto") -> DateReading | None:
     """The first date phrase of `question` read against `as_of` (for "last week", "October"), or None.
 
-    A phrase dateparser cannot read is left in the question. A question that is nothing but
-    its date ("yesterday") keeps its words, for the retrievers need some, and the range still applies.
+    `order` is how a numeric date is read (DATE_ORDERS). A phrase dateparser cannot read is left
+    in the question. A question that is nothing but its date ("yesterday") keeps its words, for
+    the retrievers need some, and the range still applies.
     """
     parse = _Parses(as_of)
     try:
         for _, _, kind, match in _candidates(question):
-            reading = _read(kind, match, as_of, parse)
+            if _a_name(question, match):
+                continue
+            reading = _read(kind, match, as_of, parse, order)
             if reading is not None:
                 break
         else:
             return None
-    except _OffCalendar:
+    except OffCalendar:
         return None  # a date phrase, but of no day a date can hold: left as words, not read in part
-    since, until = reading
+    since, until, rule = reading
     rest = _SPACE.sub(" ", question[:match.start()] + " " + question[match.end():])
     rest = _DANGLING.sub(r"\1", rest).strip(" ,;:")
     if not any(ch.isalnum() for ch in rest):
         rest = question
-    return DateReading(query=rest, phrase=match.group().strip(), since=since, until=until)
+    return DateReading(query=rest, phrase=match.group().strip(), since=since, until=until, rule=rule)
 
 
 def _candidates(question: str) -> Iterator[tuple[int, int, str, re.Match]]:
@@ -125,8 +161,18 @@ def _candidates(question: str) -> Iterator[tuple[int, int, str, re.Match]]:
                          for order, (kind, pattern) in enumerate(_PATTERNS)))
 
 
-class _OffCalendar(Exception):
-    """A date phrase whose range holds no day from 0001-01-01 to 9999-12-31 ("before 0001-01-01")."""
+def _a_name(question: str, match: re.Match) -> bool:
+    """Whether a season word is part of a name: "Prague Spring of 1968", "Arab Spring 2011" (a
+    capitalised word before a phrase with no cue), "in Spring Valley" (one after it). Only the
+    word on either side is looked at, so this costs the same however long the question."""
+    words = _TOKEN.findall(match.group().lower())
+    if not any(word in SEASONS for word in words):
+        return False
+    after = question[match.end():match.end() + 2]
+    if not words[-1].isdigit() and len(after) == 2 and after[0] == " " and after[1].isupper():
+        return True
+    before = question[max(0, match.start() - 40):match.start()].split()
+    return bool(before) and before[-1][:1].isupper() and words[0] in SEASONS
 
 
 class _Parses:
@@ -144,90 +190,130 @@ class _Parses:
         return self.read[words]
 
 
-def _read(kind: str, match: re.Match, as_of: date, parse: _Parses) -> tuple[str | None, str | None] | None:
-    first = _span(match.group("a"), as_of, parse)
+def _read(kind: str, match: re.Match, as_of: date, parse: _Parses,
+          order: str) -> tuple[str | None, str | None, str] | None:
+    """(since, until, rule) of one candidate phrase; None where it is no readable date."""
+    first = _span(match.group("a"), as_of, parse, order)
     if first is None:
         return None
-    start, end = first
+    start, end = first.first, first.last
+    rule = _described(first) if kind == "in" else f"{_CUES[kind]}: {_described(first)}"
     if kind == "range":
-        second = _span(match.group("b"), as_of, parse)
+        second = _span(match.group("b"), as_of, parse, order)
         if second is None:
             return None
-        if start > second[0] and not re.search(_YEAR, match.group("a")):
-            # "between November and February 2024": the first month is the year before.
+        a, b = _described(first), _described(second)
+        if second.has_year and not first.has_year:
+            # "between June and August 2023": June of August's year (of the year before where it
+            # comes later in the year: "between November and February 2024").
+            start = _in_year(first.first, second.first.year)
+            if start > second.first:
+                start = _in_year(first.first, second.first.year - 1)
+            a = f"{first.form}, in B's year"
+        elif first.has_year and not second.has_year:
+            # "from January 2023 to March": March of January's year, or of the next.
+            second = _moved(second, first.first.year)
+            if second.first < start:
+                second = _moved(second, first.first.year + 1)
+            b = f"{second.form}, the first after A"
+        elif not first.has_year and start > second.first:
+            # "between November and February": the first month is the year before.
             start = _in_year(start, start.year - 1)
-        if re.search(_YEAR, match.group("b")) and not re.search(_YEAR, match.group("a")):
-            start = _in_year(start, second[0].year if start <= second[0] else second[0].year - 1)
-        if start > second[1]:
+        if start > second.last:
             return None
-        return start.isoformat(), second[1].isoformat()
+        rule = f"{_CUES[kind]}: A {a}; B {b}"
+        return start.isoformat(), second.last.isoformat(), rule
     if kind == "since":
-        return start.isoformat(), None
+        return start.isoformat(), None, rule
     if kind == "after":
-        return _days(end.toordinal() + 1, LAST_DAY)[0].isoformat(), None
+        return days(end.toordinal() + 1, LAST_DAY)[0].isoformat(), None, rule
     if kind == "before":
-        return None, _days(FIRST_DAY, start.toordinal() - 1)[1].isoformat()
+        return None, days(FIRST_DAY, start.toordinal() - 1)[1].isoformat(), rule
     if kind == "until":
-        return None, end.isoformat()
-    return start.isoformat(), end.isoformat()
+        return None, end.isoformat(), rule
+    return start.isoformat(), end.isoformat(), rule
 
 
-def _span(text: str, as_of: date, parse: _Parses) -> tuple[date, date] | None:
-    """The first and last day that `text` (one date, absolute or relative) covers."""
+def _described(span: _Span) -> str:
+    """A span's form for `rule`, with how a date without its year was placed."""
+    return span.form + ("" if span.has_year else " (no year: the last one begun by the reference day)")
+
+
+def _moved(span: _Span, year: int) -> _Span:
+    """`span` moved whole to begin in `year`."""
+    last = _in_year(span.last, span.last.year + year - span.first.year)
+    if span.last.day == calendar.monthrange(span.last.year, span.last.month)[1]:  # February's end stays its end
+        last = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    return _Span(_in_year(span.first, year), last, span.form, True)
+
+
+def _span(text: str, as_of: date, parse: _Parses, order: str) -> _Span | None:
+    """The first and last day that `text` (one date, absolute or relative) covers, and its form."""
     words = _SPACE.sub(" ", text.lower().strip())
     if _RELATIVE_WORDS.fullmatch(words):
-        return _relative(words, as_of)
+        return _Span(*_relative(words, as_of), "relative to the reference day (as_of)", True)
     if re.fullmatch(r"\d{4}-\d\d-\d\d", words):
         try:
             day = date.fromisoformat(words)
         except ValueError:
             return None
-        return day, day
-    if re.fullmatch(_YEAR, words):
-        return date(int(words), 1, 1), date(int(words), 12, 31)
+        return _Span(day, day, "day", True)
+    if re.fullmatch(YEAR, words):
+        return _Span(date(int(words), 1, 1), date(int(words), 12, 31), "year", True)
+    period = read_period(_SPACE.sub(" ", text.strip()), as_of, order)
+    if period is not None:
+        form, covered = period
+        if covered is None:
+            return None
+        name = form.name
+        if name == "numeric date":
+            name = f"numeric date, {periods.numeric_first(text, order)} first (date_order {order})"
+        has_year = bool(re.search(rf"{YEAR}|['’]\d\d", words)) or name.startswith(("numeric", "ISO"))
+        return _Span(covered[0], covered[1], name, has_year)
     if _impossible(words):
         return None
     parsed = parse(words)
     if parsed is None:
         return None
-    when, period = parsed
-    if period == "year":
-        return date(when.year, 1, 1), date(when.year, 12, 31)
-    if period == "month":
-        return when.replace(day=1), when.replace(day=calendar.monthrange(when.year, when.month)[1])
-    return when, when
-
+    when, period_name = parsed
+    has_year = bool(re.search(YEAR, words))
+    if period_name == "year":
+        return _Span(date(when.year, 1, 1), date(when.year, 12, 31), "year", True)
+    if period_name == "month":
+        last = when.replace(day=calendar.monthrange(when.year, when.month)[1])
+        return _Span(when.replace(day=1), last, "month", has_year)
+    return _Span(when, when, "day", has_year)
 
 def _relative(words: str, as_of: date) -> tuple[date, date]:
-    """The days a relative phrase (one _RELATIVE matches) covers, cut to the calendar (see _days)."""
+    """The days a relative phrase (one _RELATIVE matches) covers, cut to the calendar (see periods.days)."""
     today = as_of.toordinal()
     if words == "yesterday":
-        return _days(today - 1, today - 1)
+        return days(today - 1, today - 1)
     match = re.fullmatch(r"this (week|month|year)", words)
     if match:
         unit = match.group(1)
         if unit == "week":
-            return _days(today - as_of.weekday(), today)
+            return days(today - as_of.weekday(), today)
         return as_of.replace(day=1) if unit == "month" else as_of.replace(month=1, day=1), as_of
     match = re.fullmatch(r"(?:last|past|previous) (week|month|year)", words)
     if match:
         unit = match.group(1)
         if unit == "week":  # the seven days before as_of
-            return _days(today - 7, today - 1)
+            return days(today - 7, today - 1)
         if unit == "month":  # the calendar month before as_of's
             end = as_of.replace(day=1).toordinal() - 1
-            last = _days(end, end)[1]
+            last = days(end, end)[1]
             return last.replace(day=1), last
         if as_of.year == date.min.year:
-            raise _OffCalendar
+            raise OffCalendar
         return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
     match = re.fullmatch(r"(?:the )?(?:last|past) (\d{1,3}) (day|week|month|year)s?", words)
     if match:
-        return _days(_back(as_of, int(match.group(1)), match.group(2)), today)
+        return days(_back(as_of, int(match.group(1)), match.group(2)), today)
     match = re.fullmatch(r"(\d{1,3}) (day|week|month|year)s? ago", words)
     if match:
         day = _back(as_of, int(match.group(1)), match.group(2))
-        return _days(day, day)
+        return days(day, day)
     return as_of, as_of  # "today", the only form left
 
 
@@ -243,19 +329,10 @@ def _back(as_of: date, count: int, unit: str) -> int:
     return date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1])).toordinal()
 
 
-def _days(first: int, last: int) -> tuple[date, date]:
-    """The days from ordinal `first` to `last` that a date can hold ("the past 999 years" as
-    of 0500-01-01 starts on 0001-01-01); _OffCalendar where it holds none."""
-    first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
-    if first > last:
-        raise _OffCalendar
-    return date.fromordinal(first), date.fromordinal(last)
-
-
 def _in_year(day: date, year: int) -> date:
-    """`day` moved to `year` (29 February to the 28th where it must); _OffCalendar for a year no date holds."""
+    """`day` moved to `year` (29 February to the 28th where it must); OffCalendar for a year no date holds."""
     if not date.min.year <= year <= date.max.year:
-        raise _OffCalendar
+        raise OffCalendar
     return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
@@ -267,7 +344,7 @@ def _impossible(words: str) -> bool:
     if iso:
         return not 1 <= int(iso.group(1)) <= 12
     tokens = _TOKEN.findall(words)
-    month = next((_MONTH_NUMBER[t] for t in tokens if t in _MONTH_NUMBER), None)
+    month = next((MONTH_NUMBER[t] for t in tokens if t in MONTH_NUMBER), None)
     day = next((int(t) for t in tokens if t.isdigit() and len(t) <= 2), None)
     if month is None or day is None:
         return False

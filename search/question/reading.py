@@ -17,7 +17,7 @@ module only applies them in order:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,20 +60,23 @@ class Question:
         if self.dates is None:
             return None
         return Interpreted(query=self.words, since=self.dates.since, until=self.dates.until,
-                           applied=self.dates_applied)
+                           applied=self.dates_applied, phrase=self.dates.phrase, rule=self.dates.rule)
 
 
 def read_question(text: str, options: SearchOptions, *, max_chars: int,
-                  speakers: Callable[[], Iterable[str]] = tuple,
-                  any_passage: Callable[[Filters], bool] = lambda filters: True) -> Question:
+                  speakers: Callable[[], Iterable[str] | Mapping[str, Sequence[str]]] = tuple,
+                  any_passage: Callable[[Filters], bool] = lambda filters: True,
+                  date_order: str = "auto") -> Question:
     """The one reading of `text` under `options`; an InvalidQuery when it is no usable question.
 
-    `speakers` gives everyone the index quotes (asked only when the question names someone,
-    or the options do); `any_passage` says whether any passage passes some filters, so that
-    a range no article falls in is read but not applied: an empty answer would help nobody.
+    `speakers` gives everyone the index quotes, each with the forms its articles use (asked
+    only when the question names someone, or the options do); `any_passage` says whether any
+    passage passes some filters, so that a range no article falls in is read but not applied:
+    an empty answer would help nobody. `date_order` is how a numeric date ("1/18/23") is read:
+    the date_order setting (dates.DATE_ORDERS).
     """
     cleaned = clean_query(text, max_chars)
-    reading = _dates_of(cleaned, options)
+    reading = _dates_of(cleaned, options, date_order)
     filters = _filters(options, options.since, options.until)
     applied = False
     if reading is not None:
@@ -88,11 +91,11 @@ def read_question(text: str, options: SearchOptions, *, max_chars: int,
                     dates_applied=applied, speaker=asked)
 
 
-def _dates_of(question: str, options: SearchOptions) -> DateReading | None:
+def _dates_of(question: str, options: SearchOptions, date_order: str) -> DateReading | None:
     """The date range a question names, unless dates are off or a --since/--until flag sets it (flags win)."""
     if not options.dates or options.since is not None or options.until is not None:
         return None
-    return read_dates(question, options.reference_day())
+    return read_dates(question, options.reference_day(), date_order)
 
 
 def _filters(options: SearchOptions, since: str | None, until: str | None) -> Filters:

@@ -14,9 +14,11 @@ any other ("X on Y" is no speaker question at all then: "sanctions on Russia").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from newsdex.index.people import person_key
+from newsdex.index.titles import OFFICES, ROLE_WORDS, TITLE_WORDS
 from newsdex.search.question.terms import query_terms
 
 # Verbs a speaker question asks about, in the forms a question uses.
@@ -72,9 +74,10 @@ _PATTERNS = [
     re.compile(rf"^{_NAME}\s+(?P<verb>quotes|quotations|statements|said|says)(?P<rest>(?:\s+(?:about|on|regarding)\b.*)?)$",
                re.IGNORECASE),
 ]
-# "Kishida on North Korea": a speaker question only where the name is someone the index quotes
-# ("sanctions on Russia" is a plain search).
+# "Kishida on North Korea", "according to Kishida": speaker questions only where the name is
+# someone the index quotes ("sanctions on Russia", "according to reports" are plain searches).
 _NAME_ON = re.compile(rf"^{_NAME}\s+(?P<verb>on)\s+(?P<rest>.+)$", re.IGNORECASE)
+_ACCORDING_ALONE = re.compile(rf"^(?P<verb>according\s+to)\s+{_NAME}(?P<rest>)$", re.IGNORECASE)
 
 # Words that can stand where a name does in these patterns but never are one.
 _NOT_NAMES = set("""i you he she it we they me us them this that these those there who what which anyone someone
@@ -97,7 +100,7 @@ class SpeakerQuestion:
 def speaker_question(question: str) -> SpeakerQuestion | None:
     """The name asked about and the topic, for a question asking what a person said; else None."""
     text = " ".join(question.split()).strip().rstrip("?!.").strip()
-    for pattern in (*_PATTERNS, _NAME_ON):
+    for pattern in (*_PATTERNS, _NAME_ON, _ACCORDING_ALONE):
         match = pattern.match(text)
         if not match:
             continue
@@ -107,7 +110,9 @@ def speaker_question(question: str) -> SpeakerQuestion | None:
         topic = _TOPIC_LEAD.sub("", match.group("rest").strip(" ,;:-"), count=1).strip(" ,;:-")
         topic = _TOPIC_TAIL.sub("", topic)
         phrase = (text[:match.start("rest")] + text[match.end("rest"):]).strip(" ,") if topic else match.group(0)
-        return SpeakerQuestion(name=name, topic=topic, phrase=phrase.strip(), if_quoted=pattern is _NAME_ON)
+        # "the prime minister on Y" asks about a person only where the archive gives someone the role
+        return SpeakerQuestion(name=name, topic=topic, phrase=phrase.strip(),
+                               if_quoted=pattern in (_NAME_ON, _ACCORDING_ALONE) or is_role(name))
     return None
 
 
@@ -118,6 +123,8 @@ def _tidy_name(raw: str) -> str | None:
     if not words or len(words) > 4:
         return None
     lowered = [w.lower() for w in words]
+    if is_role(" ".join(words)):
+        return " ".join(words)
     if lowered[0] in _NOT_NAMES or any(w in _NOT_IN_NAMES for w in lowered):
         return None
     return " ".join(words)
@@ -135,12 +142,19 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(words)
 
 
-# Words before a name that are no part of whom it means: "Mr Blair", "Dr Gibbons", "President Yoon",
-# "Prime Minister Kishida". A name asked with one matches the stored names with theirs left out too.
-_HONORIFICS = frozenset("""mr mrs ms miss mx dr doctor prof professor sir lord lady dame baroness baron rev reverend
-president prime minister chancellor secretary senator governor mayor premier chairman chairwoman judge justice
-foreign finance home defence defense interior deputy vice state general attorney chief executive coach manager
-king queen prince princess sheikh""".split())
+# Words before a name that are no part of whom it means ("Mr Blair", "President Yoon") are
+# index.titles.TITLE_WORDS, the vocabulary the rules that find statements and people read too.
+# Role phrases a question may ask about instead of a name: "the prime minister", "the Tory leader".
+_ROLE_HEADS = frozenset({role for role, meaning in ROLE_WORDS.items() if meaning} | set(OFFICES))
+
+
+def is_role(name: str) -> bool:
+    """Whether a name as asked is a role phrase ("the prime minister", "the Tory leader",
+    "the shadow chancellor"): "the", at most two words, then a role of index.titles."""
+    words = name_words(name)
+    if len(words) < 2 or words[0] != "the":
+        return False
+    return any(" ".join(words[i:]) in _ROLE_HEADS for i in range(1, min(len(words), 4)))
 
 
 def bare_name_words(name: str) -> tuple[str, ...]:
@@ -148,7 +162,7 @@ def bare_name_words(name: str) -> tuple[str, ...]:
     "Prime Minister Fumio Kishida" -> "fumio kishida"); the name itself when nothing else is left."""
     words = name_words(name)
     start = 0
-    while start < len(words) - 1 and words[start] in _HONORIFICS:
+    while start < len(words) - 1 and words[start] in TITLE_WORDS:
         start += 1
     return words[start:]
 
@@ -158,28 +172,48 @@ def _holds(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return bool(part) and any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
-def matching_speakers(name: str, speakers: Iterable[str]) -> list[str]:
+def matching_speakers(name: str, speakers: Iterable[str] | Mapping[str, Sequence[str]]) -> list[str]:
     """The stored speakers `name` means, in the stored order.
 
-    Those whose name holds its words as a run ("Kishida" and "Fumio Kishida" mean "Fumio
-    Kishida"; "Yoon" means "Yoon Suk Yeol"); a full name matched exactly wins over partial
-    ones, so "Kim Jong Un" never also means "Kim Yo Jong". Failing that, the same with the
-    honorifics and titles of both left out ("Ms Blears" means "Hazel Blears", "Dr Gibbons"
-    "Dr Brian Gibbons"). A full name also means a speaker stored under its surname alone
-    ("Hazel Blears" means "Blears"), unless someone else of that surname is stored too.
-    A surname may mean several people ("Blair": "Tony Blair", "Sir Ian Blair"); all are given.
+    `speakers` are the stored names, or a mapping of each to the forms its articles use for
+    the person (index.people: "Mr Blair", "the prime minister"). A role ("the chancellor")
+    means whoever the articles give that role. A full name means every stored name of the
+    same person (index.people.person_key: "Menzies Campbell" and "Sir Menzies Campbell").
+    Then a form the articles use ("Ms Blears", "Sir Ian"), as written or with the titles of
+    both left out ("Blears" and "Ms Blears"). Failing those, the names that hold its words as
+    a run ("Kishida" and "Fumio Kishida" mean "Fumio Kishida"; "Yoon" means "Yoon Suk Yeol"),
+    so "Kim Jong Un" never also means "Kim Yo Jong", and then the same with the honorifics and
+    titles of both left out ("Dr Gibbons" means "Dr Brian Gibbons"). A full name also means a
+    speaker stored under its surname alone ("Hazel Blears" means "Blears"), unless someone else
+    of that surname is stored too. A surname may mean several people ("Blair": "Tony Blair",
+    "Sir Ian Blair"); all are given.
     """
     asked = name_words(name)
     if not asked:
         return []
+    forms = {speaker: [name_words(form) for form in kept] for speaker, kept in speakers.items()} \
+        if isinstance(speakers, Mapping) else {}
     stored = [(speaker, name_words(speaker)) for speaker in speakers]
+    if is_role(name):
+        return [speaker for speaker, _ in stored if asked in forms.get(speaker, ())]
+    key = person_key(name)
+    same = [speaker for speaker, _ in stored if len(key) > 1 and person_key(speaker) == key]
+    if same:
+        return same
+    written = [speaker for speaker, _ in stored if asked in forms.get(speaker, ())]
+    if written:
+        return written
+    bare = bare_name_words(name)
+    untitled = [speaker for speaker, _ in stored
+                if any(bare_name_words(" ".join(form)) == bare for form in forms.get(speaker, ()))]
+    if untitled:
+        return untitled
     exact = [speaker for speaker, words in stored if words == asked]
     if exact and len(asked) > 1:
         return exact
     matched = [speaker for speaker, words in stored if _holds(words, asked)]
     if matched:
         return matched
-    bare = bare_name_words(name)
     bare_stored = [(speaker, bare_name_words(speaker)) for speaker, _ in stored]
     matched = [speaker for speaker, words in bare_stored if _holds(words, bare)]
     if len(bare) > 1:
@@ -213,10 +247,11 @@ class SpeakerAsk:
 
 
 def speaker_asked(words: str, speaker_option: str | None,
-                  known: Callable[[], Iterable[str]]) -> SpeakerAsk | None:
+                  known: Callable[[], Iterable[str] | Mapping[str, Sequence[str]]]) -> SpeakerAsk | None:
     """Whom `words` (or the speaker option, which wins) asks about; None when nobody (today's route).
 
-    `known` gives everyone the index quotes; it is called only when someone is asked about.
+    `known` gives everyone the index quotes (with their forms, as `matching_speakers` takes
+    them); it is called only when someone is asked about.
     With the option, the question's own speaker phrase still gives the topic ("what did Yoon
     say about the summit" with speaker=Kishida: Kishida's statements, best for "the summit").
     """
