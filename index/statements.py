@@ -374,7 +374,30 @@ def _sentence_spans(paragraph: str) -> list[tuple[int, int]]:
             return [(0, len(paragraph))] if not spans else spans[:-1] + [(spans[-1][0], len(paragraph))]
         spans.append((found, found + len(sentence)))
         cursor = found + len(sentence)
-    return _marks_to_their_sentence(paragraph, spans)
+    return _split_outside_quotes(paragraph, _marks_to_their_sentence(paragraph, spans))
+
+
+def _split_outside_quotes(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences the splitter kept together because it took a quotation to be open (news runs
+    quoted paragraphs together, leaving marks unpaired), split where a sentence ends outside
+    every quotation: after a word of two or more small letters or a digit, before a capital."""
+    quotes = [(a, b if b is not None else len(paragraph)) for a, b in _quote_spans(paragraph)]
+    starts = [a for a, _ in quotes]
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        piece_start = start
+        for end_mark in _SENTENCE_BREAK.finditer(paragraph, start, end):
+            at = end_mark.end()
+            k = bisect_right(starts, end_mark.start()) - 1
+            if k >= 0 and quotes[k][1] > end_mark.start():
+                continue  # inside a quotation
+            out.append((piece_start, end_mark.start() + 1))
+            piece_start = at
+        out.append((piece_start, end))
+    return out
+
+
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[a-z][a-z])|(?<=\d))[.!?]\s+(?=[A-Z])")
 
 
 def _marks_to_their_sentence(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

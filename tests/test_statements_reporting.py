@@ -172,3 +172,10 @@ def test_an_aside_after_the_clause_attributes_the_words_before_it():
     found = said("Mr Kai Dunn spoke in Harrogate.",
                  "Only his party stood against the war, he said, and it would stand again.")
     assert found == [("Kai Dunn", "Only his party stood against the war")]
+
+
+def test_sentences_after_unpaired_marks_are_still_sentences():
+    # Three marks so far: a splitter that pairs them thinks a quote is still open and runs on.
+    found = said('Mr Ray Pole said: "We will stay. "We have always stayed." Both parties agree on the plan. '
+                 'Mr Pole stressed his views were his own. Ms Ada Kent said she would vote against it.')
+    assert ("Ray Pole", "his views were his own") in found and ("Ada Kent", "she would vote against it") in found
