@@ -509,7 +509,7 @@ def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
 
 # A subject never ends in white space (the `\s+` after it takes that), so a long run of spaces
 # is not split between the two in every possible way.
-_SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,80},)?)(?<!\s)"
+_SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,160},){0,2})(?<!\s)"
 # Cues that name whom they were said to: "told reporters that ...".
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
 # What may stand between a cue and its "that": whom it was told to, and when or where
@@ -537,7 +537,8 @@ _REPORTED_BARE = re.compile(
 _OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
                 "attacks dismissed dismisses rejected rejects criticised criticized criticises").split()
 _REPORTED_OBJECT = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
+    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|(?:does|did|do)\s+not\s+believe"
+    rf"|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
     r"(?P<clause>[\w“\"].+)$", re.DOTALL)
 # `Doe told the Courier she would stand`: whom it was told to (a few words), then a clause that opens
 # with a pronoun, which is where the hearer ends.
@@ -595,8 +596,8 @@ _ASIDE_LEAD_WORDS = 4
 _SPEAKS_AGAIN = re.compile(r"\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|insisted|argued|claimed|warned|admitted"
                            r"|stressed|suggested)\s+(?:that\s+)?(?=[\w“\"])")
 # A longer lead-in, which may hold commas of its own: the subject is after one of its first commas.
-_LONG_LEAD = re.compile(r"(?:on|in|at|during|after|before|when|while|as|asked|with|despite|although|though|for|from"
-                        r"|by|under|following|like|unlike|amid|given|[A-Z][a-z]+ing)\b")
+_LONG_LEAD = re.compile(r"(?:(?i:on|in|at|during|after|before|when|while|as|asked|with|despite|although|though|for"
+                        r"|from|by|under|following|like|unlike|amid|given)|[A-Z][a-z]+ing)\b")
 _LEAD_REACH = 250  # characters
 _LEAD_COMMAS = 3
 # `Doe defended the plan, saying (that) ...`: what the sentence's subject said, after a participle.
@@ -874,7 +875,7 @@ class _Finder:
             # when nothing but white space stands between them.
             if lead and not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps):
                 # "In a statement, Kishida said:", "But he said:"
-                for opening in self._openings(unit.start, unit.start + lead.end("attr")):
+                for opening in self._openings(unit.start, unit.start + lead.end("attr"), last_commas=True):
                     attr_start = opening - unit.start
                     match = _ATTRIBUTION.match(before[attr_start:lead.end("attr")])
                     if match and len(match.group("tail").split()) <= 6:
@@ -980,12 +981,15 @@ class _Finder:
             return [made] if made else []
         return []
 
-    def _openings(self, start: int, end: int) -> list[int]:
+    def _openings(self, start: int, end: int, *, last_commas: bool = False) -> list[int]:
         """Where the subject of the sentence at [start, end) may begin: `_opening`, then, when the
         sentence opens with a longer lead-in ("Pointing to the figures, Mr Doe said:", "Asked if
-        he would quit, he said:"), after each of its first commas."""
+        he would quit, he said:"), after each of its first commas; with `last_commas` (an
+        attribution that ends at a colon), after each of its last commas too ("Roe claimed the
+        party had changed, but she said:")."""
         first = self._opening(start, end)
         found = [first]
+        commas: list[int] = []
         if _LONG_LEAD.match(self.text, first, end):
             limit = min(end, first + _LEAD_REACH)
             at = first
@@ -993,9 +997,19 @@ class _Finder:
                 comma = self.text.find(", ", at, limit)
                 if comma < 0:
                     break
+                commas.append(comma)
                 at = comma + 2
-                conjunction = _CONJUNCTION.match(self.text, at, end)
-                found.append(conjunction.end() if conjunction else at)
+        if last_commas:
+            at = end
+            for _ in range(_LEAD_COMMAS):
+                comma = self.text.rfind(", ", max(first, end - _LEAD_REACH), at)
+                if comma < 0:
+                    break
+                commas.append(comma)
+                at = comma
+        for comma in commas:
+            conjunction = _CONJUNCTION.match(self.text, comma + 2, end)
+            found.append(conjunction.end() if conjunction else comma + 2)
         return found
 
     def _clauses(self, speaker: str | None, cue: str, start: int, end: int) -> list[Statement]:
@@ -1033,8 +1047,10 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 # Every statement has a cue word: an article without one has none to find (most text of most
 # archives), and is passed over before any sentence is looked at.
-_CUE_SET = frozenset(_CUE_WORDS) | frozenset(_OBJECT_CUES) | {"according", "pointed", "went", "called", "described",
-                                                            "saying", "adding"}
+_CUE_SET = frozenset(_CUE_WORDS) | frozenset(_OBJECT_CUES) | {"according", "pointed", "went", "called", "calls",
+                                                            "described", "saying", "adding", "believe", "arguing",
+                                                            "claiming", "insisting", "warning", "accusing",
+                                                            "urging", "calling", "declaring", "telling"}
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 

@@ -179,3 +179,19 @@ def test_sentences_after_unpaired_marks_are_still_sentences():
     found = said('Mr Ray Pole said: "We will stay. "We have always stayed." Both parties agree on the plan. '
                  'Mr Pole stressed his views were his own. Ms Ada Kent said she would vote against it.')
     assert ("Ray Pole", "his views were his own") in found and ("Ada Kent", "she would vote against it") in found
+
+
+def test_a_relative_clause_between_the_name_and_the_verb_is_passed_over():
+    found = said("Mr Ray Pole, who last year denied he would stand again despite the polls, said the vote "
+                 "was a difficult issue.")
+    assert found[-1] == ("Ray Pole", "the vote was a difficult issue")
+
+
+def test_a_negated_belief_is_a_statement_of_what_is_not_believed():
+    assert said("Ray Pole does not believe the tax should rise.") == [("Ray Pole", "the tax should rise")]
+
+
+def test_but_he_said_after_a_clause_introduces_the_quote():
+    found = said('Mr Ray Pole ran the fund.', 'Mr Pole claimed the board had changed its mind, but he said: '
+                 '"We will not sell."')
+    assert found[-1] == ("Ray Pole", "We will not sell.")
