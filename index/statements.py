@@ -151,7 +151,9 @@ _PRONOUNS = {"he", "she"}
 _ORG_WORDS = set("""research bank banking union party council group association commission office department
 ministry club united city news times post company corporation institute university college school hospital
 committee court agency authority board service services fund foundation trust society league federation
-international national group plc ltd inc airlines network networks forum campaign""".split())
+international national group plc ltd inc airlines network networks forum campaign industry industries chambers
+holdings partners records magazine newspaper website programme radio television channel parliament assembly
+treasury cup championship""".split())
 # What a subject may carry besides the name: "Frank Fell MP", "Will Corr of the Campaign for Kids".
 _POST_NOMINAL = re.compile(r"\s+(?:MP|MEP|MSP|AM|QC|KC|MBE|OBE|CBE|Jr|Sr)\.?$")
 _NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:of|from|at)\s+(?:the\s+)?[A-Z].*")
@@ -582,6 +584,9 @@ _DESCRIBED_PERSON = re.compile(rf"(?:a|an|the)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_R
                                r"|officer|expert|analyst|economist|boss|head)\b.{0,40}", re.IGNORECASE | re.DOTALL)
 _UNNAMED_SOURCE = re.compile(r"spokes|source|official|aide|insider|statement", re.IGNORECASE)
 _LEDE_UNITS = 2
+# A sentence that opens with a person's name: "Jane Roe, for the party, added: ..."
+_OPENING_NAME = re.compile(rf"(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?(?P<name>(?-i:{_NAME}))(?=[\s,])")
+_INTRODUCES = re.compile(rf"\b{_CUE}\b[^.“”\"«»]{{0,60}}[:,]\s*$")
 # `CLAUSE said NAME(, description).`: an inverted attribution with no comma before it.
 _SAID_NAME = re.compile(rf"(?P<clause>[^“”\"«»]*?[^\s,])\s+(?P<cue>said|says|added|adds|argued|argues|warned"
                         r"|insisted)\s+"
@@ -606,8 +611,8 @@ _SAYING = re.compile(r",\s+(?P<cue>saying|adding|arguing|claiming|insisting|warn
 # A narrator's conjunction before the subject, no comma after it: "But he said ...", "Meanwhile Ms Hutt said ...".
 _CONJUNCTION = re.compile(r"(?:but|and|yet|however|meanwhile)\s+(?=\w)", re.IGNORECASE)
 # A sentence that opens with its subject doing something: "Jane Doe, 58, accused ...", "He then wrote ...".
-_ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|told|wrote|spoke|took|made|gave|went|paid|sent|held"
-                     r"|led|met|kept|left|put|set|came|became|won|lost|hit|cut|sought|brought|thought|began|drew"
+_ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|is|told|wrote|spoke|took|made|gave|went|paid|sent"
+                     r"|held|led|met|kept|left|put|set|came|became|won|lost|hit|cut|sought|brought|thought|began|drew"
                      r"|chose|rose|fell|struck|stood|ran|saw|felt|found|heard|spent|built|sold)\b")
 # `Doe backed the plan, saying: "..."`: an attribution before a quotation made by a participle.
 _SAYING_LEAD = re.compile(r",\s+(?P<cue>saying|adding|declaring|insisting|warning|arguing|telling\s+[^,“”\"«»]{1,60})$")
@@ -757,13 +762,25 @@ class _Finder:
             return self._subjects[-1][1]
         return None
 
+    def _quote_opener(self, at: int, unit_index: int) -> str | None:
+        """The person a sentence opens with before its first quotation, when the pronoun at `at`
+        comes after that quotation: the sentence's own subject."""
+        unit = self.units[unit_index]
+        if not unit.quotes or at < unit.quotes[0][1]:
+            return None
+        opening = self._opening(unit.start, unit.quotes[0][0])
+        match = _OPENING_NAME.match(self.text, opening, unit.quotes[0][0])
+        if not match or not _INTRODUCES.search(self.text, match.end(), unit.quotes[0][0]):
+            return None  # only a sentence that introduces its quotation ("..., added:")
+        words = _clean_name(_words(match.group("name")))
+        name = self.people.full_name(words) if words else None
+        return name if name is not None or len(words) < 2 else " ".join(words)
+
     def _named_before(self, at: int, unit_index: int) -> set[str]:
         """The persons named in the sentences just before `at`: back to the nearest that names anyone (3 at most)."""
+        # Not the sentence's own words: whom a quotation or a reported clause names is not who speaks it.
         unit = self.units[unit_index]
-        own = list(self.text[unit.start:at])
-        for start, end in unit.quotes:  # whom the quotation names is not who speaks it
-            own[max(0, start - unit.start):max(0, min(at, end) - unit.start)] = " " * max(0, min(at, end) - start)
-        named = self.people.mentioned("".join(own))
+        named: set[str] = set()
         for back in range(unit_index - 1, max(-1, unit_index - 4), -1):
             if named:
                 break
@@ -775,6 +792,9 @@ class _Finder:
         sentences just before whom the pronoun fits (news carries a speaker on: "Jane Doe said ... .
         "...," she added"), unless an unnamed one ("a spokesman said") is nearer, or a paragraph
         break comes between and others are named; else the only one named in the sentences just before."""
+        opener = self._quote_opener(at, unit_index)
+        if opener is not None and self.people.pronoun_fits(opener, pronoun):
+            return opener  # 'Jane Roe, for the party, added: "...," she said.'
         named = self._named_before(at, unit_index)
         for index, person, spoke in reversed(self._subjects):
             if index < unit_index - _PRONOUN_REACH:
@@ -868,6 +888,8 @@ class _Finder:
             attr = _attribution(after, last) if after.strip(" .") else None
             if attr and not _BAD_SUBJECT_START.match(attr.subject.strip()):
                 speaker = self.speaker(attr.subject, attr.subject_at, index)
+                if _INTRODUCES.search(before):  # 'Roe added: "...," she said.': the quotation, said twice over
+                    return [s for s in (self._direct(q, speaker, attr.cue) for q in quotes) if s]
                 made = self._make(speaker, attr.cue, "mixed", unit.start, _trim_end(text, unit.start, last))
                 return [made] if made else []
             lead = _LEAD.match(before)

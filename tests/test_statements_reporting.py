@@ -195,3 +195,21 @@ def test_but_he_said_after_a_clause_introduces_the_quote():
     found = said('Mr Ray Pole ran the fund.', 'Mr Pole claimed the board had changed its mind, but he said: '
                  '"We will not sell."')
     assert found[-1] == ("Ray Pole", "We will not sell.")
+
+
+def test_the_person_a_sentence_opens_with_says_the_quote_it_introduces():
+    found = said('Mr Ivo Marsh said the reshuffle was a mistake.',
+                 'Ms Kay Lund, for the Greens, added: "It changes nothing," she said.')
+    assert found[-1] == ("Kay Lund", "It changes nothing")
+
+
+def test_a_person_named_in_the_reported_clause_is_not_who_reported_it():
+    found = said("Mr Kai Dunn welcomed the result.",
+                 "Mr Bo Hart's first task was to rebuild trust at home, he said.")
+    assert found[-1] == ("Kai Dunn", "Mr Bo Hart's first task was to rebuild trust at home")
+
+
+def test_an_opening_name_that_does_not_introduce_the_quote_is_not_its_speaker():
+    found = said('Mr Ray Pole said the schedule was too long.',
+                 'Sam Long, his team-mate, has voiced doubts about the future "I think Sam is tired," he said.')
+    assert found[-1][0] != "Sam Long"
