@@ -161,6 +161,12 @@ _TWO_NAME_WORDS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
 # A name after words that describe the person, the last a common noun: "former England defender Gary Stone".
 _DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?[a-z][a-z-]+)\s+(?P<name>{_NAME})")
 _HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lady|Dame|Dr|Mr|Mrs|Ms)\s+{_NAME})")
+# A name that is the object of the words before it ("the wife of Minister Jane Doe", "an adviser to
+# President Roe"): someone else speaks, described by that person. "The union's general secretary Jo
+# Roe" and "director of telecoms research Tom Lane" name the speaker.
+_NAME_IS_OBJECT = re.compile(rf"\b(?:of|to|for|with|by|from|at|and|or)(?:\s+the)?(?:\s+(?:{_ROLE}))*\s*$",
+                             re.IGNORECASE)
+_FUNCTION_WORD = re.compile(r"\b(?:the|a|an|in|on|as|is|was|said|says)$", re.IGNORECASE)
 _THEN_SPOKE = re.compile(r"\s(?:and|but)(?:\s+also)?$")
 _PRONOUN_REACH = 4  # sentences back that a "he"/"she" may reach for its speaker
 # Subjects that say plainly that no one person is named.
@@ -509,9 +515,12 @@ def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
 
 # --- Attribution ----------------------------------------------------------------------------
 
+# Words no subject ends with ("Roe dismissed the | claims as gossip": "claims" is no cue there).
+_DETERMINERS = ("the", "a", "an", "his", "her", "its", "their", "these", "those", "this", "our", "my", "your")
 # A subject never ends in white space (the `\s+` after it takes that), so a long run of spaces
 # is not split between the two in every possible way.
-_SUBJECT = r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,160},){0,2})(?<!\s)"
+_SUBJECT = (r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,160},){0,2})(?<!\s)"
+            + "".join(rf"(?<!\b{w})" for w in _DETERMINERS))
 # Cues that name whom they were said to: "told reporters that ...".
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
 # What may stand between a cue and its "that": whom it was told to, and when or where
@@ -616,8 +625,6 @@ _ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|is|told|wrote|
                      r"|chose|rose|fell|struck|stood|ran|saw|felt|found|heard|spent|built|sold)\b")
 # `Doe backed the plan, saying: "..."`: an attribution before a quotation made by a participle.
 _SAYING_LEAD = re.compile(r",\s+(?P<cue>saying|adding|declaring|insisting|warning|arguing|telling\s+[^,“”\"«»]{1,60})$")
-# A subject that ends with a word no subject ends with ("Roe dismissed the | claims as gossip").
-_BAD_SUBJECT_END = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|this|our|my|your)$", re.IGNORECASE)
 # A subject that opens with a word no subject opens with.
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
@@ -722,32 +729,27 @@ class _Finder:
                 return holder
             self._described.add(unit_index)
             return None
-        if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
-            self._described.add(unit_index)  # "a senior government figure", "the new health minister for Wales"
-            return None
         honoured = None if _NAME_RE.fullmatch(phrase) else _HONOURED_NAME.fullmatch(phrase)
-        if honoured and not re.search(r"\b(?:of|for|to|with|by|from|at|and|or)\b|['’]s\b", honoured.group("prefix"),
-                                      re.IGNORECASE):
+        if honoured and not _NAME_IS_OBJECT.search(honoured.group("prefix")):
             phrase = _HONORIFIC.sub("", honoured.group("name"))  # "New Metropolitan Police Commissioner Sir Ian Blair"
         titled = _TITLED_SUBJECT.fullmatch(phrase)
         # "Party spokesman Tom Vale" names his person; "a party spokesman" does not.
         named = _NAME_RE.fullmatch(phrase) or (titled and _NAME_RE.fullmatch(titled.group("rest")))
         if _BAD_SUBJECT_START.match(phrase) or (_COLLECTIVE.search(phrase) and not named):
-            return None
+            return self._unnamed(phrase, unit_index)
         if titled and _NAME_RE.fullmatch(titled.group("rest")):
             prefix = _ROLE_RE.sub(" ", titled.group("prefix"))
             joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
-            if joined or re.search(r"\b(?:of|for|to|with)\b|['’]s\b", prefix, re.IGNORECASE):
+            if joined or _NAME_IS_OBJECT.search(prefix):
                 return None  # "the wife of Minister Jane Doe": someone else, described by her
             phrase = titled.group("rest")
         described = None if _NAME_RE.fullmatch(phrase) else _DESCRIBED_NAME.fullmatch(phrase)
         prefix = described.group("prefix") if described else ""
         joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
-        if described and not joined and not re.search(r"\b(?:of|for|to|with|by|from|at)\b|['’]s\b", prefix,
-                                                      re.IGNORECASE):
+        if described and not joined and not _NAME_IS_OBJECT.search(prefix) and not _FUNCTION_WORD.search(prefix):
             phrase = described.group("name")  # "Uefa delegate Tom Gray", "Oxfam senior policy adviser Max Lamb"
         if not _NAME_RE.fullmatch(phrase):
-            return None
+            return self._unnamed(phrase, unit_index)
         words = _clean_name(_words(phrase))
         if not words:
             return None
@@ -755,6 +757,12 @@ class _Finder:
         if name is None and len(words) >= 2:
             name = " ".join(words)  # "Jane Doe said": a name of two words that speaks is a person
         return name
+
+    def _unnamed(self, phrase: str, unit_index: int) -> None:
+        """No person named: noted when the phrase describes one ("a senior government figure", "the new
+        health minister for Wales"), whom the article's next lines may name."""
+        if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
+            self._described.add(unit_index)
 
     def _subject_before(self, unit_index: int) -> str | None:
         """The speaker or acting subject of the sentence just before, when it is a named person."""
@@ -956,8 +964,7 @@ class _Finder:
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
-                if match and not _BAD_SUBJECT_START.match(match.group("subj")) \
-                        and not _BAD_SUBJECT_END.search(match.group("subj")):
+                if match and not _BAD_SUBJECT_START.match(match.group("subj")):
                     speaker = self.speaker(match.group("subj"), opening + match.start("subj"), index)
                     clause_start = opening + match.start("clause")
                     return self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,

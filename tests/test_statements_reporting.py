@@ -213,3 +213,14 @@ def test_an_opening_name_that_does_not_introduce_the_quote_is_not_its_speaker():
     found = said('Mr Ray Pole said the schedule was too long.',
                  'Sam Long, his team-mate, has voiced doubts about the future "I think Sam is tired," he said.')
     assert found[-1][0] != "Sam Long"
+
+
+@pytest.mark.parametrize(("subject", "speaker"), [
+    ("The union's general secretary Jo Roe", "Jo Roe"),
+    ("Director of telecoms research Tom Lane", "Tom Lane"),
+    ("Responding to the claims party co-chairman Liam Cole", "Liam Cole"),
+    ("An adviser to President Tom Gray", None),
+    ("A spokesman for Prime Minister Jo Roe", None),
+])
+def test_a_name_described_by_its_office_speaks_one_it_is_the_object_of_does_not(subject, speaker):
+    assert said(f"{subject} said the figures were wrong.")[0][0] == speaker
