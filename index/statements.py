@@ -100,7 +100,7 @@ _ADJECTIVE = (r"(?:[A-Z][a-z]+(?:ese|ian|ean|an|ish|ic|i|ch)|US|U\.S\.|UK|EU|UN|
 # ("O'Brien", "Jean-Luc"), never a possessive ("Kishida's"). At most three such joins: the
 # patterns below are tried from every capital letter, and an unbounded chain ("Aa'Aa'Aa'...")
 # would be read again to its end from each one.
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+){0,3}"
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[A-Z][a-zà-öø-ÿ]+)?(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+){0,3}"
 _PARTICLE = r"(?:de|del|da|di|dos|du|la|le|van|von|der|den|ter|bin|bint|al|el|ul|ibn)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
 _NAME_RE = re.compile(_NAME)

@@ -224,3 +224,9 @@ def test_an_opening_name_that_does_not_introduce_the_quote_is_not_its_speaker():
 ])
 def test_a_name_described_by_its_office_speaks_one_it_is_the_object_of_does_not(subject, speaker):
     assert said(f"{subject} said the figures were wrong.")[0][0] == speaker
+
+
+def test_a_name_with_a_capital_inside_is_one_name():
+    found = said("Ewan McTavish from the Pipers' Guild said the fees were unfair.",
+                 '"It costs us a fortune," says Mr McTavish.')
+    assert [speaker for speaker, _ in found] == ["Ewan McTavish", "Ewan McTavish"]
