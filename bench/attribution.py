@@ -41,6 +41,7 @@ from pathlib import Path
 
 from newsdex.index.articles import Article, article_from_record, article_from_text, load_articles
 from newsdex.index.passages import sentences
+from newsdex.index.people import attributed
 from newsdex.index.statements import KINDS, attribution_scores, statements_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,9 +111,9 @@ def speed(items: list[Article], sample: int, embedder) -> dict:
         build_seconds = time.perf_counter() - began
         began = time.perf_counter()
         for article in chosen:
-            statements_in(article.paragraphs)
+            attributed(article.paragraphs, statements_in(article.paragraphs))  # the build's step: statements, people
         mine = time.perf_counter() - began
-        print(f"first {len(chosen)} articles: passages + embedding {build_seconds:.2f} s, statements "
+        print(f"first {len(chosen)} articles: passages + embedding {build_seconds:.2f} s, statements and people "
               f"{mine * 1000:.0f} ms ({100 * mine / build_seconds:.1f}% of that)")
         figures["model_sample"] = {"articles": len(chosen), "passages_and_embedding_s": round(build_seconds, 2),
                                    "statements_ms": round(mine * 1000, 1)}
@@ -340,8 +341,18 @@ def quotes_table(folder: Path, limit: int | None, embedder) -> dict | None:
               f"{row['precision']:>11.3f}{row['found_at_all']:>7.3f}")
     print("named statements missed: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["named_misses"].items()))
     print("given a person wrongly: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["wrongly_given"].items()))
+    read = [article_from_text(f"{row['title']}\n\n{row['text']}\n", article_id=row["id"], origin="bench")
+            for row in corpus]
+    began = time.perf_counter()
+    for article in read:
+        attributed(article.paragraphs, statements_in(article.paragraphs))  # the build's step: statements, people
+    step_seconds = time.perf_counter() - began
     with tempfile.TemporaryDirectory(prefix="newsdex-bench-quotes-") as scratch:
         q = question_scores(corpus, quotes, questions, embedder, Path(scratch))
+    share = step_seconds / q["build_s"] if q["build_s"] else 0.0
+    q["statements_share_of_build"] = round(share, 4)
+    print(f"\nstatements and people on these articles: {step_seconds * 1000:.0f} ms, {100 * share:.1f}% of their "
+          f"index build ({q['build_s']} s)")
     print(f"\nquestions (k=10; index built in {q['build_s']} s, {q['ask_ms_per_question']} ms a question)")
     print(f"{'type':<24}{'asked':>6}{'answerable':>11}{'top1':>7}{'attributed':>11}{'false':>7}{'false rate':>11}"
           f"{'never':>7}")
