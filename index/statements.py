@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 
 from newsdex.index.passages import sentences
 from newsdex.index.titles import HONORIFIC as _HONORIFIC
+from newsdex.index.titles import ROLE_MODIFIERS
 from newsdex.index.titles import ROLE_TOKENS as _ROLE_TOKENS
 from newsdex.index.titles import ROLE_WORDS as _ROLE_WORDS
 
@@ -157,7 +158,6 @@ treasury cup championship""".split())
 # What a subject may carry besides the name: "Frank Fell MP", "Will Corr of the Campaign for Kids".
 _POST_NOMINAL = re.compile(r"\s+(?:MP|MEP|MSP|AM|QC|KC|MBE|OBE|CBE|Jr|Sr)\.?$")
 _NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:of|from|at)\s+(?:the\s+)?[A-Z].*")
-_TWO_NAME_WORDS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
 # A name after words that describe the person, the last a common noun: "former England defender Gary Stone".
 _DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?[a-z][a-z-]+)\s+(?P<name>{_NAME})")
 _HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lady|Dame|Dr|Mr|Mrs|Ms)\s+{_NAME})")
@@ -251,7 +251,8 @@ class People:
                 role = _ROLE_WORDS[" ".join(match.group("role").lower().split())]
                 qualifier = match.group("qualifier")
                 if role:
-                    self.roles.setdefault((role, None), set()).add(words)
+                    if not (qualifier and qualifier.lower() in ROLE_MODIFIERS):  # a deputy PM is no PM
+                        self.roles.setdefault((role, None), set()).add(words)
                     if qualifier:
                         self.roles.setdefault((role, qualifier.lower()), set()).add(words)
         # Two or more name words that speak or are described as a person are a person:
@@ -313,6 +314,10 @@ class People:
             holders.discard(None)
             self._in_role[key] = holders.pop() if len(holders) == 1 else None
         return self._in_role[key]
+
+    def known_in(self, text: str) -> bool:
+        """Whether `text` names a person the article gives a title, a description or words to."""
+        return any(self._name_holders.get(_clean_name(_words(m.group(0)))) for m in _NAME_RE.finditer(text))
 
     def mentioned(self, text: str) -> set[str]:
         """The known persons whose names occur in `text`."""
@@ -739,14 +744,13 @@ class _Finder:
             return self._unnamed(phrase, unit_index)
         if titled and _NAME_RE.fullmatch(titled.group("rest")):
             prefix = _ROLE_RE.sub(" ", titled.group("prefix"))
-            joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
-            if joined or _NAME_IS_OBJECT.search(prefix):
+            if self._joined(prefix) or _NAME_IS_OBJECT.search(prefix):
                 return None  # "the wife of Minister Jane Doe": someone else, described by her
             phrase = titled.group("rest")
         described = None if _NAME_RE.fullmatch(phrase) else _DESCRIBED_NAME.fullmatch(phrase)
         prefix = described.group("prefix") if described else ""
-        joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE) and _TWO_NAME_WORDS.search(prefix)
-        if described and not joined and not _NAME_IS_OBJECT.search(prefix) and not _FUNCTION_WORD.search(prefix):
+        if described and not (self._joined(prefix) or _NAME_IS_OBJECT.search(prefix)
+                              or _FUNCTION_WORD.search(prefix)):
             phrase = described.group("name")  # "Uefa delegate Tom Gray", "Oxfam senior policy adviser Max Lamb"
         if not _NAME_RE.fullmatch(phrase):
             return self._unnamed(phrase, unit_index)
@@ -757,6 +761,12 @@ class _Finder:
         if name is None and len(words) >= 2:
             name = " ".join(words)  # "Jane Doe said": a name of two words that speaks is a person
         return name
+
+    def _joined(self, prefix: str) -> bool:
+        """Whether the words before a name join another person to it ("Jane Roe and Minister Tom
+        Vale"), not a show or a team ("Only Fools and Horses star Tom Vale")."""
+        joined = re.search(r"\b(?:and|or)\b", prefix, re.IGNORECASE)
+        return bool(joined and self.people.known_in(prefix[:joined.start()]))
 
     def _unnamed(self, phrase: str, unit_index: int) -> None:
         """No person named: noted when the phrase describes one ("a senior government figure", "the new

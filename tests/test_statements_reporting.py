@@ -230,3 +230,16 @@ def test_a_name_with_a_capital_inside_is_one_name():
     found = said("Ewan McTavish from the Pipers' Guild said the fees were unfair.",
                  '"It costs us a fortune," says Mr McTavish.')
     assert [speaker for speaker, _ in found] == ["Ewan McTavish", "Ewan McTavish"]
+
+
+def test_a_show_joined_by_and_before_the_name_is_a_description():
+    found = said('Last week Only Fools and Horses star Dan Jessop criticised the channel. '
+                 '"We must not dumb down," he said.')
+    assert found[-1] == ("Dan Jessop", "We must not dumb down")
+
+
+def test_a_deputy_prime_minister_is_no_prime_minister():
+    found = said("Tony Bright has dismissed reports he would quit.",
+                 '"You do not do deals over jobs," the prime minister said at a dinner hosted by Deputy '
+                 'Prime Minister John Pratt.')
+    assert found[-1][0] == "Tony Bright"
