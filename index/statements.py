@@ -741,7 +741,8 @@ class _Finder:
         # "Party spokesman Tom Vale" names his person; "a party spokesman" does not.
         named = _NAME_RE.fullmatch(phrase) or (titled and _NAME_RE.fullmatch(titled.group("rest")))
         if _BAD_SUBJECT_START.match(phrase) or (_COLLECTIVE.search(phrase) and not named):
-            return self._unnamed(phrase, unit_index)
+            self._unnamed(phrase, unit_index)
+            return None
         if titled and _NAME_RE.fullmatch(titled.group("rest")):
             prefix = _ROLE_RE.sub(" ", titled.group("prefix"))
             if self._joined(prefix) or _NAME_IS_OBJECT.search(prefix):
@@ -753,7 +754,8 @@ class _Finder:
                               or _FUNCTION_WORD.search(prefix)):
             phrase = described.group("name")  # "Uefa delegate Tom Gray", "Oxfam senior policy adviser Max Lamb"
         if not _NAME_RE.fullmatch(phrase):
-            return self._unnamed(phrase, unit_index)
+            self._unnamed(phrase, unit_index)
+            return None
         words = _clean_name(_words(phrase))
         if not words:
             return None
