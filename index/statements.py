@@ -72,7 +72,8 @@ emphasized emphasises emphasizes underlined underlines underscored underscores u
 pledged pledges vowed vows denied denies admitted admits acknowledged acknowledges asked asks replied replies
 responded responds wrote writes tweeted posted commented comments remarked remarks observed suggested suggests
 maintained maintains asserted asserts contended recalled conceded cautioned predicted concluded complained
-complains reiterated reiterates confirmed confirms reported reports assured assures mentioned""".split()
+complains reiterated reiterates confirmed confirms reported reports assured assures mentioned countered agreed
+""".split()
 _CUE = r"(?:pointed\s+out|went\s+on|" + "|".join(sorted(_CUE_WORDS, key=len, reverse=True)) + r")"
 # Cues that may come before their subject: `"...," said Kishida`.
 _INVERTED_CUE = r"(?:said|says|added|adds|told|asked|warned|wrote|explained|noted|stressed|insisted|replied)"
@@ -82,6 +83,7 @@ _INVERTED_CUE = r"(?:said|says|added|adds|told|asked|warned|wrote|explained|note
 # previously ..." in exponentially many), and a run is at most four long: the regex engine
 # tries the run again from every capitalised word before it ("on Friday on Friday ...").
 _AUX = r"(?:(?:also|later|earlier|then|previously|again|repeatedly|publicly|reportedly|separately|recently|once"
+_AUX += r"|directly|strongly|flatly|firmly|angrily|privately|quickly|immediately"
 _AUX += r"|has|had|have|on\s+\w+day|last\s+\w+)\s+){0,4}"
 
 # Titles and roles that introduce a person's name (index.titles, shared with people and questions).
@@ -167,6 +169,7 @@ _HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lad
 _NAME_IS_OBJECT = re.compile(rf"\b(?:of|to|for|with|by|from|at|and|or)(?:\s+the)?(?:\s+(?:{_ROLE}))*\s*$",
                              re.IGNORECASE)
 _FUNCTION_WORD = re.compile(r"\b(?:the|a|an|in|on|as|is|was|said|says)$", re.IGNORECASE)
+_ARTICLE_FIRST = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)
 _THEN_SPOKE = re.compile(r"\s(?:and|but)(?:\s+also)?$")
 _PRONOUN_REACH = 4  # sentences back that a "he"/"she" may reach for its speaker
 # Subjects that say plainly that no one person is named.
@@ -400,17 +403,17 @@ def _split_outside_quotes(paragraph: str, spans: list[tuple[int, int]]) -> list[
     for start, end in spans:
         piece_start = start
         for end_mark in _SENTENCE_BREAK.finditer(paragraph, start, end):
-            at = end_mark.end()
-            k = bisect_right(starts, end_mark.start()) - 1
-            if k >= 0 and quotes[k][1] > end_mark.start():
+            gap = end_mark.start("gap")  # the white space between the sentences
+            k = bisect_right(starts, gap) - 1
+            if k >= 0 and quotes[k][1] > gap:
                 continue  # inside a quotation
-            out.append((piece_start, end_mark.start() + 1))
-            piece_start = at
+            out.append((piece_start, gap))
+            piece_start = end_mark.end()
         out.append((piece_start, end))
     return out
 
 
-_SENTENCE_BREAK = re.compile(r"(?:(?<=[a-z][a-z])|(?<=\d))[.!?]\s+(?=[A-Z])")
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[a-z][a-z])|(?<=\d))[.!?][\"”’]?(?P<gap>\s+)(?=[A-Z])")
 
 
 def _marks_to_their_sentence(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -531,7 +534,8 @@ _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "
 # What may stand between a cue and its "that": whom it was told to, and when or where
 # ("told reporters on Friday", "said in a statement"); never a clause of its own.
 _HEARER = (r"(?:reporters|journalists|lawmakers|legislators|parliament"
-           rf"|(?:the|a|an|his|her|their)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+(?:\s+{_NAME})?|{_NAME})")
+           rf"|(?:the|a|an|his|her|their)\s+(?:[\w-]+\s+){{0,2}}?[\w-]+(?:\s+{_NAME})?|{_NAME}"
+           r"|(?-i:[A-Z][\w'’.&-]*)(?:\s+(?-i:[A-Z0-9][\w'’.&-]*)){0,4}(?:\s+(?:programme|newspaper|magazine|website))?)")
 _CIRCUMSTANCE_WORDS = ("on in at during after before via through late earlier last this while outside inside near "
                        "from by over ahead following when").split()
 _CIRCUMSTANCE = rf"(?:(?:{'|'.join(_CIRCUMSTANCE_WORDS)})\s[^,“”\"«»;:]{{1,60}}?)"
@@ -598,6 +602,8 @@ _DESCRIBED_PERSON = re.compile(rf"(?:a|an|the)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_R
                                r"|officer|expert|analyst|economist|boss|head)\b.{0,40}", re.IGNORECASE | re.DOTALL)
 _UNNAMED_SOURCE = re.compile(r"spokes|source|official|aide|insider|statement", re.IGNORECASE)
 _LEDE_UNITS = 2
+# An acting subject that is a person we cannot name ("The Tory leader countered ..."): a "he" after it is theirs.
+_PERSON_UNNAMED = re.compile(rf"(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_ROLE})$", re.IGNORECASE)
 # A sentence that opens with a person's name: "Jane Roe, for the party, added: ..."
 _OPENING_NAME = re.compile(rf"(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?(?P<name>(?-i:{_NAME}))(?=[\s,])")
 _INTRODUCES = re.compile(rf"\b{_CUE}\b[^.“”\"«»]{{0,60}}[:,]\s*$")
@@ -698,7 +704,7 @@ class _Finder:
         if acting:
             phrase = acting.group("subj")  # "Max Lamb welcomed the plan and (said)": who welcomed it
         phrase = _POST_NOMINAL.sub("", _HONORIFIC.sub("", phrase))
-        of = _NAME_OF.fullmatch(phrase)
+        of = _NAME_OF.fullmatch(phrase) if "," not in phrase and not _ARTICLE_FIRST.match(phrase) else None
         if of and not {w.lower() for w in of.group("name").split()} & _ROLE_TOKENS:  # not "Secretary of State X"
             phrase = of.group("name")  # "Will Corr of the Campaign for Kids", "Mr Hirsch from RBR"
         parts = [part.strip() for part in phrase.split(",") if part.strip()]
@@ -863,7 +869,8 @@ class _Finder:
                 acting = self._acting(index, unit)
                 # An opening subject that names someone the article leaves unclear blocks a pronoun after it;
                 # one that names no person ("The report found ...") says nothing either way.
-                named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None)
+                named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None
+                                                or _PERSON_UNNAMED.match(acting[0]) is not None)
                 if acting is not None and named:
                     self._subjects.append((index, acting[1], False))
             if pending and self._subjects and self._subjects[-1][0] == index and self._subjects[-1][1]:

@@ -243,3 +243,21 @@ def test_a_deputy_prime_minister_is_no_prime_minister():
                  '"You do not do deals over jobs," the prime minister said at a dinner hosted by Deputy '
                  'Prime Minister John Pratt.')
     assert found[-1][0] == "Tony Bright"
+
+
+def test_a_quote_closing_a_sentence_does_not_hide_the_next_one():
+    found = said('Mr Ray Pole said: "We go on. "How can they stop us?" Ms Ada Kent said she would not respond '
+                 'to "gossip in books".')
+    assert found[-1] == ("Ada Kent", 'she would not respond to "gossip in books"')
+
+
+def test_told_a_programme_that_reports_the_clause_after_that():
+    found = said("Ms Ada Kent, shadow secretary for the family, told BBC Radio 4's Today programme that the plans "
+                 "were inadequate.")
+    assert found == [("Ada Kent", "the plans were inadequate")]
+
+
+def test_an_office_we_cannot_name_blocks_the_pronoun_after_it():
+    found = said('Mr Ray Pole denied the claim.', 'The party leader countered that deals had been struck. '
+                 'He declared: "They are not happy."')
+    assert found[-1][0] is None
