@@ -161,7 +161,8 @@ treasury cup championship""".split())
 _POST_NOMINAL = re.compile(r"\s+(?:MP|MEP|MSP|AM|QC|KC|MBE|OBE|CBE|Jr|Sr)\.?$")
 _NAME_OF = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)\s+(?:of|from|at)\s+(?:the\s+)?[A-Z].*")
 # A name after words that describe the person, the last a common noun: "former England defender Gary Stone".
-_DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?[a-z][a-z-]+)\s+(?P<name>{_NAME})")
+_DESCRIBED_NAME = re.compile(rf"(?P<prefix>(?:[\w’'&.-]+\s+){{0,6}}?(?:[a-z][a-z-]+|MP|MEP|MSP|AM))"
+                             rf"\s+(?P<name>{_NAME})")
 _HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lady|Dame|Dr|Mr|Mrs|Ms)\s+{_NAME})")
 # A name that is the object of the words before it ("the wife of Minister Jane Doe", "an adviser to
 # President Roe"): someone else speaks, described by that person. "The union's general secretary Jo
@@ -292,7 +293,9 @@ class People:
         form ("Alcaraz said") its full name.
         """
         holders = self._name_holders.get(words) or self._run_holders.get(words)
-        if holders and max(map(len, holders)) == len(words):  # "Mr Mack" known only as "Mack": a run may say more
+        if holders and (len(words) == 1 or max(map(len, holders)) == len(words)):
+            # "Mr Mack" known only as "Mack": a run may say more; "Blair" beside "Sir Ian Blair" and a "Tony
+            # Blair" the article only mentions: ambiguous.
             holders = holders + self._run_holders.get(words, [])
         if not holders:
             return None
@@ -554,6 +557,11 @@ _REPORTED_BARE = re.compile(
     re.DOTALL | re.IGNORECASE)
 # Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
 # `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
+# What opens a clause after "that" ("denied that he knew"); otherwise "that" points ("denied that quote").
+_POINTING_THAT = re.compile(r"\bthat\s+$")
+_POINTING_CUES = frozenset("denied denies rejected rejects dismissed dismisses".split())
+_CLAUSE_OPENER = re.compile(r"(?:he|she|it|they|we|i|you|there|the|a|an|his|her|their|its|this|these|those|any|no|some"
+                             r"|[A-Z][\w’'-]*)\b")
 _OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
                 "attacks dismissed dismisses rejected rejects criticised criticized criticises").split()
 _REPORTED_OBJECT = re.compile(
@@ -617,6 +625,7 @@ _ASIDE_CUES = "said says added adds argued argues insisted insists claimed claim
 _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?"
                     rf"{_NAME})\s+{_AUX}(?P<cue>{'|'.join(_ASIDE_CUES.split())}),\s+(?P<post>[^“”\"«»].*)$", re.DOTALL)
 _ASIDE_LEAD_WORDS = 4
+_SUBORDINATE = re.compile(r"(?:whether|if|when|while|although|though|because|what|how|why|who)\b", re.IGNORECASE)
 # `... and said (that) ...`: the subject of a reported clause speaking again in the same sentence.
 _SPEAKS_AGAIN = re.compile(r"\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|insisted|argued|claimed|warned|admitted"
                            r"|stressed|suggested)\s+(?:that\s+)?(?=[\w“\"])")
@@ -983,15 +992,24 @@ class _Finder:
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
+                if match and pattern is _REPORTED_OBJECT and match.group("cue").startswith("critici") \
+                        and not re.search(r"\b(?:for|as)\b", match.group("clause")):
+                    continue  # "criticised quiz shows": a bare act; "criticised TV for being too safe" says something
                 if match and not _BAD_SUBJECT_START.match(match.group("subj")):
                     speaker = self.speaker(match.group("subj"), opening + match.start("subj"), index)
                     clause_start = opening + match.start("clause")
+                    pointing = _POINTING_THAT.search(text, max(0, clause_start - 8), clause_start)
+                    if pointing and match.group("cue") in _POINTING_CUES \
+                            and not _CLAUSE_OPENER.match(match.group("clause")):
+                        clause_start = pointing.start()  # "denied that quote": "that" points
                     return self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
                                          _trim_end(text, clause_start, end))
         body = text[body_start:end]
         aside, at = _ASIDE.match(body), body_start
         if aside is None:
             aside, at = _ASIDE.match(text[start:end]), start  # "But, he said, ...": the lead-in is the "But"
+        if aside and _SUBORDINATE.match(aside.group("pre")):
+            aside = None  # "Whether he would stay, he said, was for others": no clause of its own
         if aside and not according:
             # "Currently, he said, a machine lasts ten years": the words after a short lead-in;
             # "Only we opposed the war, he said, and ...": the words before a longer one.

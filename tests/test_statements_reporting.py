@@ -261,3 +261,27 @@ def test_an_office_we_cannot_name_blocks_the_pronoun_after_it():
     found = said('Mr Ray Pole denied the claim.', 'The party leader countered that deals had been struck. '
                  'He declared: "They are not happy."')
     assert found[-1][0] is None
+
+
+def test_denied_that_with_a_noun_keeps_what_was_denied():
+    assert said("Mr Ray Pole directly denied that quote on Wednesday.")[0][1].startswith("that quote")
+    assert said("Mr Ray Pole denied that he knew the buyer.")[0][1] == "he knew the buyer"
+
+
+def test_criticising_something_says_something_only_with_a_reason():
+    assert said("Ms Ada Kent criticised quiz shows on the channel.") == []
+    assert said('Ms Ada Kent criticised the channel for being "too safe".')[0][0] == "Ada Kent"
+
+
+def test_a_clause_that_is_no_sentence_of_its_own_is_no_statement():
+    assert said("Mr Ray Pole runs the fund.", "Whether he stays, he said, was for others to judge.") == []
+
+
+def test_a_bare_surname_two_people_share_is_neither():
+    found = said("Police chief Sir Ian Dale spoke in London. Prime minister Tony Dale was in Leeds.",
+                 'But Mr Dale insisted: "There is no greater freedom."')
+    assert found[-1][0] is None
+
+
+def test_a_member_of_parliament_before_the_name_describes_it():
+    assert said("Green MEP Carol Lake said the treaty was flawed.")[0][0] == "Carol Lake"
