@@ -563,7 +563,8 @@ _POINTING_CUES = frozenset("denied denies rejected rejects dismissed dismisses".
 _CLAUSE_OPENER = re.compile(r"(?:he|she|it|they|we|i|you|there|the|a|an|his|her|their|its|this|these|those|any|no|some"
                              r"|[A-Z][\w’'-]*)\b")
 _OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
-                "attacks dismissed dismisses rejected rejects criticised criticized criticises").split()
+                "attacks dismissed dismisses rejected rejects criticised criticized criticises pledged pledges "
+                "promised promises vowed vows").split()
 _REPORTED_OBJECT = re.compile(
     rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|(?:does|did|do)\s+not\s+believe"
     rf"|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
@@ -738,7 +739,7 @@ class _Finder:
             qualifier = role.groupdict().get("qualifier")
             holder = self.people.in_role(name, qualifier) if name else None
             nearby = self._named_before(at, unit_index)
-            if holder is None and name and not self.people.roles.get((name, None)):
+            if holder is None and name and not self.people.roles.get((name, None)) and unit_index <= _LEDE_UNITS:
                 # A role the article ties to no name stands for the person just before, as news goes on
                 # from its first line ("Tony Blair says ... . The prime minister said ..."), when that
                 # person is the only one in view.

@@ -285,3 +285,7 @@ def test_a_bare_surname_two_people_share_is_neither():
 
 def test_a_member_of_parliament_before_the_name_describes_it():
     assert said("Green MEP Carol Lake said the treaty was flawed.")[0][0] == "Carol Lake"
+
+
+def test_a_pledge_is_a_statement_of_what_was_pledged():
+    assert said("Mr Ray Pole pledged to cut the fees.") == [("Ray Pole", "to cut the fees")]
