@@ -558,6 +558,7 @@ _REPORTED_BARE = re.compile(
 # Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
 # `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
 # What opens a clause after "that" ("denied that he knew"); otherwise "that" points ("denied that quote").
+_PLEDGES = frozenset("pledged pledges promised promises vowed vows".split())
 _POINTING_THAT = re.compile(r"\bthat\s+$")
 _POINTING_CUES = frozenset("denied denies rejected rejects dismissed dismisses".split())
 _CLAUSE_OPENER = re.compile(r"(?:he|she|it|they|we|i|you|there|the|a|an|his|her|their|its|this|these|those|any|no|some"
@@ -998,6 +999,8 @@ class _Finder:
                     continue  # "criticised quiz shows": a bare act; "criticised TV for being too safe" says something
                 if match and not _BAD_SUBJECT_START.match(match.group("subj")):
                     speaker = self.speaker(match.group("subj"), opening + match.start("subj"), index)
+                    if speaker is None and match.group("cue") in _PLEDGES:
+                        continue  # "Moscow and Pyongyang pledged to ...": a treaty's terms, not someone's words
                     clause_start = opening + match.start("clause")
                     pointing = _POINTING_THAT.search(text, max(0, clause_start - 8), clause_start)
                     if pointing and match.group("cue") in _POINTING_CUES \
