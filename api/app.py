@@ -41,6 +41,7 @@ from newsdex.api.schemas import (
     BatchSearchResponse,
     Health,
     PassageOut,
+    PersonQuery,
     Problem,
     QuotesQuery,
     Ready,
@@ -67,7 +68,8 @@ from newsdex.index.batching import BatchingEmbedder
 from newsdex.index.build import API_ORIGIN, BuildReport, Indexer, repeated_ids
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.stores import live_int8_config
-from newsdex.search.results import QuotePage, SearchResponse, SpeakerPage
+from newsdex.search.export import MEDIA_TYPES, export, quote_rows, result_rows
+from newsdex.search.results import PersonPage, QuotePage, SearchResponse, SpeakerPage
 from newsdex.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -250,11 +252,35 @@ writes = APIRouter(dependencies=[Depends(require_write_key)], responses=ERRORS)
 # -- searches ------------------------------------------------------------------------------
 
 
-@reads.get("/search", response_model=SearchResponse, tags=["search"])
-def search(params: Annotated[SearchQuery, Query()], live: Live) -> SearchResponse:
-    """The k passages that best answer `q`: the same JSON as `ask --json`."""
+# The exports a read may answer with (search.export), as the schema lists them.
+EXPORTS: dict[int | str, dict[str, Any]] = {200: {"content": {f"{media}; charset=utf-8": {}
+                                                              for media in MEDIA_TYPES.values()}}}
+
+
+def _export_format(asked: str, request: Request) -> str | None:
+    """The export a request asks for: its `format`, or csv for `Accept: text/csv`; None: JSON."""
+    if asked != "json":
+        return asked
+    accept = request.headers.get("accept", "")
+    return "csv" if "text/csv" in accept and "application/json" not in accept else None
+
+
+def _exported(rows: list[dict], format: str, name: str, title: str) -> Response:
+    """Rows as a download (Content-Disposition names the file)."""
+    return Response(export(rows, format, title), media_type=f"{MEDIA_TYPES[format]}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
+
+
+@reads.get("/search", response_model=SearchResponse, tags=["search"], responses=EXPORTS)
+def search(params: Annotated[SearchQuery, Query()], request: Request, live: Live) -> SearchResponse | Response:
+    """The k passages that best answer `q`: the same JSON as `ask --json`; `format=csv`
+    (or Accept: text/csv), `jsonl` or `md`: the results as rows to cite."""
     with live.searcher() as searcher:
-        return searcher.search(params.q, params)
+        answer = searcher.search(params.q, params)
+    wanted = _export_format(params.format, request)
+    if wanted is None:
+        return answer
+    return _exported(result_rows(answer.results), wanted, "newsdex-search", answer.query)
 
 
 @reads.post("/search", response_model=SearchAnswer, tags=["search"])
@@ -270,12 +296,31 @@ def search_post(body: SearchBody, live: Live) -> SearchResponse | BatchSearchRes
 # -- who said what -------------------------------------------------------------------------
 
 
-@reads.get("/quotes", response_model=QuotePage, tags=["quotes"])
-def list_quotes(params: Annotated[QuotesQuery, Query()], live: Live) -> QuotePage:
+@reads.get("/quotes", response_model=QuotePage, tags=["quotes"], responses=EXPORTS)
+def list_quotes(params: Annotated[QuotesQuery, Query()], request: Request, live: Live) -> QuotePage | Response:
     """A person's statements (any form of the name), newest first, one page at a time: the same
-    JSON as `newsdex quotes NAME --json`. A name nobody quoted has: an empty page, `speakers` []."""
+    JSON as `newsdex quotes NAME --json`. A name nobody quoted has: an empty page, `speakers` [].
+    `format=csv` (or Accept: text/csv), `jsonl` or `md`: the page as rows to cite."""
     with live.searcher() as searcher:
-        return searcher.quotes(params.speaker, limit=params.limit, offset=params.offset)
+        page = searcher.quotes(params.speaker, limit=params.limit, offset=params.offset)
+    wanted = _export_format(params.format, request)
+    if wanted is None:
+        return page
+    return _exported(quote_rows(page.quotes, params.offset + 1), wanted, "newsdex-quotes", f"Statements: {page.asked}")
+
+
+@reads.get("/people/{name}", response_model=PersonPage, tags=["quotes"], responses=EXPORTS)
+def get_person(name: Annotated[str, PathParam(min_length=1, max_length=200, description="Any form of the name.")],
+               params: Annotated[PersonQuery, Query()], request: Request, live: Live) -> PersonPage | Response:
+    """A person's page: every statement, newest first, grouped by month, with its article;
+    with `q`, those that best answer it. A name nobody quoted has: `name` null, no months."""
+    with live.searcher() as searcher:
+        person = searcher.person(name, params.q, limit=params.limit, offset=params.offset)
+    wanted = _export_format(params.format, request)
+    if wanted is None:
+        return person
+    quotes = [quote for month in person.months for quote in month.quotes]
+    return _exported(quote_rows(quotes, params.offset + 1), wanted, "newsdex-person", f"Statements: {person.asked}")
 
 
 @reads.get("/speakers", response_model=SpeakerPage, tags=["quotes"])

@@ -47,6 +47,12 @@ class _HttpDates:
         return self
 
 
+# What a listing or an answer can be exported as (search.export), besides the JSON.
+ExportFormat = Literal["json", "csv", "jsonl", "md"]
+FORMAT_DESCRIPTION = ("json (the default), or an export ready to cite, one row per item: csv, jsonl or md "
+                      "(Accept: text/csv asks for csv too).")
+
+
 class SearchQuery(_HttpDates, SearchOptions):
     """GET /search: the question and its options as query parameters."""
 
@@ -56,6 +62,7 @@ class SearchQuery(_HttpDates, SearchOptions):
 
     q: str = Field(..., json_schema_extra=QUESTION_SCHEMA,
                    description="The question, in plain words.", examples=["what did Kishida say"])
+    format: ExportFormat = Field("json", description=FORMAT_DESCRIPTION)
 
 
 def _one_of_q_or_queries(schema: dict[str, Any]) -> None:
@@ -139,10 +146,22 @@ class QuotesQuery(Page):
                          description="The speaker, in any form of the name ('Kishida', 'Fumio Kishida'; any case).",
                          examples=["Kishida"])
 
+    format: ExportFormat = Field("json", description=FORMAT_DESCRIPTION)
+
     @field_validator("speaker", mode="wrap")
     @classmethod
     def _speaker_message(cls, value, handler, info):
         return one_message(value, handler, info)  # the speaker option's messages
+
+
+class PersonQuery(Page):
+    """GET /people/{name}: one page of a person's statements, or those answering `q`."""
+
+    model_config = ConfigDict(strict=False)
+
+    q: str | None = Field(None, json_schema_extra=QUESTION_SCHEMA,
+                          description="Search within their statements: those that best answer this, best first.")
+    format: ExportFormat = Field("json", description=FORMAT_DESCRIPTION)
 
 
 class SpeakersQuery(Page):

@@ -19,9 +19,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound
+from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound, IndexShrink
 from newsdex.index.analysis import Analysed, Analyser, Loaded
-from newsdex.index.articles import Article, Skipped, article_from_record, load_articles
+from newsdex.index.articles import Article, Skipped, article_files, article_from_record, file_ids, load_articles
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest
 from newsdex.index.stores import Writer, live_int8_config, open_store, open_writer
@@ -30,6 +30,12 @@ from newsdex.settings import Settings
 # The origin of articles given directly (over HTTP, or to Indexer.upsert) rather than read
 # from a file: no file holds them, so a rebuild carries them over.
 API_ORIGIN = "api"
+# The origin of articles fetched from the web (`newsdex ingest`, index.ingest): like those given
+# directly, no file holds them, so a build never removes them and a rebuild carries them over.
+WEB_ORIGIN = "web"
+GIVEN_ORIGINS = (API_ORIGIN, WEB_ORIGIN)
+# A rebuild that would remove more than this share of the live index's articles must be confirmed.
+SHRINK_SHARE = 0.5
 
 # Passages are embedded in chunks of this many so memory stays flat on large corpora.
 _CHUNK = 1024
@@ -107,13 +113,20 @@ class Indexer:
     # -- the three changes -----------------------------------------------------------------
 
     def build(self, sources: Iterable[Path | str], *, rebuild: bool = False, progress: bool = False,
-              on_skip: Callable[[Skipped], None] | None = None) -> BuildReport:
+              on_skip: Callable[[Skipped], None] | None = None,
+              confirm_shrink: Callable[[int, int], bool] | None = None) -> BuildReport:
         """Bring the index in line with the articles in `sources` (files and folders).
 
         With `rebuild`, start from nothing (articles given directly are carried over).
         Unreadable files and records are skipped, reported in the report and to `on_skip`.
         Articles stream from the loader to the model a chunk at a time; what is kept of
         every article until the end is its id and file, to decide which old ones to remove.
+        A file keeps the id the live index has for it (index.articles.file_ids), so naming it
+        alone or through its folder changes nothing.
+
+        `confirm_shrink(going, live)`: asked when a rebuild would remove more than half of the
+        live index's articles; False (or raising) keeps the index unchanged (IndexShrink). Without
+        it, such a rebuild goes ahead, as the Python API always has.
         """
         began = time.perf_counter()
         paths = [Path(s) for s in sources]
@@ -123,6 +136,7 @@ class Indexer:
             # for the lock is in the live build now, and none can commit until this one does.
             carried = self._api_articles() if rebuild else []
             known = writer.known_articles()
+            live = self._live_origins() if rebuild else {i: origin for i, (_, origin) in known.items()}
             seen: set[str] = set()
             origins: set[str] = set()  # files that gave an article
             partly_read: set[str] = set()  # files with a part skipped: their missing records may be unreadable
@@ -144,8 +158,10 @@ class Indexer:
                 else:
                     embedding.put(analysed)
 
-            with _Embedding(self, writer, progress) as embedding:
-                for given, item, analysed in self._articles(paths, carried, known):
+            total = expected_articles(paths, self.settings) + len(carried) if progress else None
+            with _Embedding(self, writer, progress, total=total) as embedding:
+                for given, item, analysed in self._articles(paths, carried, known, file_ids(live)):
+                    embedding.tick()
                     if isinstance(item, Skipped):
                         report.skipped.append(item)
                         partly_read.add(_origin_of(item))
@@ -163,10 +179,17 @@ class Indexer:
                 raise BadArticle(f"nothing readable in {', '.join(map(str, paths))} "
                                  f"({len(report.skipped)} skipped): a rebuild would empty the index, "
                                  "so it is unchanged")
+            if rebuild and live:
+                going = sum(1 for article_id in live if article_id not in seen)
+                if going > SHRINK_SHARE * len(live) and confirm_shrink is not None \
+                        and not confirm_shrink(going, len(live)):
+                    raise IndexShrink(f"the rebuild would remove {going} of the index's {len(live)} articles "
+                                      f"(keeping {len(live) - going}); the index is unchanged. "
+                                      "Pass --force to rebuild anyway")
 
             fully_read = origins - partly_read
             for article_id, (_, origin) in known.items():
-                if article_id in seen or not origin or origin == API_ORIGIN:
+                if article_id in seen or not origin or origin in GIVEN_ORIGINS:
                     continue
                 if not Path(origin).exists() or origin in fully_read:
                     writer.remove_article(article_id)
@@ -217,15 +240,15 @@ class Indexer:
     # -- internals -------------------------------------------------------------------------
 
     def _articles(self, paths: Sequence[Path], carried: Sequence[Article],
-                  known: dict[str, tuple[str, str | None]]) -> Iterator[Loaded]:
+                  known: dict[str, tuple[str, str | None]], ids: dict[str, str]) -> Iterator[Loaded]:
         """(given directly?, article or skip, the article analysed already or None), in load
         order: read here and analysed by the caller, or read and analysed by Ray workers."""
         if self.settings.engine == "ray":
             from newsdex.index.engine import ray_articles
 
-            yield from ray_articles(self.settings, self.embedder.int8_config, paths, carried, known)
+            yield from ray_articles(self.settings, self.embedder.int8_config, paths, carried, known, ids)
             return
-        for item in load_articles(paths, follow_links=self.settings.follow_links):
+        for item in load_articles(paths, follow_links=self.settings.follow_links, root=self.settings.root, ids=ids):
             yield False, item, None
         for article in carried:
             yield True, article, None
@@ -253,18 +276,48 @@ class Indexer:
             return 0
 
     def _api_articles(self) -> list[Article]:
-        """Articles given directly: no file holds them, so a rebuild must carry them over."""
+        """Articles given directly or fetched: no file holds them, so a rebuild must carry them over."""
         try:
             with open_store(self.settings) as store:
-                return [row.article() for row in store.articles_from(API_ORIGIN)]
+                return [row.article() for origin in GIVEN_ORIGINS for row in store.articles_from(origin)]
         except (IndexNotFound, IndexIncompatible):
             return []
+
+    def _live_origins(self) -> dict[str, str | None]:
+        """id -> origin of every article in the live index (read a page at a time)."""
+        found: dict[str, str | None] = {}
+        try:
+            with open_store(self.settings) as store:
+                while page := store.articles(limit=1000, offset=len(found)):
+                    found.update((row.id, row.origin) for row in page)
+        except (IndexNotFound, IndexIncompatible):
+            pass
+        return found
 
     @staticmethod
     def _given(item: Article | dict[str, Any]) -> Article:
         if isinstance(item, Article):
             return item if item.origin else dataclasses.replace(item, origin=API_ORIGIN)
         return article_from_record(item, origin=API_ORIGIN, as_given=True)
+
+
+def expected_articles(paths: Sequence[Path], settings: Settings) -> int:
+    """How many articles the files under `paths` hold, for a progress bar's total, without
+    reading them: one a file, the lines of a .jsonl file (counted in blocks)."""
+    total = 0
+    for found in article_files(paths, follow_links=settings.follow_links, root=settings.root):
+        if isinstance(found, Skipped):
+            continue
+        path = found[0]
+        if path.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        try:
+            with path.open("rb") as lines:
+                total += sum(block.count(b"\n") for block in iter(lambda: lines.read(1 << 20), b""))
+        except OSError:
+            total += 1  # unreadable: skipped when read, with its reason
+    return total
 
 
 def _origin_of(skipped: Skipped) -> str:
@@ -282,12 +335,30 @@ class _Embedding:
     holds one chunk of text however many articles a build reads. Leaving the block
     embeds what is still waiting (unless it is left by an error)."""
 
-    def __init__(self, indexer: Indexer, writer: Writer, progress: bool) -> None:
+    def __init__(self, indexer: Indexer, writer: Writer, progress: bool, total: int | None = None) -> None:
         self.indexer, self.writer = indexer, writer
         self.waiting: list[tuple[Article, list[str]]] = []
         self.size = 0
         self.embedded = 0
-        self.bar = tqdm(desc="embedding", unit="passage", disable=not progress)
+        self.began = time.perf_counter()
+        # A build's bar moves per article read, out of those its files hold (tick); passages/s beside it.
+        self.per_article = total is not None
+        self.bar = tqdm(desc="indexing" if self.per_article else "embedding",
+                        unit="article" if self.per_article else "passage", total=total, disable=not progress)
+
+    def tick(self) -> None:
+        """One article (or skipped record) read."""
+        if self.bar.total is not None and self.bar.n >= self.bar.total:
+            self.bar.total = self.bar.n + 1  # a .json array holds more than its one counted article
+        self.bar.update(1)
+
+    def _embedded(self, passages: int) -> None:
+        self.embedded += passages
+        if self.per_article:
+            rate = self.embedded / max(time.perf_counter() - self.began, 1e-9)
+            self.bar.set_postfix_str(f"{self.embedded} passages, {rate:.1f} passages/s", refresh=False)
+        else:
+            self.bar.update(passages)
 
     def __enter__(self) -> _Embedding:
         return self
@@ -296,6 +367,9 @@ class _Embedding:
         try:
             if exc_type is None:
                 self.flush()
+                if self.per_article and self.bar.total is not None and self.bar.n < self.bar.total:
+                    self.bar.total = self.bar.n  # blank lines counted as articles: the bar ends full
+                    self.bar.refresh()
         finally:
             self.bar.close()
 
@@ -309,8 +383,7 @@ class _Embedding:
     def put(self, analysed: Analysed) -> None:
         """Store an article analysed elsewhere (a Ray worker) as one analysed here is."""
         self.writer.put_article(analysed)
-        self.embedded += len(analysed.passages)
-        self.bar.update(len(analysed.passages))
+        self._embedded(len(analysed.passages))
 
     def flush(self) -> None:
         """One model call for the passages of the waiting articles, then each stored with its vectors."""
@@ -319,6 +392,5 @@ class _Embedding:
         articles = [article for article, _ in self.waiting]
         for analysed in self.indexer.analyser.analyse(articles, [p for _, p in self.waiting]):
             self.writer.put_article(analysed)
-        self.embedded += self.size
-        self.bar.update(self.size)
+        self._embedded(self.size)
         self.waiting, self.size = [], 0

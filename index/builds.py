@@ -44,11 +44,14 @@ LINK_PREFIX = f".{CURRENT}."
 # Milvus Lite's folder when NEWSDEX_MILVUS_URI is unset (Settings.milvus_target): an index
 # directory may hold it beside the embedded store's builds.
 MILVUS_LITE = "milvus.db"
+# What `newsdex ingest` remembers of each address it fetched (index.ingest.memory): beside the builds,
+# since it describes the live index and outlives every build.
+INGEST_MEMORY = "ingest.db"
 
 
 def _ours(name: str) -> bool:
     """Whether a name at the top of an index directory is one newsdex makes."""
-    return name in (BUILDS, LOCK, MILVUS_LITE) or name.startswith(LINK_PREFIX)
+    return name in (BUILDS, LOCK, MILVUS_LITE, INGEST_MEMORY) or name.startswith(LINK_PREFIX)
 
 
 def current_build(index_dir: Path) -> Path:

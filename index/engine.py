@@ -125,12 +125,12 @@ class _Analyser:
 
 
 def ray_articles(settings: Settings, int8_config: str | None, paths: Sequence[Path], carried: Sequence[Article],
-                 known: dict[str, tuple[str, str | None]]) -> Iterator[Loaded]:
+                 known: dict[str, tuple[str, str | None]], ids: dict[str, str] | None = None) -> Iterator[Loaded]:
     """What index.build.Indexer reads, in load order, read and analysed by Ray (see the module
     docstring); `int8_config` is the driver's model's, so the workers' vectors are of its family."""
     ray = start_ray(settings.ray_address)
     units: list[dict] = []
-    for found in article_files(paths, follow_links=settings.follow_links):
+    for found in article_files(paths, follow_links=settings.follow_links, root=settings.root, ids=ids):
         if isinstance(found, Skipped):
             units.append({"kind": "skip", "where": found.path, "item": pickle.dumps(found)})
         else:

@@ -324,6 +324,19 @@ class IndexStore:
         return int(self.db.execute(f"SELECT count(*) FROM statements WHERE speaker IN ({marks})",
                                    list(speakers)).fetchone()[0])
 
+    def facet_counts(self, names: Sequence[str], ids: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
+        """Articles per facet value among the passages `ids` (index.stores.FACETS): one GROUP BY each."""
+        # The ids travel as one JSON parameter: a candidate list may pass SQLite's bound on parameters.
+        chosen = json.dumps([int(i) for i in ids])
+        counts: dict[str, list[tuple[str, int]]] = {}
+        for name in names:
+            if name == "speaker" and not self.has_statements:
+                counts[name] = []
+                continue
+            rows = self.db.execute(_FACET_SQL[name], (chosen,)).fetchall()
+            counts[name] = [(str(value), int(count)) for value, count in rows]
+        return counts
+
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -336,6 +349,23 @@ class IndexStore:
                           passage_tokens=m.passage_tokens, faiss_index=m.faiss_index,
                           vectors=m.vectors or {"kind": "flat", "storage": "float32"},  # builds from before layouts
                           size_bytes=size, built_at=m.built_at, languages=languages)
+
+
+_CANDIDATES = "p.id IN (SELECT value FROM json_each(?))"
+_BY_COUNT = "ORDER BY 2 DESC, 1"
+# One query per facet of index.stores.FACETS: (value, articles) pairs.
+_FACET_SQL = {
+    "source": f"""SELECT a.source, count(DISTINCT a.id) FROM passages p JOIN articles a ON a.id = p.article_id
+                  WHERE {_CANDIDATES} AND a.source IS NOT NULL AND a.source <> '' GROUP BY a.source {_BY_COUNT}""",
+    "month": f"""SELECT substr(a.published, 1, 7), count(DISTINCT a.id) FROM passages p
+                 JOIN articles a ON a.id = p.article_id
+                 WHERE {_CANDIDATES} AND a.published IS NOT NULL AND a.published <> '' GROUP BY 1 ORDER BY 1""",
+    "lang": f"""SELECT a.lang, count(DISTINCT a.id) FROM passages p JOIN articles a ON a.id = p.article_id
+                WHERE {_CANDIDATES} AND a.lang IS NOT NULL AND a.lang <> '' GROUP BY a.lang {_BY_COUNT}""",
+    "speaker": """SELECT s.speaker, count(DISTINCT s.article_id) FROM statements s
+                  WHERE s.passage_id IN (SELECT value FROM json_each(?)) AND s.speaker IS NOT NULL
+                  GROUP BY s.speaker ORDER BY 2 DESC, 1""",
+}
 
 
 def _article_clauses(filters: Filters) -> tuple[list[str], list[str]]:

@@ -50,6 +50,16 @@ class Filters:
 
 NO_FILTERS = Filters()
 
+# What a search can count its candidates by (GET /search?facets=...): one entry per facet, with
+# what its values are. Each store counts them its own way (SQL GROUP BY; Milvus queries over
+# the candidates' rows), always as articles: an article with three candidate passages counts once.
+FACETS: dict[str, str] = {
+    "source": "the article's source, as stored",
+    "month": "the month the article was published (YYYY-MM); undated articles are not counted",
+    "speaker": "a person quoted in a candidate passage (the stored full name)",
+    "lang": "the article's language (ISO 639-1); articles with none detected are not counted",
+}
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -137,6 +147,11 @@ class Store(Protocol):
         ...
 
     def statement_count(self, speakers: Sequence[str]) -> int: ...
+
+    def facet_counts(self, names: Sequence[str], ids: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
+        """For each facet in `names` (FACETS), how many articles among the passages `ids` have each
+        value: most first (then by value), except `month`, which is in calendar order."""
+        ...
 
     def stats(self) -> IndexStats: ...
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from newsdex.commands import CONTEXT, Command, Commands, free_port_or_error, needs_extra, version_option
 from newsdex.errors import IndexNotFound, InvalidQuery, NewsdexError
@@ -78,11 +81,23 @@ def _embedder(model: str, device: str, batch_size: int, offline: bool, backend: 
                     cache_dir=cache_dir, int8_config=resolve_int8_config(int8_config, recorded_int8_config))
 
 
-def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool):
+def _build(settings: Settings, paths: list[Path], *, rebuild: bool, quiet: bool, force: bool = False):
     from newsdex.index.build import Indexer
 
     indexer = Indexer(settings, _load_embedder(settings, rebuild=rebuild))
-    return indexer.build(paths, rebuild=rebuild, progress=_progress(quiet), on_skip=print_skipped)
+    return indexer.build(paths, rebuild=rebuild, progress=_progress(quiet), on_skip=print_skipped,
+                         confirm_shrink=lambda going, live: _confirm_shrink(going, live, force))
+
+
+def _confirm_shrink(going: int, live: int, force: bool) -> bool:
+    """A rebuild that would remove most of the index goes ahead with --force, or when the person
+    at the terminal says so; never silently from a script."""
+    if force:
+        return True
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    return typer.confirm(f"the rebuild would remove {going} of the index's {live} articles "
+                         f"(keeping {live - going}); rebuild anyway?", default=False, err=True)
 
 
 def _ensure_index(settings: Settings, quiet: bool) -> None:
@@ -149,6 +164,10 @@ def index_command(
         help="Ray cluster to join (auto: this machine's); default: a local Ray [env: NEWSDEX_RAY_ADDRESS]"),
     workers: int | None = option(None, "--workers", metavar="N", help="Ray model workers, each loading the model once "
                                                          "[env: NEWSDEX_WORKERS]"),
+    watch: bool = option(False, "--watch", help="Keep running: apply each burst of changes under the paths as an "
+                                                "incremental build (Ctrl-C stops; nothing applied is lost)"),
+    force: bool = option(False, "--force", help="Let --rebuild remove more than half of the index's articles "
+                                                "without asking"),
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl), updating only what changed."""
 
@@ -160,13 +179,108 @@ def index_command(
         for source in sources:
             if not source.exists():
                 raise NewsdexError(f"no such file or folder: {source}")
-        report = _build(settings, sources, rebuild=rebuild, quiet=quiet)
+        report = _build(settings, sources, rebuild=rebuild, quiet=quiet, force=force)
         out.print(report.summary())
+        if watch:
+            from newsdex.fresh import watch_folders
+
+            with needs_extra("ingest", "newsdex index --watch"):
+                import watchfiles  # noqa: F401
+            err.print(f"watching {', '.join(map(str, sources))} for changes (Ctrl-C to stop)")
+            with _stopped_cleanly():
+                watch_folders(sources, _kept_going(
+                    lambda: out.print(_build(settings, sources, rebuild=False, quiet=True).summary())))
+            return 0
         return 1 if report.skipped and not (report.added or report.updated or report.unchanged) else 0
 
     code = guarded(body)
     if code:
         raise typer.Exit(code)
+
+
+@app.command("ingest", cls=Command)
+def ingest_command(
+    sources: list[str] = typer.Argument(..., metavar="SOURCE",
+                                        help="Feeds (RSS, Atom), sitemaps or address lists: addresses or files"),
+    every: str | None = option(None, "--every", metavar="INTERVAL",
+                               help="Keep running: ingest again this long after each run ends (30s, 15m, 2h)"),
+    ignore_robots: bool = option(False, "--ignore-robots", help="Fetch pages robots.txt forbids newsdex"),
+    index: Path | None = IndexOpt,
+    store_name: str | None = StoreOpt,
+    model: str | None = ModelOpt,
+    backend: str | None = BackendOpt,
+    as_json: bool = option(False, "--json", help="Print each run's report as one JSON object"),
+    quiet: bool = option(False, "--quiet", "-q", help="No progress line, summary only"),
+) -> None:
+    """Fetch new articles from feeds, sitemaps and address lists into the index."""
+
+    def body() -> None:
+        with needs_extra("ingest", "newsdex ingest"):
+            from newsdex.index.ingest import Policy, ingest
+        from newsdex.fresh import every as every_loop
+        from newsdex.fresh import interval_seconds
+
+        seconds = interval_seconds(every) if every is not None else None
+        settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend)
+        from newsdex.index.build import Indexer
+
+        indexer = Indexer(settings, _load_embedder(settings))
+        policy = Policy(respect_robots=not ignore_robots)
+
+        def run() -> None:
+            progress = _IngestProgress(enabled=_progress(quiet))
+            report = ingest(indexer, sources, policy=policy, on_skip=print_skipped, on_item=progress.update)
+            progress.close()
+            if as_json:
+                print(json.dumps(report.as_dict()))
+            else:
+                out.print(report.summary())
+
+        if seconds is None:
+            run()
+        else:
+            with _stopped_cleanly():
+                every_loop(seconds, _kept_going(run))
+
+    guarded(body)
+
+
+@contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """Ctrl-C ends a loop: the change in progress is dropped whole, every one reported before stays."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print("stopped; every change reported above is in the index, the one in progress was dropped whole")
+
+
+def _kept_going(action):
+    """`action` for a loop that must outlive one failed run (the index busy, a full disk): its error
+    is a warning, and the loop tries again at the next change or interval."""
+
+    def attempt() -> None:
+        try:
+            action()
+        except NewsdexError as exc:
+            err.print(f"[yellow]warning:[/yellow] {escape(str(exc))}; trying again at the next change")
+
+    return attempt
+
+
+class _IngestProgress:
+    """ingest's progress line on a terminal: items new/updated/unchanged/failed as they come."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def update(self, report) -> None:
+        if self.enabled:
+            err.print(f"items: {report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+                      f"{report.failed} failed", end="\r")
+
+    def close(self) -> None:
+        if self.enabled:
+            err.print()
 
 
 @app.command("stats", cls=Command)
@@ -194,6 +308,9 @@ def stats_command(
 def ask_command(
     question: str = typer.Argument(..., metavar="QUESTION", help="The question, in plain words"),
     as_json: bool = option(False, "--json", help="Print one JSON object: {query, interpreted, results}"),
+    export_as: str | None = option(None, "--format", metavar="[csv|jsonl|md]",
+                                   help="Print the results as rows to cite (title, source, date, url, speaker, "
+                                        "text): CSV, JSON Lines or Markdown"),
     index: Path | None = IndexOpt,
     store_name: str | None = StoreOpt,
     model: str | None = ModelOpt,
@@ -203,6 +320,7 @@ def ask_command(
     **flags: Any,
 ) -> None:
     """Answer a question with the best passages from the index."""
+    from newsdex.search.export import FORMATS, export, result_rows
     from newsdex.search.query import clean_query
 
     def body() -> None:
@@ -210,12 +328,16 @@ def ask_command(
         # Checked before the model loads (or a seed index is built), so a typo costs nothing.
         clean_query(question, settings.max_query_chars)
         options = search_options_from_flags(**flags)
+        if export_as is not None and export_as not in FORMATS:
+            raise InvalidQuery(f"--format must be one of {', '.join(FORMATS)}, got {export_as!r}")
         searcher = _open_searcher(settings, quiet)
         try:
             response = searcher.search(question, options)
         finally:
             searcher.close()
-        if as_json:
+        if export_as is not None:
+            sys.stdout.write(export(result_rows(response.results), export_as, response.query))
+        elif as_json:
             print(response.model_dump_json())
         else:
             print_results(response, explain=options.explain)

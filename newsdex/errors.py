@@ -45,3 +45,7 @@ class IndexUnwritable(NewsdexError):
 class StoreUnavailable(NewsdexError):
     """The store the settings name cannot be used here: its server does not answer, or the
     extra it needs (pip install 'newsdex[scale]') is not installed."""
+
+
+class IndexShrink(NewsdexError):
+    """A rebuild would remove most of the live index's articles and was not confirmed (--force); nothing changed."""

@@ -34,12 +34,17 @@ def print_results(response, explain: bool = False) -> None:
         read = f"date phrase: {response.interpreted.phrase!r}, read as {response.interpreted.rule}"
         out.print(f"[magenta]{escape(read)}[/magenta]")
     if not response.results:
-        out.print("no results")
+        out.print("no results" if not response.offset else f"--offset {response.offset} is past the last result")
         return
+    if response.note:
+        out.print(f"[yellow]{escape(response.note)}[/yellow]")
+        out.print()
     for result in response.results:
         meta = " · ".join(x for x in (result.source, result.published, result.article_id) if x)
         score = f"{result.score:.4f}" if result.score >= 0.1 else f"{result.score:.6f}"
-        out.print(f"[bold]{result.rank}.[/bold] [cyan]{score}[/cyan]  [bold]{escape(result.title)}[/bold]")
+        shown = score if result.relevance is None else f"{result.relevance:.2f} {result.match}"
+        colour = "yellow" if result.match == "weak match" else "cyan"
+        out.print(f"[bold]{result.rank}.[/bold] [{colour}]{shown}[/{colour}]  [bold]{escape(result.title)}[/bold]")
         out.print(f"   [dim]{escape(meta)}[/dim]")
         if result.also_in:
             out.print(f"   [dim]also in: {escape(', '.join(result.also_in))}[/dim]")
@@ -54,6 +59,12 @@ def print_results(response, explain: bool = False) -> None:
             out.print(f"   {_marked_line(line, start, result.highlights)}", soft_wrap=True)
             start += len(line) + 1
         out.print()
+    if response.facets:
+        for name, counts in response.facets.items():
+            shown = ", ".join(f"{c.value} {c.count}" for c in counts) or "none"
+            out.print(f"[dim]{escape(name)}: {escape(shown)}[/dim]")
+    if response.next_offset is not None:
+        out.print(f"[dim]more: --offset {response.next_offset}[/dim]")
 
 
 def _print_route(response) -> None:

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     follow_links: bool = Field(
         False, description="Follow symlinks that leave the folder being indexed, or lead to folders "
                            "(NEWSDEX_FOLLOW_LINKS).")
+    root: Path | None = Field(
+        None, description="Root of article ids: a file under it has the id of its path relative to it (without "
+                          "suffix), however it was named; unset: the folder given, and a file already indexed keeps "
+                          "its id (NEWSDEX_ROOT).")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path.")
     offline: bool = Field(True, description="Never reach a model hub; load only local weights.")
     device: str = Field("cpu", description="Torch device for the model.")
@@ -113,10 +117,13 @@ class Settings(BaseSettings):
         "when hybrid results are grouped per article; 0 turns it off (NEWSDEX_ARTICLE_WEIGHT).")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     fuse_articles: bool = Field(
-        False, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
-        "article placed by its best passage) instead of passages, so both retrievers' votes for an article count "
-        "even when they fall on different passages. Off: on SciFact and its long-article variants it did not beat "
-        "passage fusion (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
+        True, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
+        "article placed by its best passage, whole-article BM25 beside them) instead of passages, so both "
+        "retrievers' votes for an article count even when they fall on different passages; each article then "
+        "shows its best passages. Off: passages are fused (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
+    article_rrf_k: int = Field(
+        10, ge=0, le=10000, description="Reciprocal rank fusion constant of the fusion of articles (fuse_articles); "
+        "a search's own rrf_k option, when given, sets it too (NEWSDEX_ARTICLE_RRF_K).")
     # Where the index lives (index.registry): the embedded default, Milvus (index.milvus), or a
     # store of one's own. Each store's own settings are fields named after it (milvus_*), read
     # by that store alone as one group (Settings.group).

@@ -42,6 +42,10 @@ MAX_PAGE = 100  # items in one page of a listing
 # Items a listing may skip. SQLite's OFFSET takes at most 2**63 - 1 (Python's sqlite3 raises
 # OverflowError past it); no index comes near this bound, which CLI, API and Python share.
 MAX_OFFSET = 1_000_000_000
+# Results a search may skip (its pages): offset + k results are ranked to show the last k.
+MAX_SEARCH_OFFSET = 900
+FACET_NAMES = ("source", "month", "speaker", "lang")  # index.stores.FACETS
+FACETS_PATTERN = rf"^({'|'.join(FACET_NAMES)})(,({'|'.join(FACET_NAMES)}))*$"
 
 Mode = Literal["dense", "lexical", "hybrid"]
 
@@ -67,6 +71,8 @@ MESSAGES = {
     "candidates": f"candidates must be a whole number between 1 and {MAX_CANDIDATES:,}, got {{got}}",
     "as_of": f"as_of must be a date written YYYY-MM-DD, {EARLIEST_AS_OF.isoformat()} or later, got {{got}}",
     "dates": "dates must be true or false, got {got}",
+    "offset": f"offset must be a whole number between 0 and {MAX_SEARCH_OFFSET}, got {{got}}",
+    "facets": f"facets must be a comma-separated list of {', '.join(FACET_NAMES)}, got {{got}}",
     "recency": "recency must be a half-life such as 30d, 2w, 6m or 1y (at least one day), got {got}",
 }
 # Where an option's sentence would not say what is wrong, pydantic's error type picks another.
@@ -164,6 +170,13 @@ class SearchOptions(BaseModel):
                                             "0.5 ** (age / half-life); undated articles by the median factor "
                                             "of the dated candidates. Off by default.")
 
+    offset: int = Field(0, ge=0, le=MAX_SEARCH_OFFSET,
+                        description="Results skipped before the k shown: the next page is offset + k. The same "
+                                    "question and options page through one ranking.")
+    facets: str | None = Field(None, pattern=FACETS_PATTERN,
+                               description="Count the candidates' articles by these, comma-separated: source, "
+                                           "month, speaker, lang.")
+
     @field_validator(*MESSAGES, mode="wrap")
     @classmethod
     def _one_message(cls, value, handler, info):
@@ -183,6 +196,11 @@ class SearchOptions(BaseModel):
             return None
         return int(self.recency[:-1]) * _UNIT_DAYS[self.recency[-1]]
 
+    @property
+    def facet_names(self) -> tuple[str, ...]:
+        """The facets asked for, each once, in the order asked."""
+        return tuple(dict.fromkeys(self.facets.split(","))) if self.facets else ()
+
     def reference_day(self) -> date:
         """The day relative dates and ages count from: as_of, else today."""
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
@@ -198,7 +216,7 @@ class SearchOptions(BaseModel):
         )
 
 
-def one_message(value, handler, info: ValidationInfo):
+def one_message(value, handler, info: ValidationInfo, messages: Mapping[str, str] = MESSAGES):
     """A wrap validator's body: `handler(value)`, or the field's own sentence (MESSAGES,
     CAUSES, PAGE_MESSAGES) for whatever pydantic found wrong (type, range, length, pattern)."""
     try:
@@ -210,7 +228,7 @@ def one_message(value, handler, info: ValidationInfo):
         got = value if text_only and isinstance(value, str) and _NUMBER.fullmatch(value) else _shown(value)
         name = info.field_name or ""
         cause = exc.errors(include_url=False)[0]["type"]
-        message = CAUSES.get((name, cause)) or MESSAGES.get(name) or PAGE_MESSAGES[name]
+        message = CAUSES.get((name, cause)) or messages.get(name) or MESSAGES.get(name) or PAGE_MESSAGES[name]
         raise option_error(message.format(got=got)) from None
 
 
@@ -226,7 +244,7 @@ class Page(BaseModel):
     @field_validator(*PAGE_MESSAGES, mode="wrap")
     @classmethod
     def _one_message(cls, value, handler, info):
-        return one_message(value, handler, info)
+        return one_message(value, handler, info, PAGE_MESSAGES)
 
 
 def check_page(limit: int = 20, offset: int = 0, names: Mapping[str, str] | None = None) -> Page:

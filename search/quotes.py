@@ -14,7 +14,7 @@ from newsdex.index.people import merge_speakers
 from newsdex.index.rows import StatementRow
 from newsdex.index.stores import Store
 from newsdex.search.question.speakers import matching_speakers
-from newsdex.search.results import QuoteOut, QuotePage, SpeakerOut, SpeakerPage
+from newsdex.search.results import PersonMonth, PersonPage, QuoteOut, QuotePage, SpeakerOut, SpeakerPage
 
 
 def quote_out(row: StatementRow) -> QuoteOut:
@@ -48,3 +48,20 @@ def speaker_page(store: Store, *, limit: int = 50, offset: int = 0) -> SpeakerPa
                                             names=list(p.names), forms=list(p.forms)) for p in page],
                        total=len(people), limit=limit, offset=offset,
                        next_offset=offset + limit if offset + limit < len(people) else None)
+
+
+def person_page(page: QuotePage, known: Mapping[str, Sequence[str]]) -> PersonPage:
+    """A page of a person's statements (newest first) grouped by month, with their forms."""
+    months: list[PersonMonth] = []
+    for quote in page.quotes:
+        month = quote.published[:7] if quote.published else "undated"
+        if not months or months[-1].month != month:
+            months.append(PersonMonth(month=month, quotes=[]))
+        months[-1].quotes.append(quote)
+    return PersonPage(asked=page.asked, name=page.speakers[0] if page.speakers else None, speakers=page.speakers,
+                      forms=_forms(page.speakers, known), statements=page.total, months=months, limit=page.limit,
+                      offset=page.offset, next_offset=page.next_offset)
+
+
+def _forms(names: Sequence[str], known: Mapping[str, Sequence[str]]) -> list[str]:
+    return list(dict.fromkeys(form for name in names for form in known.get(name, ()) if form not in names))

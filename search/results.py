@@ -50,7 +50,13 @@ class SpeakerRoute(BaseModel):
 
 class Result(BaseModel):
     rank: int
-    score: float
+    score: float = Field(description="The ranking score (fused, or a statement's): orders this question's "
+                                     "results, means nothing across questions; see relevance")
+    relevance: float | None = Field(None, description="Calibrated relevance, 0-1, comparable across questions "
+                                                      "(search.relevance); null in lexical mode, which has no "
+                                                      "cosine to read it from")
+    match: str | None = Field(None, description="The relevance in words: strong match, good match, match, or "
+                                                "weak match (below the floor, 0.5)")
     text: str
     article_id: str
     title: str
@@ -78,12 +84,31 @@ class Interpreted(BaseModel):
                                                "the form of each date (month, season, part of a month, ...)")
 
 
+class FacetCount(BaseModel):
+    """One value of a facet and how many of the candidates' articles have it."""
+
+    value: str
+    count: int
+
+
 class SearchResponse(BaseModel):
     query: str
     interpreted: Interpreted | None = Field(None, description="The date range read from the question; null where "
                                                               "none was read")
     results: list[Result]
     speaker: SpeakerRoute | None = Field(None, description="Set when the question asks what someone said")
+    note: str | None = Field(None, description="Set when even the best result is below the relevance floor: "
+                                               "nothing (in the range or filters searched) answers this well. "
+                                               "The results are still all shown")
+    offset: int = Field(0, description="Results skipped before these (this page's first rank is offset + 1)")
+    has_more: bool = Field(False, description="Whether another page may follow: this one is full and the "
+                                              "filters leave more passages (the next may come back short, as "
+                                              "copies fold and per_article thins)")
+    next_offset: int | None = Field(None, description="The offset of the next page; null on the last")
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None, description="With facets=...: per facet, how many articles among the search's candidates (each "
+                          "retriever's, within the filters) have each value; month in calendar order, the "
+                          "others most first")
 
 
 class QuoteOut(BaseModel):
@@ -110,6 +135,30 @@ class QuotePage(BaseModel):
     speakers: list[str] = Field(description="The speakers the name means")
     quotes: list[QuoteOut]
     total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class PersonMonth(BaseModel):
+    """A person's statements of one month (YYYY-MM; "undated" for articles without a date)."""
+
+    month: str
+    quotes: list[QuoteOut]
+
+
+class PersonPage(BaseModel):
+    """A person's page: their statements newest first, grouped by month, one page at a time; or,
+    asked a question (`q`), those that best answer it, best first (one group, "best first")."""
+
+    asked: str
+    name: str | None = Field(description="The name shown: the first stored name the asked one means; null: "
+                                         "nobody of that name is quoted")
+    speakers: list[str] = Field(description="Every stored name the asked one means")
+    forms: list[str] = Field(default_factory=list, description="How the articles name them")
+    q: str | None = Field(None, description="The question the statements were searched with")
+    statements: int = Field(description="All their statements")
+    months: list[PersonMonth]
     limit: int
     offset: int
     next_offset: int | None = None

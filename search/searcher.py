@@ -30,11 +30,21 @@ from newsdex.search.fusion import rrf, rrf_by_group, settle_ties, with_group_ran
 from newsdex.search.grouping import Hit, group_hits, passage_grams
 from newsdex.search.highlight import SentenceCache, highlight_passages, statement_highlights
 from newsdex.search.options import Fusion, SearchOptions, check_page, search_options
+from newsdex.search.query import clean_query
 from newsdex.search.question import Question, read_question
-from newsdex.search.quotes import quote_page, speaker_page
+from newsdex.search.quotes import person_page, quote_out, quote_page, speaker_page
 from newsdex.search.recency import decay
-from newsdex.search.results import Explain, Highlight, QuotePage, SearchResponse, SpeakerPage, SpeakerRoute
-from newsdex.search.speaker_route import VectorCache, statements_first
+from newsdex.search.results import (
+    Explain,
+    Highlight,
+    PersonMonth,
+    PersonPage,
+    QuotePage,
+    SearchResponse,
+    SpeakerPage,
+    SpeakerRoute,
+)
+from newsdex.search.speaker_route import STATEMENT_CANDIDATES, VectorCache, statements_first
 from newsdex.settings import Settings
 
 # Runs BM25 beside FAISS (see search_many); a server has many requests in flight, so the
@@ -134,6 +144,27 @@ class Searcher:
         page = check_page(limit, offset)
         return quote_page(self.store, speaker, limit=page.limit, offset=page.offset, known=self.speaker_names())
 
+    def person(self, name: str, q: str | None = None, limit: int = 20, offset: int = 0) -> PersonPage:
+        """A person's page (any form of the name): their statements newest first, grouped by
+        month; with `q`, those that best answer it first (the newest STATEMENT_CANDIDATES of them,
+        by cosine, as the speaker route ranks them)."""
+        page = check_page(limit, offset)
+        known = self.speaker_names()
+        listing = quote_page(self.store, name, limit=page.limit, offset=page.offset, known=known)
+        if q is None or not listing.speakers:
+            return person_page(listing, known)
+        words = clean_query(q, self.settings.max_query_chars)
+        rows = self.store.statements_by(listing.speakers, limit=STATEMENT_CANDIDATES)
+        scores = (self.statement_vectors.vectors([row.text for row in rows], self.embedder)
+                  @ np.asarray(self.embedder.encode([words])[0], dtype=np.float32)) if rows else np.zeros(0)
+        order = sorted(range(len(rows)), key=lambda i: -float(scores[i]))  # stable: newest first among ties
+        chosen = [quote_out(rows[i]) for i in order[page.offset:page.offset + page.limit]]
+        more = page.offset + page.limit < len(rows)
+        return PersonPage(asked=name, name=listing.speakers[0], speakers=listing.speakers,
+                          forms=person_page(listing, known).forms, q=words, statements=listing.total,
+                          months=[PersonMonth(month="best first", quotes=chosen)] if chosen else [],
+                          limit=page.limit, offset=page.offset, next_offset=page.offset + page.limit if more else None)
+
     def search(self, query: str, options: SearchOptions | None = None, **values) -> SearchResponse:
         """The k best passages for one question; see `search_many` for the options."""
         return self.search_many([query], options, **values)[0]
@@ -156,6 +187,9 @@ class Searcher:
         questions = [self.read(q, options) for q in queries]
         if not questions:
             return []
+        # A page is the slice [offset, offset + k) of one ranking of offset + k passages, so every
+        # page of a question reads the same list (as far as `candidates` reach: docs/guide/newsroom.md).
+        deep = options.model_copy(update={"k": options.offset + options.k})
         vectors = (self.embedder.encode([q.words for q in questions])
                    if options.mode != "lexical" or options.highlight else None)
         # Questions with the same filters (the same range read) share one search (one SQLite query, one batch).
@@ -163,23 +197,40 @@ class Searcher:
         for i, question in enumerate(questions):
             groups.setdefault(question.filters, []).append(i)
         ranked: list[list[Ranked]] = [[] for _ in questions]
+        candidates: list[list[int]] = [[] for _ in questions]
         for allowed, members in groups.items():
-            found = self._search_group([questions[i] for i in members], None if vectors is None else vectors[members],
-                                       options, fusion, allowed)
-            for i, items in zip(members, found):
-                ranked[i] = items
+            found, fused = self._search_group([questions[i] for i in members],
+                                              None if vectors is None else vectors[members], deep, fusion, allowed)
+            for i, items, ids in zip(members, found, fused):
+                ranked[i], candidates[i] = items, ids
         # A question asking what someone said: their statements first (search.speaker_route),
         # within the dates the question names too.
         routes: list[SpeakerRoute | None] = [None] * len(questions)
         for i, question in enumerate(questions):
             if question.speaker is not None:
                 ranked[i], routes[i] = statements_first(question, ranked[i], self.store, self.embedder,
-                                                        self.statement_vectors, k=options.k,
+                                                        self.statement_vectors, k=deep.k,
                                                         per_article=options.per_article)
-        marks = (self._highlight(questions, vectors, ranked) if options.highlight and vectors is not None
-                 else [[[] for _ in items] for items in ranked])
-        return [response_of(question, items, highlights, route)
-                for question, items, highlights, route in zip(questions, ranked, marks, routes)]
+        pages = [items[options.offset:options.offset + options.k] for items in ranked]
+        marks = (self._highlight(questions, vectors, pages) if options.highlight and vectors is not None
+                 else [[[] for _ in items] for items in pages])
+        facets = [self._facets(options.facet_names, ids, items) if options.facet_names else None
+                  for ids, items in zip(candidates, ranked)]
+        # Another page may follow a full one while the filters leave more passages than it reached
+        # (it may come back short: copies fold, per_article thins).
+        more = [len(items) >= deep.k and self.store.passage_count(question.filters) > deep.k
+                for question, items in zip(questions, ranked)]
+        return [response_of(question, items, highlights, route, offset=options.offset, k=options.k, facets=counted,
+                            has_more=follows)
+                for question, items, highlights, route, counted, follows
+                in zip(questions, ranked, marks, routes, facets, more)]
+
+    def _facets(self, names: tuple[str, ...], candidates: list[int],
+                ranked: list[Ranked]) -> dict[str, list[tuple[str, int]]]:
+        """The facets of one search, counted by the store over its candidates: every passage the
+        retrievers handed to the fusion (within the filters), and the statements shown."""
+        ids = list(dict.fromkeys([*candidates, *(item.row.id for item in ranked)]))
+        return self.store.facet_counts(names, ids)
 
     def read(self, question: str, options: SearchOptions | None = None, **values) -> Question:
         """The one reading of a question that a search would make (search.question): its words,
@@ -197,8 +248,9 @@ class Searcher:
         return self._dated[allowed]
 
     def _search_group(self, questions: list[Question], vectors: np.ndarray | None, options: SearchOptions,
-                      fusion: Fusion, allowed: Filters) -> list[list[Ranked]]:
-        """The ranked passages of questions that share one set of filters."""
+                      fusion: Fusion, allowed: Filters) -> tuple[list[list[Ranked]], list[list[int]]]:
+        """The ranked passages of questions that share one set of filters, and each question's
+        candidates (the fused list's passage ids)."""
         mode, k, per_article = options.mode, options.k, options.per_article
         # Grouping by article thins the list, so start deeper rather than search twice.
         depth = max(fusion.candidates, k if per_article is None else 4 * k)
@@ -218,7 +270,8 @@ class Searcher:
                                first[i], articles[i])
                     for i, q in enumerate(questions)]
         rows = {pid: row for _, _, fetched in rankings for pid, row in fetched.items()}
-        return [self._ranked(mode, ranking, hits, rows, options.explain) for ranking, hits, _ in rankings]
+        return ([self._ranked(mode, ranking, hits, rows, options.explain) for ranking, hits, _ in rankings],
+                [[i for i, _ in ranking.fused] for ranking, _, _ in rankings])
 
     # -- ranking ---------------------------------------------------------------------------
 
@@ -265,8 +318,9 @@ class Searcher:
             if _fuses_articles(options, fusion):
                 ranking.articles = articles if articles is not None else self._article_lexical(question, depth, allowed)
             dense = lexical = articles = None
-            if mode == "hybrid":
-                ranking.fused = self._fuse(ranking, fusion, per_article)
+            if mode == "hybrid" or ranking.articles:  # lexical mode fuses whole articles in too
+                article_k = self.settings.article_rrf_k if options.rrf_k is None else options.rrf_k
+                ranking.fused = self._fuse(ranking, fusion, per_article, article_k)
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical
             half_life = options.half_life_days
@@ -289,13 +343,16 @@ class Searcher:
                 return ranking, hits, texts
             depth *= 4
 
-    def _fuse(self, ranking: _Ranking, fusion: Fusion, per_article: int | None) -> list[tuple[int, float]]:
-        """The retrievers' candidates as one ranking.
+    def _fuse(self, ranking: _Ranking, fusion: Fusion, per_article: int | None,
+              article_k: int) -> list[tuple[int, float]]:
+        """The retrievers' candidates as one ranking (a lexical search's: its passages and whole articles).
 
         By passage (search.fusion.rrf); or, when results are grouped per article and
-        `fuse_articles` is on, by article (rrf_by_group). When results are grouped per article,
-        whole-article BM25 is then fused in as a ranking of articles (with_group_ranking,
-        `article_weight`): docs/performance.md, "Fusing by article", has the figures for both.
+        `fuse_articles` is on (the default), by article (rrf_by_group, constant `article_k`), so
+        each retriever ranks an article once, where its best passage is. When results are grouped
+        per article, whole-article BM25 is then fused in as a ranking of articles
+        (with_group_ranking, `article_weight`): docs/performance.md, "Ranking news articles", has
+        the figures.
         """
         rankings = [[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]]
         weights = [fusion.dense_weight, fusion.lexical_weight]
@@ -310,15 +367,16 @@ class Searcher:
         def tie_key(tied):  # the places read above, not read again
             return {i: places[i] for i in tied}
 
+        k = article_k if by_article else fusion.rrf_k
         if by_article:
-            fused = rrf_by_group(found, owner, k=fusion.rrf_k, weights=weights, tie_key=tie_key)
+            fused = rrf_by_group(found, owner, k=k, weights=weights, tie_key=tie_key)
         else:
-            fused = rrf(found, k=fusion.rrf_k, weights=weights, tie_key=tie_key)
+            fused = rrf(found, k=k, weights=weights, tie_key=tie_key)
         if not ranking.articles:
             return fused
         ranking.article_places = {owner[pid]: (rank, score) for rank, (pid, score) in
                                   enumerate(ranking.articles, start=1) if pid in owner}
-        return with_group_ranking(fused, [i for i in leads if i in owner], owner, k=fusion.rrf_k,
+        return with_group_ranking(fused, [i for i in leads if i in owner], owner, k=k,
                                   weight=fusion.article_weight)
 
     def _ranked(self, mode: str, ranking: _Ranking, hits: list[Hit], rows: dict[int, PassageRow],
@@ -327,6 +385,8 @@ class Searcher:
         fused = dict(ranking.fused)
         dense = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.dense, start=1)}
         lexical = {pid: (rank, score) for rank, (pid, score) in enumerate(ranking.lexical, start=1)}
+        # The cosine of a passage the dense retriever did not hand over is at most its last one's.
+        last_cosine = ranking.dense[-1][1] if ranking.dense else None
         ranked = []
         for hit in hits:
             row = rows[hit.passage_id]
@@ -337,10 +397,13 @@ class Searcher:
                 a_rank, a_score = ranking.article_places.get(row.article_id, (None, None))
                 detail = Explain(dense_rank=d_rank, dense_score=_round(d_score), lexical_rank=l_rank,
                                  lexical_score=_round(l_score), article_rank=a_rank, article_score=_round(a_score),
-                                 fused_score=_round(fused[hit.passage_id]) if mode == "hybrid" else None,
+                                 fused_score=(_round(fused[hit.passage_id])
+                                              if mode == "hybrid" or ranking.articles else None),
                                  recency_factor=(None if ranking.factors is None
                                                  else _round(ranking.factors[hit.passage_id])))
-            ranked.append(Ranked(row=row, score=fused[hit.passage_id], also_in=list(hit.also_in), explain=detail))
+            cosine = dense[hit.passage_id][1] if hit.passage_id in dense else last_cosine
+            ranked.append(Ranked(row=row, score=fused[hit.passage_id], also_in=list(hit.also_in), explain=detail,
+                                 cosine=cosine))
         return ranked
 
     def _highlight(self, questions: list[Question], vectors: np.ndarray,
@@ -380,8 +443,9 @@ def _round(value: float | None) -> float | None:
 
 
 def _fuses_articles(options: SearchOptions, fusion: Fusion) -> bool:
-    """Whether a search fuses in whole-article BM25: hybrid results grouped per article, its weight not 0."""
-    return options.mode == "hybrid" and options.per_article is not None and fusion.article_weight > 0
+    """Whether a search fuses in whole-article BM25: hybrid or lexical results grouped per article, its
+    weight not 0."""
+    return options.mode != "dense" and options.per_article is not None and fusion.article_weight > 0
 
 
 def _published_days(rows: dict[int, PassageRow]) -> dict[int, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,6 +102,22 @@ def dated_settings(tmp_path_factory, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def dated_searcher(dated_settings, embedder):
     yield from _opened(dated_settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def newsroom_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings whose index holds the seeds, tests/data/articles and the dated set: a small
+    archive with sources, months, speakers and copies, for the newsroom features (issue 35)."""
+    corpus = tmp_path_factory.mktemp("newsroom-corpus")
+    shutil.copytree(SEEDS, corpus / "seeds")
+    shutil.copytree(DATA / "articles", corpus / "articles")
+    shutil.copy(DATA / "dated" / "articles.jsonl", corpus / "dated.jsonl")
+    # A wire copy: another source carrying the night-trains story word for word ("also in").
+    story = (DATA / "articles" / "madrid_night_trains.txt").read_text(encoding="utf-8").split("\n\n", 1)[1]
+    (corpus / "copies.jsonl").write_text(json.dumps({"id": "wire-copy-night-trains", "source": "AP",
+                                                     "title": "Spain to revive sleeper trains", "text": story,
+                                                     "date": "2024-11-05"}) + "\n", encoding="utf-8")
+    return _built(tmp_path_factory, embedder, "newsroom-index", corpus)
 
 
 @pytest.fixture(scope="session")

@@ -270,12 +270,13 @@ def test_listing_pages_are_bounded_with_one_message_each(client):
     assert past["speakers"] == [] and past["total"] == 3
 
 
-def test_the_readme_states_the_batch_limits_the_server_enforces():
+def test_the_docs_state_the_batch_limits_the_server_enforces():
     from newsdex.api.schemas import MAX_BATCH, MAX_BATCH_RESULTS
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    row = next(line for line in readme.splitlines() if line.startswith("| `POST /search` |"))
+    page = (Path(__file__).resolve().parent.parent / "docs" / "http" / "serving.md").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith("| `POST /search` |"))
     assert f"at most {MAX_BATCH}," in row and f"at most {MAX_BATCH_RESULTS:,}" in row, row
+    assert f"A batch holds at most {MAX_BATCH} questions" in page
 
 
 def test_a_date_range_that_holds_no_day_finds_nothing(client):
@@ -293,12 +294,12 @@ def test_batch_limits_allow_what_they_document(client):
 
 def test_a_json_number_with_no_fraction_is_the_whole_number_the_schema_says_it_is(client):
     """JSON Schema's "integer" holds 5.0 (tests/test_schema.py sends such bodies and expects them
-    answered), so the README says 5.0 is a k; 5.5, "5" and true are not."""
+    answered), so the docs say 5.0 is a k; 5.5, "5" and true are not (docs/guide/asking.md)."""
     as_float = client.post("/search", json={"q": "Kishida", "k": 2.0, "rrf_k": 60.0, "highlight": False})
     as_int = client.post("/search", json={"q": "Kishida", "k": 2, "rrf_k": 60, "highlight": False})
     assert as_float.status_code == 200 and as_float.json() == as_int.json()
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    assert "`5.0` is the whole number 5" in readme
+    page = (Path(__file__).resolve().parent.parent / "docs" / "guide" / "asking.md").read_text(encoding="utf-8")
+    assert "`5.0` is the whole number 5" in page
 
 
 def test_a_megabyte_article_id_is_refused_before_any_lookup(client):
@@ -368,7 +369,7 @@ def test_openapi_describes_exactly_the_search_options(client):
     spec = client.get("/openapi.json").json()
     options = set(SearchOptions.model_fields)
     get = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"] if p["in"] == "query"}
-    assert set(get) == options | {"q"}
+    assert set(get) == options | {"q", "format"}  # format: the answer as JSON or an export (search.export)
     k = get["k"]["schema"]
     assert k["type"] == "integer" and (k["minimum"], k["maximum"]) == (1, 100)
     listing = spec["paths"]["/articles"]["get"]["parameters"]

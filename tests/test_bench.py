@@ -162,3 +162,27 @@ def test_scale_bench_builds_locally_and_on_ray():
     assert results["local"]["engine"] == "local" and results["ray"]["engine"] == "ray"
     assert results["ray_over_local"]["wall"] > 0
     assert "4 added" in results["local"]["summary"] and "4 added" in results["ray"]["summary"]
+
+
+def test_ingest_bench_times_a_local_site():
+    results = _last_json("bench/ingest.py", "--stories", "3")
+    assert results["new"] == 3 and results["failed"] == 0 and results["items_per_second"] > 0
+    assert set(results["share"]) == {"fetch", "extract", "embed"}
+    assert results["second_run"]["passages_embedded"] == 0 and results["second_run"]["conditional_requests"] >= 1
+
+
+def test_relevance_bench_fits_a_rising_curve(tiny_scifact, tmp_path):
+    results = _last_json("bench/relevance.py", "--data", f"{tiny_scifact},{ROOT / 'tests' / 'data' / 'seed_eval'}",
+                         "--cache", str(tmp_path), "--queries", "6")
+    assert results["fit"]["a"] > 0  # relevance rises with the cosine
+    assert set(results["collections"]) == {"scifact-tiny", "seed_eval"}
+    assert all(row["results"] > 0 for row in results["collections"].values())
+
+
+@needs_scifact
+def test_facets_bench_times_searches_with_and_without_facets(tmp_path):
+    results = _last_json("bench/facets.py", "--sizes", "300", "--pool", "200", "--queries", "3",
+                         "--cache", str(tmp_path))
+    (row,) = results["rows"]
+    assert row["passages"] == 300 and row["questions"] == 3
+    assert row["p50_ms_with"] > 0 and row["p50_ms_without"] > 0 and row["ratio"] > 0

@@ -26,7 +26,7 @@ from newsdex.search.options import (
 from newsdex.search.question.dates import EARLIEST_AS_OF, read_dates
 from newsdex.settings import Settings
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+OPTIONS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "guide" / "asking.md"
 
 
 def problem(**values) -> str:
@@ -186,14 +186,14 @@ def test_describe_leads_with_the_name_the_user_typed():
         "--since: since must be a date written YYYY-MM-DD, got '2024-13-01'")
 
 
-def test_every_option_has_an_ask_flag_and_a_readme_row():
+def test_every_option_has_an_ask_flag_and_a_row_in_the_docs():
     assert set(ASK_FLAGS) == set(SearchOptions.model_fields)
     flags = {opt for param in typer.main.get_command(ask_app).params
              for opt in [*param.opts, *getattr(param, "secondary_opts", [])]}  # --dates/--no-dates
     assert set(ASK_FLAGS.values()) <= flags, set(ASK_FLAGS.values()) - flags
-    readme = README.read_text(encoding="utf-8")
+    page = OPTIONS_PAGE.read_text(encoding="utf-8")  # the search options table of docs/guide/asking.md
     for name, flag in ASK_FLAGS.items():
-        rows = [line for line in readme.splitlines() if line.startswith(f"| `{name}` |")]
+        rows = [line for line in page.splitlines() if line.startswith(f"| `{name}` |")]
         assert len(rows) == 1, (name, rows)  # each option said once
         assert f"`{flag}" in rows[0], (name, rows[0])
 

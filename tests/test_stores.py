@@ -216,6 +216,26 @@ def test_statements(store):
     assert store.statements_by([name], filters=Filters(source="no such source")) == []
 
 
+def test_facets_count_articles_per_value_among_the_passages_given(store):
+    """Counted by the store (SQL; Milvus queries over the given rows): as counting the rows by hand."""
+    kishida = [s.speaker for s in store.speakers() if "Kishida" in s.speaker]
+    quoted = {s.passage_id for s in store.statements_by(kishida) if s.passage_id is not None}
+    ids = sorted(set(store.passages(list(range(1, 400)))) | quoted)
+    counted = store.facet_counts(["source", "month", "speaker", "lang"], ids)
+    rows = store.passages(ids)
+    by_hand: dict[str, set[str]] = {}
+    for row in rows.values():
+        if row.source:
+            by_hand.setdefault(row.source, set()).add(row.article_id)
+    assert dict(counted["source"]) == {source: len(held) for source, held in by_hand.items()}
+    assert [c for _, c in counted["source"]] == sorted((c for _, c in counted["source"]), reverse=True)
+    months = [month for month, _ in counted["month"]]
+    assert months == sorted(months) and all(len(month) == 7 for month in months)
+    assert sum(c for _, c in counted["month"]) == len({r.article_id for r in rows.values() if r.published})
+    assert any("Kishida" in name for name, _ in counted["speaker"]) and counted["lang"][0][0] == "en"
+    assert store.facet_counts(["source"], []) == {"source": []}
+
+
 def test_sentence_vectors(store, embedder):
     passage = store.article_passages(LONG_ID)[0]
     kept = store.sentence_vectors([passage.id])[passage.id]
@@ -269,6 +289,15 @@ def test_both_stores_answer_alike_with_options(searchers, values, mode):
     for question in QUESTIONS[:6] + QUESTIONS[-4:]:
         faiss, milvus = (searchers[s].search(question, k=5, mode=mode, **values) for s in STORES)
         _agree(faiss, milvus, mode, (question, values))
+
+
+@pytest.mark.parametrize("values", [{}, {"source": "AA"}, {"since": "2019-01-01"}])
+def test_both_stores_count_facets_alike(searchers, values):
+    for question in QUESTIONS[:4]:
+        faiss, milvus = (searchers[s].search(question, k=5, facets="source,month,speaker,lang", **values)
+                         for s in STORES)
+        assert faiss.facets == milvus.facets, (question, values)
+        assert faiss.facets is not None and faiss.facets["source"]
 
 
 def test_both_stores_list_speakers_and_quotes_alike(searchers):
@@ -600,19 +629,19 @@ def test_a_store_name_that_is_neither_a_name_nor_a_path_is_refused_by_the_settin
     assert lines[0].startswith("error: --store 'my store' is neither"), lines
 
 
-def test_every_store_in_the_registry_is_named_in_the_help_and_the_readme():
+def test_every_store_in_the_registry_is_named_in_the_help_and_the_docs():
     import typer
 
     from newsdex.cli import app
     from newsdex.index.registry import STORES, store_kind
 
     option = next(p for p in typer.main.get_command(app).commands["stats"].params if p.name == "store_name")
-    readme = next(line for line in (ROOT / "README.md").read_text().splitlines()
-                  if line.startswith("| `NEWSDEX_STORE`"))
+    row = next(line for line in (ROOT / "docs" / "guide" / "settings.md").read_text().splitlines()
+               if line.startswith("| `NEWSDEX_STORE`"))
     for name in STORES:
         store_kind(name)  # each entry resolves
-        assert name in (option.help or "") and f"`{name}`" in readme, name
-    assert "package.module:Class" in (option.help or "") and "package.module:Class" in readme
+        assert name in (option.help or "") and f"`{name}`" in row, name
+    assert "package.module:Class" in (option.help or "") and "package.module:Class" in row
 
 
 def test_the_milvus_store_reads_its_settings_as_one_group(tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ from newsdex.index.articles.files import (
     TEXT_SUFFIXES,
     read_file,
 )
-from newsdex.index.articles.folders import FirstSeen, article_files, load_articles
+from newsdex.index.articles.folders import FirstSeen, article_files, file_ids, load_articles
 from newsdex.index.articles.model import Article, Skipped
 from newsdex.index.articles.sources import (
     _title_element as _title_element,  # for tests/test_linear.py's growth test
@@ -36,5 +36,5 @@ from newsdex.index.articles.urls import web_url
 __all__ = [
     "HTML_SUFFIXES", "JSON_SUFFIXES", "MAX_FILE_BYTES", "MAX_LINE_BYTES", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES",
     "Article", "FirstSeen", "Skipped", "article_files", "article_from_html", "article_from_record",
-    "article_from_text", "load_articles", "normalise_date", "read_file", "web_url",
+    "article_from_text", "file_ids", "load_articles", "normalise_date", "read_file", "web_url",
 ]

@@ -4,14 +4,16 @@ symlink rules, the duplicate-id rule, and `load_articles`, every article they ho
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from newsdex.index.articles.decoding import shown
-from newsdex.index.articles.files import SUPPORTED_SUFFIXES, read_file
+from newsdex.index.articles.files import HTML_SUFFIXES, SUPPORTED_SUFFIXES, TEXT_SUFFIXES, read_file
 from newsdex.index.articles.model import Article, Skipped
 
 _LOOP = "symlink loop"
+# Files whose one article takes its id from the file (a JSON record brings its own).
+FILE_ID_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 
 
 def _link_problem(link: Path, root: Path, follow_links: bool, walking: frozenset[Path]) -> str | None:
@@ -66,25 +68,59 @@ def _walk(folder: Path, root: Path, follow_links: bool, walking: frozenset[Path]
             yield Skipped(shown(entry), f"cannot read: {error.strerror or error}")
 
 
-def article_files(paths: Iterable[Path], *, follow_links: bool = False) -> Iterator[tuple[Path, str] | Skipped]:
+def file_ids(known: Mapping[str, str | None]) -> dict[str, str]:
+    """The id each file already indexed keeps (its resolved path -> id), from the live index's
+    id -> origin: so a file named alone keeps the id it got through its folder, and the other way
+    round. A .json or .jsonl file holds records with ids of their own, so it has none here."""
+    counts: dict[str, int] = {}
+    for origin in known.values():
+        if origin:
+            counts[origin] = counts.get(origin, 0) + 1
+    return {origin: article_id for article_id, origin in known.items()
+            if origin and counts[origin] == 1 and Path(origin).suffix.lower() in FILE_ID_SUFFIXES}
+
+
+def _file_id(path: Path, fallback: str, root: Path | None, ids: Mapping[str, str]) -> str:
+    """The stable-id rule (docs/guide/freshness.md): the id the index already holds for this file;
+    else its path under `root` (NEWSDEX_ROOT) when it lies there; else `fallback`."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return fallback
+    if str(resolved) in ids:
+        return ids[str(resolved)]
+    if root is not None and resolved.is_relative_to(root):
+        return resolved.relative_to(root).with_suffix("").as_posix()
+    return fallback
+
+
+def article_files(paths: Iterable[Path], *, follow_links: bool = False, root: Path | None = None,
+                  ids: Mapping[str, str] | None = None) -> Iterator[tuple[Path, str] | Skipped]:
     """What `load_articles` reads, in its order, without reading it: each supported file with
     the id its article takes (records in .json and .jsonl files bring their own), or why a
-    path is skipped. A distributed build (index.engine) walks here and reads in its workers."""
+    path is skipped. A distributed build (index.engine) walks here and reads in its workers.
+
+    An id is the one the index already holds for that file (`ids`, from `file_ids`), else the
+    path relative to `root` (NEWSDEX_ROOT) when the file is under it, else relative to the folder
+    given (the file's stem when the file itself is given)."""
+    ids = ids or {}
+    resolved_root = root.resolve() if root is not None else None
     for path in map(Path, paths):
         if path.is_dir():
-            root = path.resolve()
-            for found in _walk(path, root, follow_links, frozenset({root})):
+            top = path.resolve()
+            for found in _walk(path, top, follow_links, frozenset({top})):
                 if isinstance(found, Skipped):
                     yield found
                 else:
-                    yield found, found.relative_to(path).with_suffix("").as_posix()
+                    fallback = found.relative_to(path).with_suffix("").as_posix()
+                    yield found, _file_id(found, fallback, resolved_root, ids)
         elif not path.exists():
             yield Skipped(shown(path), "no such file or folder")
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
             kind = f"'{path.suffix}'" if path.suffix else "without a suffix"
             yield Skipped(shown(path), f"unsupported file type {kind}; newsdex reads " + ", ".join(SUPPORTED_SUFFIXES))
         else:
-            yield path, path.stem
+            yield path, _file_id(path, path.stem, resolved_root, ids)
 
 
 class FirstSeen:
@@ -101,18 +137,19 @@ class FirstSeen:
         return item
 
 
-def load_articles(paths: Iterable[Path], *, follow_links: bool = False) -> Iterator[Article | Skipped]:
+def load_articles(paths: Iterable[Path], *, follow_links: bool = False, root: Path | None = None,
+                  ids: Mapping[str, str] | None = None) -> Iterator[Article | Skipped]:
     """Every article in the given files and folders, in a stable order, read lazily.
 
     Files that cannot be read, records that are not articles, repeated ids and symlinks
     that are not followed come out as `Skipped` with the reason; they never stop the rest.
-    Ids are the file's path relative to the folder given, without suffix (or the file's
-    stem when the file itself is given), and a JSON record's `id`. Files named explicitly
+    Ids are as `article_files` says (the id a file already has, else its path relative to
+    `root` or to the folder given, without suffix), and a JSON record's `id`. Files named explicitly
     are read wherever they are; inside a folder, symlinks are followed only to files within
     that folder, unless `follow_links`.
     """
     seen = FirstSeen()
-    for found in article_files(paths, follow_links=follow_links):
+    for found in article_files(paths, follow_links=follow_links, root=root, ids=ids):
         if isinstance(found, Skipped):
             yield found
             continue

@@ -279,6 +279,32 @@ class MilvusStore:
             return 0
         return _count(self.client, self.names.statements, _in("speaker", list(speakers)))
 
+    def facet_counts(self, names: Sequence[str], ids: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
+        """Articles per facet value among the passages `ids` (index.stores.FACETS). Milvus has no
+        GROUP BY: the candidates' own rows are read (by id, a page at a time), never the collection."""
+        ids = [int(i) for i in ids]
+        articles: dict[str, dict[str, set[str]]] = {name: {} for name in names}
+        passage_facets = [name for name in names if name != "speaker"]
+        if passage_facets:
+            for start in range(0, len(ids), READ_BATCH):
+                for row in self._passage_rows(ids[start:start + READ_BATCH], ["id", "article_id", "source", "day",
+                                                                               "lang"]):
+                    values = {"source": row.get("source") or "", "month": (row.get("day") or "")[:7],
+                              "lang": row.get("lang") or ""}
+                    for name in passage_facets:
+                        if values[name]:  # "" is none: not counted, as the embedded store counts no NULL
+                            articles[name].setdefault(str(values[name]), set()).add(row["article_id"])
+        if "speaker" in names:
+            for start in range(0, len(ids), READ_BATCH):
+                expr = f"{_in('passage_id', ids[start:start + READ_BATCH])} and speaker is not null"
+                for row in _scan(self.client, self.names.statements, expr, ["speaker", "article_id"]):
+                    articles["speaker"].setdefault(row["speaker"], set()).add(row["article_id"])
+        counts = {}
+        for name, found in articles.items():
+            pairs = [(value, len(held)) for value, held in found.items()]
+            counts[name] = sorted(pairs) if name == "month" else sorted(pairs, key=lambda p: (-p[1], p[0]))
+        return counts
+
     def stats(self) -> IndexStats:
         m = self.manifest
         languages = Counter(row.get("lang") or "unknown" for row in
