@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -29,6 +30,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from newsdex.api.keepers import Keeper, Keeping
 from newsdex.api.live import LiveIndex
 from newsdex.api.middleware import REDACT_SECRETS, BodyLimit, Figures, Metrics, RecordMetrics
 from newsdex.api.problems import ProblemResponse, as_problems, problem
@@ -40,6 +42,7 @@ from newsdex.api.schemas import (
     ArticleSummary,
     BatchSearchResponse,
     Health,
+    KeeperOut,
     PassageOut,
     PersonQuery,
     Problem,
@@ -114,8 +117,9 @@ CORS_METHODS = ["GET", "POST", "DELETE"]
 CORS_HEADERS = ["Authorization", "Content-Type"]
 
 
-def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> FastAPI:
-    """The app for one index directory; pass an already loaded `embedder` to share it."""
+def create_app(settings: Settings, embedder: TextEmbedder | None = None, keepers: Sequence[Keeper] = ()) -> FastAPI:
+    """The app for one index directory; pass an already loaded `embedder` to share it, and the
+    `keepers` that keep the index fresh while it serves (api.keepers)."""
     if embedder is None:
         embedder = Embedder.from_settings(settings, live_int8_config(settings))
     batcher = None
@@ -126,7 +130,8 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     indexer = Indexer(settings, embedder, lock_timeout=settings.write_wait_seconds)
     metrics = Metrics({"version": VERSION, "model": settings.model, "backend": settings.backend,
                        "store": settings.store})
-    metrics.watch(lambda: _figures(live, batcher))
+    keeping = Keeping(keepers)
+    metrics.watch(lambda: _figures(live, batcher, keeping))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -138,7 +143,9 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
             live.reload()
         except NewsdexError as exc:  # /ready says so, and every search answers 503 until an index appears
             log.warning("no index to serve yet: %s", exc)
+        keeping.start(indexer, live.write_now)
         yield
+        keeping.stop()
         live.close()
         if batcher is not None:
             batcher.close()
@@ -152,6 +159,7 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     app.state.indexer = indexer
     app.state.metrics = metrics
     app.state.batcher = batcher
+    app.state.keeping = keeping
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         # Outside the body limit, so a preflight (OPTIONS) is answered before anything else.
@@ -185,7 +193,7 @@ def create_app(settings: Settings, embedder: TextEmbedder | None = None) -> Fast
     return app
 
 
-def _figures(live: LiveIndex, batcher: BatchingEmbedder | None) -> Figures:
+def _figures(live: LiveIndex, batcher: BatchingEmbedder | None, keeping: Keeping) -> Figures:
     """What /metrics reads at each scrape."""
     try:
         with live.searcher() as searcher:
@@ -193,7 +201,8 @@ def _figures(live: LiveIndex, batcher: BatchingEmbedder | None) -> Figures:
         index: tuple[int, int, int] | None = (stats.articles, stats.passages, stats.size_bytes)
     except NewsdexError:
         index = None
-    return Figures(index, live.swaps, (batcher.batches, batcher.texts) if batcher is not None else None)
+    return Figures(index, live.swaps, (batcher.batches, batcher.texts) if batcher is not None else None,
+                   keeping.snapshot())
 
 
 # -- shared state and access ---------------------------------------------------------------
@@ -440,15 +449,18 @@ async def health() -> Health:
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": Problem}}, tags=["operations"])
 async def ready(request: Request, live: Live) -> Ready:
-    """An index is loaded and searchable: what it holds and when it was built; 503 with the reason if not."""
-    return await anyio.to_thread.run_sync(_ready, live, limiter=request.app.state.operations)
+    """An index is loaded and searchable: what it holds and when it was built, and what each loop
+    keeping it fresh (`serve --watch`, `--feeds`) has done; 503 with the reason if not searchable."""
+    return await anyio.to_thread.run_sync(_ready, live, request.app.state.keeping,
+                                          limiter=request.app.state.operations)
 
 
-def _ready(live: LiveIndex) -> Ready:
+def _ready(live: LiveIndex, keeping: Keeping) -> Ready:
     with live.searcher() as searcher:
         stats = searcher.stats().as_dict()
     # The index directory's name only: a client has no business knowing the server's paths.
-    return Ready(**{**stats, "index": Path(stats["index"]).name})
+    return Ready(**{**stats, "index": Path(stats["index"]).name},
+                 keeping=[KeeperOut(**status) for status in keeping.snapshot()])
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response,

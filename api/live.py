@@ -83,6 +83,11 @@ class LiveIndex:
                 raise IndexBusy(f"another write is still running after {wait:g}s: try again when it ends") from None
         return await outcome
 
+    def write_now(self, change: Callable[[], T]) -> T:
+        """`write` for a thread that may wait (a keeper, api.keepers): `change` runs on the writer
+        thread, in turn with the API's writes, and the build it made is served after."""
+        return self._writes.submit(lambda: self._written(change, lambda result: result)).result()
+
     def _written(self, change: Callable[[], T], answer: Callable[[T], R]) -> R:
         result = change()
         self.reload()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -92,10 +93,12 @@ class Figures:
     """What one scrape reads: the served index's size (None without an index), the swaps so far,
     and the micro-batcher's model calls and texts (None when batching is off)."""
 
-    def __init__(self, index: tuple[int, int, int] | None, swaps: int, embedded: tuple[int, int] | None) -> None:
+    def __init__(self, index: tuple[int, int, int] | None, swaps: int, embedded: tuple[int, int] | None,
+                 keeping: Sequence[dict[str, Any]] = ()) -> None:
         self.index = index
         self.swaps = swaps
         self.embedded = embedded
+        self.keeping = keeping  # api.keepers.KeeperStatus.snapshot() of each loop keeping the index fresh
 
 
 class Served:
@@ -108,6 +111,10 @@ class Served:
     EMBEDDED = (("newsdex_embed_batches", "Model calls made by the micro-batcher."),
                 ("newsdex_embed_texts", "Texts those calls encoded (distinct within a batch)."))
 
+    KEEPER_RUNS = ("newsdex_keeper_runs", "Runs of a loop keeping the index fresh (serve --watch, --feeds).")
+    KEEPER_FAILURES = ("newsdex_keeper_failures", "Of those runs, the ones that failed.")
+    KEEPER_SUCCESS = ("newsdex_keeper_last_success_timestamp_seconds", "When a keeper's last run that worked ended.")
+
     def __init__(self, figures: Callable[[], Figures]) -> None:
         self.figures = figures
 
@@ -117,6 +124,9 @@ class Served:
             yield GaugeMetricFamily(name, doc)
         for name, doc in (self.SWAPS, *self.EMBEDDED):
             yield CounterMetricFamily(name, doc)
+        yield CounterMetricFamily(*self.KEEPER_RUNS, labels=["keeper"])
+        yield CounterMetricFamily(*self.KEEPER_FAILURES, labels=["keeper"])
+        yield GaugeMetricFamily(*self.KEEPER_SUCCESS, labels=["keeper"])
 
     def collect(self) -> Iterator[Metric]:
         now = self.figures()
@@ -127,6 +137,16 @@ class Served:
         if now.embedded is not None:
             for (name, doc), value in zip(self.EMBEDDED, now.embedded):
                 yield CounterMetricFamily(name, doc, value=value)
+        if now.keeping:
+            runs = CounterMetricFamily(*self.KEEPER_RUNS, labels=["keeper"])
+            failures = CounterMetricFamily(*self.KEEPER_FAILURES, labels=["keeper"])
+            success = GaugeMetricFamily(*self.KEEPER_SUCCESS, labels=["keeper"])
+            for status in now.keeping:
+                runs.add_metric([status["name"]], status["runs"])
+                failures.add_metric([status["name"]], status["failures"])
+                if status["last_success"] is not None:
+                    success.add_metric([status["name"]], status["last_success"])
+            yield from (runs, failures, success)
 
 
 # Not counted: a scrape counting itself only measures the scraper.

@@ -267,6 +267,19 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class KeeperOut(BaseModel):
+    """One loop keeping the index fresh (`newsdex serve --watch DIR`, `--feeds FILE --every 15m`)."""
+
+    name: str = Field(description="What it follows: 'watch news', 'feeds feeds.txt every 15m'.")
+    runs: int = Field(description="Changes applied or tried so far.")
+    failures: int = Field(description="Of those, the runs that failed (the index busy, a feed down).")
+    running: bool = Field(description="Whether a run is in progress now.")
+    last_finished: float | None = Field(None, description="Unix time the last run ended.")
+    last_success: float | None = Field(None, description="Unix time the last run that worked ended.")
+    last_summary: str | None = Field(None, description="What the last run that worked did.")
+    last_error: str | None = Field(None, description="Why the last run failed, when it did; None after a success.")
+
+
 class Ready(BaseModel):
     """The served index, in the shape `newsdex stats --json` prints (index.store.IndexStats), plus `status`."""
 
@@ -283,6 +296,8 @@ class Ready(BaseModel):
     faiss_index: str  # the vector structure, e.g. "IDMap2,Flat" or "IDMap2,HNSW32,Flat"
     vectors: dict  # the vector layout: kind, storage and their parameters (index.vectors.Layout)
     size_bytes: int  # newsdex.db and vectors.faiss of the build (not its bm25/ folder)
+    keeping: list[KeeperOut] = Field(default_factory=list,
+                                     description="The loops keeping the index fresh while serving, if any.")
     built_at: str
     languages: dict[str, int] = Field(default_factory=dict,
                                       description="Articles per language code (\"unknown\": not detected).")

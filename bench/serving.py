@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -23,14 +24,14 @@ def free_port() -> int:
 
 
 def start_server(index_dir: Path, env: dict[str, str] | None = None, log: Path | None = None,
-                 wait: float = 180) -> tuple[subprocess.Popen, str]:
+                 wait: float = 180, args: Sequence[str] = ()) -> tuple[subprocess.Popen, str]:
     """The server process and its base URL, once ready; its output goes to `log` (else its
     stderr is kept for the message if it dies first). SystemExit when it does not get ready."""
     port = free_port()
     out = open(log, "w") if log else None
     try:
         process = subprocess.Popen(
-            [str(NEWSDEX), "serve", "--index", str(index_dir), "--port", str(port), "--quiet"],
+            [str(NEWSDEX), "serve", "--index", str(index_dir), "--port", str(port), "--quiet", *args],
             stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT if out else subprocess.PIPE,
             env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
     finally:

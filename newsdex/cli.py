@@ -245,6 +245,25 @@ def ingest_command(
     guarded(body)
 
 
+def _keepers(watch: list[Path], feeds: list[str], every: str) -> list:
+    """The loops `serve --watch/--feeds` runs inside the server (api.keepers)."""
+    from newsdex.fresh import FeedKeeper, FolderKeeper
+
+    keepers: list = []
+    if watch:
+        missing = [str(path) for path in watch if not path.is_dir()]
+        if missing:
+            raise NewsdexError(f"--watch {', '.join(missing)}: no such folder")
+        with needs_extra("ingest", "newsdex serve --watch"):
+            import watchfiles  # noqa: F401
+        keepers.append(FolderKeeper(watch))
+    if feeds:
+        with needs_extra("ingest", "newsdex serve --feeds"):
+            from newsdex.index.ingest import Policy
+        keepers.append(FeedKeeper(feeds, every, Policy()))
+    return keepers
+
+
 @contextmanager
 def _stopped_cleanly() -> Iterator[None]:
     """Ctrl-C ends a loop: the change in progress is dropped whole, every one reported before stays."""
@@ -415,6 +434,11 @@ def serve_command(
     model: str | None = ModelOpt,
     backend: str | None = BackendOpt,
     quiet: bool = option(False, "--quiet", "-q", help="No progress bar when building the seed index"),
+    watch: list[Path] | None = option(None, "--watch", metavar="DIR",
+                                      help="Keep the index in line with this folder while serving (repeatable)"),
+    feeds: list[str] | None = option(None, "--feeds", metavar="SOURCE",
+                                     help="Ingest this feed, sitemap or address list while serving (repeatable)"),
+    every: str = option("15m", "--every", metavar="INTERVAL", help="How often --feeds are ingested (30s, 15m, 2h)"),
 ) -> None:
     """Serve the HTTP API and the search page (building the seed index first when there is none)."""
 
@@ -428,6 +452,7 @@ def serve_command(
 
         settings = make_settings(index_dir=index, store=store_name, model=model, backend=backend, host=host, port=port,
                                  server=True)
+        keepers = _keepers(watch or [], feeds or [], every)  # a bad interval or a missing folder: now, not later
         free_port_or_error(settings.host, settings.port)  # before a seed build or the model: seconds, not minutes
         _ensure_index(settings, quiet)
         embedder = _load_embedder(settings)
@@ -438,7 +463,9 @@ def serve_command(
         err.print(f"serving {_where(settings)} on http://{settings.host}:{settings.port}/ ; writes {writes}")
         # On SIGTERM, requests in flight get a few seconds, then the server stops: a write still
         # running is then not acknowledged, and its build is never swapped in.
-        uvicorn.run(create_app(settings, embedder=embedder), host=settings.host, port=settings.port,
+        for keeper in keepers:
+            err.print(f"keeping the index fresh: {keeper.name}")
+        uvicorn.run(create_app(settings, embedder=embedder, keepers=keepers), host=settings.host, port=settings.port,
                     log_level="warning" if quiet else "info", timeout_graceful_shutdown=STOP_SECONDS)
 
     guarded(body)

@@ -132,12 +132,12 @@ def language_searcher(language_settings, embedder):
 
 
 @contextmanager
-def served(index_dir: Path, log: Path, **env: str):
+def served(index_dir: Path, log: Path, args: tuple[str, ...] = (), **env: str):
     """A real `newsdex serve` process on 127.0.0.1 over `index_dir`, ready to answer; yields
     (base URL, the process). Started as the benches start it (bench/serving.py); stopped with
     SIGTERM at the end (SIGKILL after 20 s)."""
     try:
-        process, base = start_server(index_dir, env, log=log, wait=120)
+        process, base = start_server(index_dir, env, log=log, wait=120, args=args)
     except SystemExit as exc:
         pytest.fail(f"{exc}\n{log.read_text()}")
     try:
