@@ -727,6 +727,9 @@ class _Finder:
             elif re.search(rf"\b(?:{_PERSON_NOUN}|resident|man|woman)$", parts[0], re.IGNORECASE) \
                     and _NAME_RE.fullmatch(_HONORIFIC.sub("", parts[1])):
                 phrase = _HONORIFIC.sub("", parts[1])  # "One resident, Maria Lopez": the name described
+            elif (honoured := _HONOURED_NAME.fullmatch(parts[0])) and not _NAME_IS_OBJECT.search(
+                    honoured.group("prefix")):
+                phrase = honoured.group("name")  # "Lib Dem Sir Archy Kirkwood, who chairs the committee,"
             else:
                 return None
         if phrase.lower() in _PRONOUNS:

@@ -289,3 +289,8 @@ def test_a_member_of_parliament_before_the_name_describes_it():
 
 def test_a_pledge_is_a_statement_of_what_was_pledged():
     assert said("Mr Ray Pole pledged to cut the fees.") == [("Ray Pole", "to cut the fees")]
+
+
+def test_a_styled_name_after_a_party_before_a_relative_clause_speaks():
+    found = said("Lib Dem Sir Archy Kemp, who chairs the pensions committee, said that the chief was retiring.")
+    assert found[0][0] is not None and found[0][0].endswith("Archy Kemp")
