@@ -629,8 +629,9 @@ _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?
 _ASIDE_LEAD_WORDS = 4
 _SUBORDINATE = re.compile(r"(?:whether|if|when|while|although|though|because|what|how|why|who)\b", re.IGNORECASE)
 # `... and said (that) ...`: the subject of a reported clause speaking again in the same sentence.
-_SPEAKS_AGAIN = re.compile(r"\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|insisted|argued|claimed|warned|admitted"
-                           r"|stressed|suggested)\s+(?:that\s+)?(?=[\w“\"])")
+_SPEAKS_AGAIN = re.compile(r"(?:\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|insisted|argued|claimed|warned|admitted"
+                           r"|stressed|suggested)|,\s+(?P<participle>adding|saying|arguing|insisting|warning|claiming))"
+                           r"\s+(?:that\s+)?(?=[\w“\"])")
 # A longer lead-in, which may hold commas of its own: the subject is after one of its first commas.
 _LONG_LEAD = re.compile(r"(?:(?i:on|in|at|during|after|before|when|while|as|asked|with|despite|although|though|for"
                         r"|from|by|under|following|like|unlike|amid|given)|[A-Z][a-z]+ing)\b")
@@ -1091,7 +1092,7 @@ class _Finder:
         again = _SPEAKS_AGAIN.search(self.text, start, end)
         pieces = [(cue, start, again.start() if again else end)]
         if again:
-            pieces.append((_tidy_cue(again.group("cue")), again.end(), end))
+            pieces.append((_tidy_cue(again.group("cue") or again.group("participle")), again.end(), end))
         made = [self._make(speaker, c, self._kind(a, b), a, b) for c, a, b in pieces]
         return [m for m in made if m]
 

@@ -294,3 +294,10 @@ def test_a_pledge_is_a_statement_of_what_was_pledged():
 def test_a_styled_name_after_a_party_before_a_relative_clause_speaks():
     found = said("Lib Dem Sir Archy Kemp, who chairs the pensions committee, said that the chief was retiring.")
     assert found[0][0] is not None and found[0][0].endswith("Archy Kemp")
+
+
+def test_adding_after_a_reported_clause_makes_a_second_statement():
+    found = said("Mr Kai Dunn said a win would have given them a fresh start, adding it was as if there "
+                 'was an "umbilical cord" between the two.')
+    assert [text for _, text in found] == ["a win would have given them a fresh start",
+                                           'it was as if there was an "umbilical cord" between the two']
