@@ -39,10 +39,12 @@ def print_results(response, explain: bool = False) -> None:
     if response.note:
         out.print(f"[yellow]{escape(response.note)}[/yellow]")
         out.print()
+    from newsdex.search.relevance import as_shown
+
     for result in response.results:
         meta = " · ".join(x for x in (result.source, result.published, result.article_id) if x)
         score = f"{result.score:.4f}" if result.score >= 0.1 else f"{result.score:.6f}"
-        shown = score if result.relevance is None else f"{result.relevance:.2f} {result.match}"
+        shown = score if result.relevance is None else f"{as_shown(result.relevance)} {result.match}"
         colour = "yellow" if result.match == "weak match" else "cyan"
         out.print(f"[bold]{result.rank}.[/bold] [{colour}]{shown}[/{colour}]  [bold]{escape(result.title)}[/bold]")
         out.print(f"   [dim]{escape(meta)}[/dim]")
@@ -209,6 +211,10 @@ def print_eval(data: dict, k: int) -> None:
     for mode, row in data["modes"].items():
         cells = "".join(f"{row[c]:>12.1f}" if c.startswith("latency") else f"{row[c]:>12.4f}" for c in columns)
         out.print(f"{mode:<8}" + cells)
+    for mode, row in data["modes"].items():  # per kind of question, where the queries say (metadata.type)
+        for kind, scores in row.get("by_type", {}).items():
+            out.print(f"  {mode} {escape(kind)} ({scores['queries']}): " + ", ".join(
+                f"{c} {scores[c]:.4f}" for c in columns if not c.startswith("latency")))
     dates = data.get("dates")
     if dates is not None:  # a dated collection: the date ranges read from its questions
         out.print(f"date ranges: {dates['right']} of {dates['questions']} questions read as expected")

@@ -51,6 +51,11 @@ def relevance_of(cosine: float) -> float:
     return round(CALIBRATION.relevance(cosine), 3)
 
 
+def as_shown(relevance: float) -> str:
+    """A relevance with two decimals, rounded down, so a weak match never reads as the floor (0.499: 0.49)."""
+    return f"{math.floor(relevance * 100) / 100:.2f}"
+
+
 def in_words(relevance: float) -> str:
     """'strong match', 'good match', 'match' or 'weak match'."""
     return next(word for least, word in WORDS if relevance >= least)
@@ -67,7 +72,7 @@ def floor_note(best: float | None, *, shown: int, narrowed: str | None) -> str |
     if best is None or shown == 0 or best >= FLOOR:
         return None
     where = f" {narrowed}" if narrowed else " in the archive"
-    return (f"Nothing{where} answers this well: the best result's relevance is {best:.2f} (a match is "
+    return (f"Nothing{where} answers this well: the best result's relevance is {as_shown(best)} (a match is "
             f"{FLOOR:.2f} or more); "
             + ("it is shown, marked as a weak match." if shown == 1 else
                f"all {shown} found are shown, marked as weak matches."))

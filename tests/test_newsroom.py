@@ -255,3 +255,10 @@ def test_markdown_escapes_what_would_become_markup():
     text = export(rows, "md")
     assert "\\[link\\]" in text and "\\*bold\\*" in text and "\n next" not in text
     assert result_rows([]) == []
+
+
+def test_a_relevance_just_under_the_floor_never_reads_as_the_floor():
+    from newsdex.search.relevance import FLOOR, as_shown, floor_note
+
+    assert as_shown(0.499) == "0.49" and as_shown(FLOOR) == "0.50" and as_shown(1.0) == "1.00"
+    assert "relevance is 0.49 (a match is 0.50 or more)" in floor_note(0.499, shown=1, narrowed=None)

@@ -92,7 +92,7 @@ function quotation(quote) {
 function relevanceBadge(r) {
   if (r.relevance == null) return el("span", { class: "relevance" }, "ranked by words");
   const bar = el("span", { class: "bar", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(r.relevance * 100)}%` }));
-  return el("span", { class: "relevance", title: `relevance ${r.relevance.toFixed(2)}` }, bar, r.match);
+  return el("span", { class: "relevance", title: `relevance ${(Math.floor(r.relevance * 100) / 100).toFixed(2)}` }, bar, r.match);
 }
 
 let current = null;  // the search being shown: {params, entries: Map article id -> entry, weak, shown}
