@@ -1,10 +1,17 @@
-"""Article-level hybrid quality: fusing passages, fusing articles, and fusing in whole-article
-BM25 at several weights, swept over passage size and candidates, on SciFact and on
-long-article variants of it.
+"""Article-level hybrid quality: each mode as shipped beside a naive baseline, then fusing
+passages, fusing articles, and fusing in whole-article BM25 at several weights, swept over
+passage size and candidates, on SciFact, on long-article variants of it, and on news
+(../shared/eval/bbc-news, BEIR layout: --splits dev,test).
 
     .venv/bin/python bench/fusion.py [--data ../shared/eval/scifact] [--long 0,6]
         [--passage-tokens 200] [--candidates 100] [--splits train,test] [--article-weights 0.5,1]
         [--cache .newsdex-bench/fusion]
+
+"naive" is the baseline every change is compared with (issue 38): RRF (k = 60) of two article
+rankings, whole-article BM25 and dense max-passage (an article where its best passage is),
+each ranking every article it can (all passages, all articles), nothing else of newsdex's
+ranking (no speaker route, no copies folded); the question's words are those a search reads.
+"dense", "lexical" and "hybrid" are the modes as shipped (per_article = 1).
 
 `--long N` joins every N consecutive abstracts of the corpus into one article (each
 abstract a paragraph led by its title, the article untitled), and judges an article
@@ -17,8 +24,8 @@ vectors), closer to an article. 0 is SciFact as it is. Each
 marks no highlights), and kept under --cache (an index kept from before
 builds indexed whole articles gets them by one empty update, which embeds nothing). Every
 row is `newsdex eval`'s own code (search.eval.evaluate): per_article = 1, an article ranked
-where its best result is; "passages fused" and "articles fused" are without whole-article
-BM25 (article_weight 0), "+ articles BM25 w" with it at weight w. The last line is every row
+where its best result is; "passages fused" and "articles fused" are hybrid without whole-article
+BM25 (article_weight 0), "passages + article BM25 w" passages fused with it at weight w. The last line is every row
 as one JSON object. A benchmark, not a test: it prints figures and asserts nothing.
 """
 
@@ -32,7 +39,9 @@ from pathlib import Path
 from newsdex.index.build import Indexer
 from newsdex.index.builds import ARTICLE_BM25_DIR
 from newsdex.index.embedder import Embedder
-from newsdex.search.eval import evaluate, read_records
+from newsdex.search.eval import evaluate, load_collection, read_records, score_run
+from newsdex.search.fusion import rrf
+from newsdex.search.searcher import Searcher
 from newsdex.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +111,26 @@ def long_variant(source: Path, groups: list[list[dict]], target: Path) -> Path:
     return target
 
 
+def naive(data: Path, settings: Settings, embedder, split: str) -> float:
+    """nDCG@10 of the naive baseline (see the module's docstring) on one split of the collection
+    whose index `settings` names."""
+    collection = load_collection(data, split)
+    with Searcher.open(settings, embedder=embedder) as searcher:
+        store = searcher.store
+        passages, articles = store.passage_count(), store.article_count()
+        questions = [searcher.read(text) for text in collection.queries.values()]
+        vectors = embedder.encode([q.words for q in questions])
+        scores, ids = store.search_vectors(vectors, passages)
+        run = {}
+        for qid, question, row in zip(collection.queries, questions, ids):
+            dense = [int(i) for i in row if i >= 0]
+            whole = [i for i, _ in store.article_lexical_search(list(question.terms), articles)]
+            owner = {i: place[0] for i, place in store.places(dense + whole).items()}
+            fused = rrf([list(dict.fromkeys(owner[i] for i in dense)), [owner[i] for i in whole]], k=60)
+            run[qid] = {article: float(len(fused) - n) for n, (article, _) in enumerate(fused[:100])}
+    return score_run(collection.qrels, run, 10)["ndcg@10"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=SCIFACT)
@@ -121,9 +150,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPU cores; model {base.model}, backend {args.backend}; nDCG@10 at article "
           "level (per_article = 1)")
     weights = [float(w) for w in args.article_weights.split(",") if w]
-    print(f"{'collection':<16} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} "
-          f"{'passages fused':>14} {'articles fused':>14}" + "".join(f" {'+ article BM25 ' + str(w):>20}"
-                                                                      for w in weights))
+    print(f"{'collection':<16} {'split':<6} {'tokens':>6} {'cands':>5} {'dense':>7} {'lexical':>7} {'hybrid':>7} "
+          f"{'naive':>7} {'passages fused':>14} {'articles fused':>14}"
+          + "".join(f" {'passages + article BM25 ' + str(w):>28}" for w in weights))
     table = []
     for variant in args.long.split(","):
         for tokens in [int(v) for v in args.passage_tokens.split(",")]:
@@ -148,21 +177,25 @@ def main() -> None:
             for split in args.splits.split(","):
                 for candidates in [int(v) for v in args.candidates.split(",")]:
                     row = {}
-                    runs = [("plain", False, 0.0), ("by article", True, 0.0)] + [(w, False, w) for w in weights]
+                    shipped = base.model_copy(update={"passage_tokens": tokens, "candidates": candidates})
+                    runs = ([("shipped", None, None), ("plain", False, 0.0), ("by article", True, 0.0)]
+                            + [(w, False, w) for w in weights])
                     for column, fuse_articles, weight in runs:
-                        settings = base.model_copy(update={"passage_tokens": tokens, "candidates": candidates,
-                                                           "fuse_articles": fuse_articles, "article_weight": weight})
-                        modes = ("dense", "lexical", "hybrid") if column == "plain" else ("hybrid",)
+                        settings = (shipped if fuse_articles is None else shipped.model_copy(
+                            update={"fuse_articles": fuse_articles, "article_weight": weight}))
+                        modes = ("dense", "lexical", "hybrid") if column == "shipped" else ("hybrid",)
                         report = evaluate(data, settings, embedder, modes=modes, split=split, index_dir=index_dir)
                         for mode, scores in report.modes.items():
                             row[(mode, column)] = scores.measures["ndcg@10"]
-                    print(f"{name:<16} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', 'plain')]:>7.4f} "
-                          f"{row[('lexical', 'plain')]:>7.4f} {row[('hybrid', 'plain')]:>14.4f} "
-                          f"{row[('hybrid', 'by article')]:>14.4f}"
-                          + "".join(f" {row[('hybrid', w)]:>20.4f}" for w in weights), flush=True)
+                    baseline = naive(data, shipped.model_copy(update={"index_dir": index_dir}), embedder, split)
+                    print(f"{name:<16} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', 'shipped')]:>7.4f} "
+                          f"{row[('lexical', 'shipped')]:>7.4f} {row[('hybrid', 'shipped')]:>7.4f} {baseline:>7.4f} "
+                          f"{row[('hybrid', 'plain')]:>14.4f} {row[('hybrid', 'by article')]:>14.4f}"
+                          + "".join(f" {row[('hybrid', w)]:>28.4f}" for w in weights), flush=True)
                     table.append({"collection": name, "split": split, "passage_tokens": tokens,
-                                  "candidates": candidates, "dense": row[("dense", "plain")],
-                                  "lexical": row[("lexical", "plain")], "passages_fused": row[("hybrid", "plain")],
+                                  "candidates": candidates, "dense": row[("dense", "shipped")],
+                                  "lexical": row[("lexical", "shipped")], "hybrid": row[("hybrid", "shipped")],
+                                  "naive": baseline, "passages_fused": row[("hybrid", "plain")],
                                   "articles_fused": row[("hybrid", "by article")],
                                   "article_bm25": {str(w): row[("hybrid", w)] for w in weights}})
     print(json.dumps({"measure": "ndcg@10", "per_article": 1, "backend": args.backend, "rows": table}))

@@ -1,14 +1,16 @@
 """Which sentence a highlight marks first: build-time int8 sentence vectors against the
 question-time float ones every search used before, and the cost of each.
 
-    .venv/bin/python bench/highlights.py [--limit 400] [--queries 300]
+    .venv/bin/python bench/highlights.py [--limit 400] [--queries 300] [--sentence-backends onnx-int8,same]
 
-It builds one index of SciFact's first --limit abstracts (the default build, which keeps
-sentence vectors) and asks each SciFact question (hybrid, k=10, as the API and page do)
-twice: once as a search now runs (the stored vectors) and once with the store's sentence
-vectors hidden, so the result's sentences are embedded at question time as before (with
-no cache, so every search pays). For every result it compares the sentence marked first,
-and the set of sentences marked; it prints the agreement and each way's latency.
+It builds an index of SciFact's first --limit abstracts for each model that may embed the
+sentences (`sentence_backend`: the int8 model, the default, or `same`, the passages' float
+model) and asks each SciFact question (hybrid, k=10, as the API and page do) of each, as a
+search runs (the stored vectors), and once more with the store's sentence vectors hidden,
+so the result's sentences are embedded at question time with the float model (with no
+cache, so every search pays). For every result it compares the sentence marked first, and
+the set of sentences marked, with the question-time ones and with the first build's; it
+prints the agreement and each way's latency.
 
 It also scores the rejected alternative that costs a build nothing: sentence vectors
 pooled from the passage's own token vectors (one forward pass per passage), compared the
@@ -75,6 +77,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=400, help="SciFact abstracts indexed")
     parser.add_argument("--queries", type=int, default=300, help="SciFact questions asked")
+    parser.add_argument("--sentence-backends", default="onnx-int8,same",
+                        help="Models that embed the sentences at build time, one index each")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     embedder = Embedder()
@@ -86,20 +90,27 @@ def main() -> None:
         corpus = Path(scratch) / "articles.jsonl"
         with open(SCIFACT / "corpus.jsonl", encoding="utf-8") as source, open(corpus, "w") as target:
             target.writelines(line for _, line in zip(range(args.limit), source))
-        settings = Settings(index_dir=Path(scratch) / "index")
-        report = Indexer(settings, embedder).build([corpus])
-        print(f"built {report.passages_embedded} passages in {report.seconds:.0f}s")
-        searcher = Searcher.open(settings, embedder=embedder)
+        backends = [b.strip() for b in args.sentence_backends.split(",") if b.strip()]
+        searchers = {}
+        for backend in backends:
+            settings = Settings(index_dir=Path(scratch) / f"index-{backend}", sentence_backend=backend)
+            report = Indexer(settings, embedder).build([corpus])
+            print(f"built {report.passages_embedded} passages in {report.seconds:.0f}s (sentences: {backend})")
+            searchers[backend] = Searcher.open(settings, embedder=embedder)
+        searcher = searchers[backends[0]]
         pooling = token_model(embedder)
         searcher.sentences.size = 0  # no cache: each question-time search embeds its results' sentences
         kept = searcher.store.sentence_vectors
-        stored, embedded, pooled = [], [], []
-        times: dict[str, list[float]] = {"stored int8 vectors": [], "embedded at question time": []}
+        stored: dict[str, list] = {backend: [] for backend in backends}
+        embedded, pooled = [], []
+        times: dict[str, list[float]] = {f"stored vectors ({backend})": [] for backend in backends}
+        times["embedded at question time"] = []
         for question in questions:
-            began = time.perf_counter()
-            response = searcher.search(question, k=10)
-            times["stored int8 vectors"].append(time.perf_counter() - began)
-            stored += marks(response)
+            for backend, each in searchers.items():
+                began = time.perf_counter()
+                response = each.search(question, k=10)
+                times[f"stored vectors ({backend})"].append(time.perf_counter() - began)
+                stored[backend] += marks(response)
             searcher.store.sentence_vectors = lambda ids: {}  # type: ignore[method-assign]
             began = time.perf_counter()
             again = searcher.search(question, k=10)
@@ -109,13 +120,21 @@ def main() -> None:
             vector = embedder.encode([question])[0]
             pooled += [(r.passage_id, token_pooled_choice(pooling, embedder, searcher, vector, r.passage_id))
                        for r in again.results]
-        searcher.close()
-    pairs = [(a, b) for a, b in zip(stored, embedded) if a[0] == b[0]]
-    first = sum(a[1][:1] == b[1][:1] for a, b in pairs) / len(pairs)
-    same = sum(a == b for a, b in pairs) / len(pairs)
-    print(f"{len(pairs)} results (of {len(stored)}) in the same place both ways")
-    print(f"  stored int8 vectors vs question-time float: first sentence the same {first:.3f}, "
-          f"marked set the same {same:.3f}")
+        for each in searchers.values():
+            each.close()
+    agreement = {}
+    for backend in backends:
+        for name, other in [("question-time float", embedded)] + [
+                (f"stored {b}", stored[b]) for b in backends if b != backend and b == "same"]:
+            pairs = [(a, b) for a, b in zip(stored[backend], other) if a[0] == b[0]]
+            first = sum(a[1][:1] == b[1][:1] for a, b in pairs) / max(len(pairs), 1)
+            same = sum(a == b for a, b in pairs) / max(len(pairs), 1)
+            agreement[f"{backend} vs {name}"] = {"first_same": round(first, 3), "set_same": round(same, 3),
+                                                 "results": len(pairs)}
+            print(f"  stored vectors ({backend}) vs {name}: {len(pairs)} results in the same place, "
+                  f"first sentence the same {first:.3f}, marked set the same {same:.3f}")
+    pairs = [(a, b) for a, b in zip(stored[backends[0]], embedded) if a[0] == b[0]]
+    first, same = (agreement[f"{backends[0]} vs question-time float"][key] for key in ("first_same", "set_same"))
     pooled_first = sum(a[1][:1] == b[1][:1] for a, b in zip(pooled, embedded)) / len(embedded)
     pooled_same = sum(a == b for a, b in zip(pooled, embedded)) / len(embedded)
     print(f"  token-pooled vs question-time float: first sentence the same {pooled_first:.3f}, "
@@ -127,8 +146,9 @@ def main() -> None:
         print(f"  search hybrid+highlights, {name:<28} p50 {latency[name]['p50_ms']:7.1f} ms"
               f"   p99 {latency[name]['p99_ms']:7.1f} ms")
     print(json.dumps({"abstracts": args.limit, "questions": len(questions), "passages": report.passages_embedded,
-                      "build_seconds": round(report.seconds, 1), "results": len(stored), "same_place": len(pairs),
+                      "build_seconds": round(report.seconds, 1), "results": len(embedded), "same_place": len(pairs),
                       "stored_vs_question_time": {"first_same": round(first, 3), "set_same": round(same, 3)},
+                      "agreement": agreement,
                       "token_pooled_vs_question_time": {"first_same": round(pooled_first, 3),
                                                         "set_same": round(pooled_same, 3)},
                       "search_ms": latency}))

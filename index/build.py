@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from newsdex.errors import BadArticle, IndexIncompatible, IndexNotFound, IndexShrink
-from newsdex.index.analysis import Analysed, Analyser, Loaded
+from newsdex.index.analysis import Analysed, Analyser, Loaded, PlacedStatement
 from newsdex.index.articles import Article, Skipped, article_files, article_from_record, file_ids, load_articles
 from newsdex.index.embedder import Embedder, TextEmbedder
 from newsdex.index.manifest import Manifest
@@ -37,8 +39,10 @@ GIVEN_ORIGINS = (API_ORIGIN, WEB_ORIGIN)
 # A rebuild that would remove more than this share of the live index's articles must be confirmed.
 SHRINK_SHARE = 0.5
 
-# Passages are embedded in chunks of this many so memory stays flat on large corpora.
-_CHUNK = 1024
+# Passages are embedded in chunks of this many so memory stays flat on large corpora, and
+# small enough that the model is busy with one chunk while the next is read and the last
+# written from a build's first articles on (each chunk still fills the model's batches).
+_CHUNK = 256
 
 
 @dataclass
@@ -332,8 +336,11 @@ def _origin_of(skipped: Skipped) -> str:
 
 class _Embedding:
     """Articles waiting for the model, embedded and stored once they fill a chunk, so memory
-    holds one chunk of text however many articles a build reads. Leaving the block
-    embeds what is still waiting (unless it is left by an error)."""
+    holds a few chunks of text however many articles a build reads. The model runs in a
+    thread of its own (ONNX Runtime and torch release the GIL), one chunk queued behind the
+    one it encodes, while this thread reads, splits, places statements and writes: the
+    model waits for none of it. Leaving the block embeds and stores what is still waiting
+    (unless it is left by an error: then nothing more is stored, and the build is dropped)."""
 
     def __init__(self, indexer: Indexer, writer: Writer, progress: bool, total: int | None = None) -> None:
         self.indexer, self.writer = indexer, writer
@@ -341,6 +348,8 @@ class _Embedding:
         self.size = 0
         self.embedded = 0
         self.began = time.perf_counter()
+        self.model = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdex-model")
+        self.running: deque[_Chunk] = deque()
         # A build's bar moves per article read, out of those its files hold (tick); passages/s beside it.
         self.per_article = total is not None
         self.bar = tqdm(desc="indexing" if self.per_article else "embedding",
@@ -367,10 +376,14 @@ class _Embedding:
         try:
             if exc_type is None:
                 self.flush()
+                while self.running:
+                    self._store(self.running.popleft())
                 if self.per_article and self.bar.total is not None and self.bar.n < self.bar.total:
                     self.bar.total = self.bar.n  # blank lines counted as articles: the bar ends full
                     self.bar.refresh()
         finally:
+            # After an error, chunks not started are dropped and the one running is let finish.
+            self.model.shutdown(wait=True, cancel_futures=True)
             self.bar.close()
 
     def add(self, article: Article) -> None:
@@ -386,11 +399,32 @@ class _Embedding:
         self._embedded(len(analysed.passages))
 
     def flush(self) -> None:
-        """One model call for the passages of the waiting articles, then each stored with its vectors."""
+        """Hand the waiting articles' passages to the model and place their statements while
+        it runs; store the chunk before it once the model is done with it."""
         if not self.waiting:
             return
+        analyser = self.indexer.analyser
         articles = [article for article, _ in self.waiting]
-        for analysed in self.indexer.analyser.analyse(articles, [p for _, p in self.waiting]):
-            self.writer.put_article(analysed)
-        self._embedded(self.size)
+        passages = [texts for _, texts in self.waiting]
+        vectors = self.model.submit(analyser.embed, articles, passages)
+        self.running.append(_Chunk(articles, passages, analyser.statements(articles, passages), vectors))
         self.waiting, self.size = [], 0
+        while len(self.running) > 1:  # the newest waits its turn behind the one the model runs
+            self._store(self.running.popleft())
+
+    def _store(self, chunk: _Chunk) -> None:
+        vectors, kept = chunk.vectors.result()
+        for analysed in self.indexer.analyser.assemble(chunk.articles, chunk.passages, vectors, kept,
+                                                       chunk.statements):
+            self.writer.put_article(analysed)
+        self._embedded(sum(len(texts) for texts in chunk.passages))
+
+
+@dataclass
+class _Chunk:
+    """Articles the model is embedding, with what was made of them meanwhile."""
+
+    articles: list[Article]
+    passages: list[list[str]]
+    statements: list[list[PlacedStatement]]
+    vectors: Future

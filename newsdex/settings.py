@@ -103,7 +103,13 @@ class Settings(BaseSettings):
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences shared by neighbouring passages.")
     sentence_vectors: bool = Field(
         True, description="Embed each passage's sentences at build time and keep them (int8) for highlights: a "
-        "build takes about 1.8 times as long, a search marks its results without the model (NEWSDEX_SENTENCE_VECTORS).")
+        "build takes longer (docs/performance.md, \"Indexing\"), a search marks its results without the model "
+        "(NEWSDEX_SENTENCE_VECTORS).")
+    sentence_backend: Literal["onnx-int8", "same"] = Field(
+        "same", description="The model that embeds sentences for highlights: same (the passages' backend) or "
+        "onnx-int8 (the same model quantized, one sentence per call: cheaper, but it marks the same first "
+        "sentence as float vectors for 93% of results, under the 98% kept as the bar; bench/highlights.py) "
+        "(NEWSDEX_SENTENCE_BACKEND).")
     max_query_chars: int = Field(1000, ge=1, description="Longest question accepted.")
     date_order: Literal["auto", "month-first", "day-first"] = Field(
         "auto", description="How a numeric date in a question is read: auto (month first with '/', 1/18/23; day "
@@ -117,10 +123,11 @@ class Settings(BaseSettings):
         "when hybrid results are grouped per article; 0 turns it off (NEWSDEX_ARTICLE_WEIGHT).")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     fuse_articles: bool = Field(
-        True, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
-        "article placed by its best passage, whole-article BM25 beside them) instead of passages, so both "
-        "retrievers' votes for an article count even when they fall on different passages; each article then "
-        "shows its best passages. Off: passages are fused (docs/performance.md) (NEWSDEX_FUSE_ARTICLES).")
+        False, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
+        "article placed by its best passage, whole-article BM25 beside them, constant article_rrf_k) instead of "
+        "passages, so both retrievers' votes for an article count even when they fall on different passages; each "
+        "article then shows its best passages. Off: it won on bbc-news dev but not on SciFact (docs/performance.md, "
+        "'Ranking news articles') (NEWSDEX_FUSE_ARTICLES).")
     article_rrf_k: int = Field(
         10, ge=0, le=10000, description="Reciprocal rank fusion constant of the fusion of articles (fuse_articles); "
         "a search's own rrf_k option, when given, sets it too (NEWSDEX_ARTICLE_RRF_K).")

@@ -19,6 +19,10 @@ a question with no date phrase, such as "the March on Washington"), with an opti
 (the reference day of "last week"). Each such question is read as a search reads it, and the
 report says how many got the expected range (`dates`), naming each one that did not. Its
 searches use its `as_of`, so the ranges read are the ones scored.
+
+A question may carry its kind as `metadata.type` (bbc-news: keyword, question, fact, quote);
+each mode's measures are then also given per kind (`by_type`), so that a gain on one kind is
+not bought with a loss on another.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class Collection:
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
     dated: dict[str, DatedQuestion] = field(default_factory=dict)  # the questions with an expected range
+    types: dict[str, str] = field(default_factory=dict)  # query id -> metadata.type, where given
 
 
 @dataclass
@@ -83,6 +88,7 @@ class ModeScores:
     measures: dict[str, float]
     latency_ms_p50: float
     latency_ms_p95: float
+    by_type: dict[str, dict[str, float]] = field(default_factory=dict)  # kind -> measures, where queries have one
 
 
 @dataclass
@@ -112,7 +118,10 @@ class EvalReport:
                       "passages_per_second": _r(self.passages_per_second),
                       "skipped": self.skipped},
             "modes": {mode: {**{k: round(v, 4) for k, v in s.measures.items()},
-                             "latency_ms_p50": round(s.latency_ms_p50, 1), "latency_ms_p95": round(s.latency_ms_p95, 1)}
+                             "latency_ms_p50": round(s.latency_ms_p50, 1), "latency_ms_p95": round(s.latency_ms_p95, 1),
+                             **({"by_type": {kind: {"queries": int(m["queries"]),
+                                                    **{k: round(v, 4) for k, v in m.items() if k != "queries"}}
+                                             for kind, m in s.by_type.items()}} if s.by_type else {})}
                       for mode, s in self.modes.items()},
             **({"dates": self.dates.to_json()} if self.dates is not None else {}),
         }
@@ -161,13 +170,16 @@ def load_collection(data_dir: Path, split: str = "test") -> Collection:
     records = list(read_records(queries_path))
     texts = {r["id"]: str(r.get("text", "")) for r in records}
     dated = {r["id"]: _dated(r, queries_path) for r in records if "since" in r or "until" in r}
+    types = {r["id"]: str(r["metadata"]["type"]) for r in records
+             if isinstance(r.get("metadata"), dict) and r["metadata"].get("type") is not None}
     missing = sorted(set(qrels) - set(texts))
     if missing:
         raise BadCollection(f"{qrels_path.name} judges {len(missing)} queries not in {queries_path.name}, e.g. "
                             f"{missing[0]!r}")
     queries = {qid: texts[qid] for qid in qrels if any(score > 0 for score in qrels[qid].values())}
     qrels = {qid: qrels[qid] for qid in queries}
-    return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels, dated=dated)
+    return Collection(name=data_dir.resolve().name, corpus=corpus, queries=queries, qrels=qrels, dated=dated,
+                      types={qid: kind for qid, kind in types.items() if qid in queries})
 
 
 def _dated(record: dict, path: Path) -> DatedQuestion:
@@ -280,6 +292,18 @@ def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
     }
 
 
+def scores_by_type(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], types: dict[str, str],
+                   k: int = 10, deep_run: dict[str, dict[str, float]] | None = None) -> dict[str, dict[str, float]]:
+    """`score_run`'s measures for each kind of question (`types`: query id -> kind), with the
+    number of queries of that kind (`queries`); {} when no query has a kind."""
+    kinds: dict[str, dict[str, dict[str, int]]] = {}
+    for qid, judged in qrels.items():
+        if qid in types:
+            kinds.setdefault(types[qid], {})[qid] = judged
+    return {kind: {"queries": float(len(judged)), **score_run(judged, run, k, deep_run)}
+            for kind, judged in sorted(kinds.items())}
+
+
 def date_scores(searcher: Searcher, questions: dict[str, DatedQuestion],
                 options: SearchOptions | None = None) -> DateScores:
     """How many `questions` a search reads as their expected range (Searcher.read: the reading a
@@ -342,7 +366,8 @@ def evaluate(data_dir: Path, settings: Settings, embedder, *, modes: Sequence[st
                 ms = np.asarray(latencies) * 1000
                 result.modes[mode] = ModeScores(score_run(collection.qrels, run, k, deep),
                                                 float(np.percentile(ms, 50)) if len(ms) else 0.0,
-                                                float(np.percentile(ms, 95)) if len(ms) else 0.0)
+                                                float(np.percentile(ms, 95)) if len(ms) else 0.0,
+                                                scores_by_type(collection.qrels, run, collection.types, k, deep))
             if collection.dated:
                 result.dates = date_scores(searcher, collection.dated, options)
         finally:

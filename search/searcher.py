@@ -348,7 +348,7 @@ class Searcher:
         """The retrievers' candidates as one ranking (a lexical search's: its passages and whole articles).
 
         By passage (search.fusion.rrf); or, when results are grouped per article and
-        `fuse_articles` is on (the default), by article (rrf_by_group, constant `article_k`), so
+        `fuse_articles` is on, by article (rrf_by_group, constant `article_k`), so
         each retriever ranks an article once, where its best passage is. When results are grouped
         per article, whole-article BM25 is then fused in as a ranking of articles
         (with_group_ranking, `article_weight`): docs/performance.md, "Ranking news articles", has

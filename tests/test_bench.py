@@ -89,8 +89,10 @@ def test_big_jsonl_bench_reads_and_indexes_a_made_file(tmp_path):
 
 @needs_scifact
 def test_build_speed_bench_builds_with_and_without_sentence_vectors():
-    results = _last_json("bench/build_speed.py", "--limit", "3", "--backends", "onnx", "--sentence-vectors", "on,off")
-    assert set(results) == {"onnx", "onnx, no sentences"}
+    results = _last_json("bench/build_speed.py", "--limit", "3", "--backends", "onnx", "--sentence-vectors", "on,off",
+                         "--sentence-backends", "onnx-int8,same", "--repeat", "2")
+    assert set(results) == {"onnx", "onnx, onnx-int8 sentences", "onnx, no sentences"}
+    assert 0 < results["onnx"]["share_of_no_sentences"]
     for row in results.values():
         assert row["passages"] > 0 and row["build_passages_per_second"] > 0 and row["ratio"] > 0
     assert results["onnx"]["texts_encoded"] > results["onnx, no sentences"]["texts_encoded"]
@@ -123,7 +125,10 @@ def test_highlights_bench_compares_stored_and_question_time_sentences():
     assert results["questions"] == 1 and results["same_place"] > 0
     for way in ("stored_vs_question_time", "token_pooled_vs_question_time"):
         assert 0 <= results[way]["first_same"] <= 1
-    assert set(results["search_ms"]) == {"stored int8 vectors", "embedded at question time"}
+    assert set(results["search_ms"]) == {"stored vectors (onnx-int8)", "stored vectors (same)",
+                                         "embedded at question time"}
+    assert set(results["agreement"]) == {"onnx-int8 vs question-time float", "onnx-int8 vs stored same",
+                                         "same vs question-time float"}
 
 
 @pytest.mark.server

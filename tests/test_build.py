@@ -326,3 +326,73 @@ def test_hostile_files_never_abort_a_build(tmp_path, seed_copy, embedder):
     assert set(skipped) == {"deep.json", "surrogate.jsonl:1", "passwd.txt", "loop.txt"}
     again = Indexer(Settings(index_dir=tmp_path / "index", follow_links=True), embedder).build([seed_copy])
     assert (again.added, again.unchanged, again.articles) == (1, 3, 4)
+
+
+class _Failing(_Watched):
+    """The real embedder, failing on its `fail_at`-th model call (in the build's model thread)."""
+
+    def __init__(self, embedder: Embedder, fail_at: int) -> None:
+        super().__init__(embedder, [])
+        self.fail_at = fail_at
+
+    def encode(self, texts):
+        if len(self.events) + 1 == self.fail_at:
+            raise RuntimeError("the model failed")
+        return super().encode(texts)
+
+
+def test_the_model_runs_in_its_own_thread_while_the_build_reads_and_writes(tmp_path, embedder, monkeypatch):
+    import threading
+
+    import newsdex.index.build as build
+
+    threads: set[str] = set()
+
+    class Noting(_Watched):
+        def encode(self, texts):
+            threads.add(threading.current_thread().name)
+            return super().encode(texts)
+
+    monkeypatch.setattr(build, "_CHUNK", 2)
+    (tmp_path / "wires.jsonl").write_text("".join(_record(n) for n in range(7)), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    report = Indexer(settings, Noting(embedder, [])).build([tmp_path / "wires.jsonl"])
+    assert report.added == 7 and report.passages_embedded == 7 and report.passages == 7
+    assert threads and all(name.startswith("newsdex-model") for name in threads)
+    with IndexStore.open(settings.index_dir) as store:
+        assert [row.id for row in store.articles(limit=10)] == [f"r{n}" for n in range(7)]
+
+
+def test_a_model_failure_mid_build_leaves_the_live_index_as_it_was(tmp_path, embedder, monkeypatch):
+    import newsdex.index.build as build
+
+    monkeypatch.setattr(build, "_CHUNK", 2)
+    wires = tmp_path / "wires.jsonl"
+    wires.write_text("".join(_record(n) for n in range(3)), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    Indexer(settings, embedder).build([wires])
+    live = current_build_name(settings.index_dir)
+    wires.write_text("".join(_record(n, f"Story {n} was rewritten: the vote is now on day {n + 9}.")
+                             for n in range(8)), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="the model failed"):
+        Indexer(settings, _Failing(embedder, fail_at=3)).build([wires], rebuild=True)
+    assert current_build_name(settings.index_dir) == live
+    with IndexStore.open(settings.index_dir) as store:
+        assert store.article_count() == 3
+
+
+def test_a_sentence_that_recurs_across_chunks_is_embedded_once(tmp_path, embedder, monkeypatch):
+    import newsdex.index.build as build
+    from newsdex.index.analysis import Analyser
+
+    monkeypatch.setattr(build, "_CHUNK", 1)
+    sign_off = "Reporting by Maria Lopez; editing by Tom Hale."
+    (tmp_path / "wires.jsonl").write_text("".join(
+        _record(n, f"The council met on day {n} and agreed on item {n}. {sign_off}") for n in range(4)),
+        encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    sentences: list[str] = []
+    indexer = Indexer(settings, embedder)
+    indexer.analyser = Analyser(settings, embedder, sentence_embedder=_Watched(embedder, sentences))
+    indexer.build([tmp_path / "wires.jsonl"])
+    assert sentences == ["encode 2"] + ["encode 1"] * 3  # the sign-off once, then each article's own sentence

@@ -14,7 +14,7 @@ from conftest import DATA
 from typer.testing import CliRunner
 
 from newsdex.cli import app
-from newsdex.search.eval import BadCollection, load_collection, score_run
+from newsdex.search.eval import BadCollection, load_collection, score_run, scores_by_type
 
 COLLECTION = DATA / "seed_eval"
 BIN = Path(sys.executable).parent
@@ -54,6 +54,24 @@ def test_scores_match_hand_computed_values():
     assert scores["mrr@10"] == pytest.approx((0.5 + 1 + 0) / 3)
     assert scores["recall@100"] == pytest.approx(2 / 3)
     assert score_run(qrels, run, k=1)["recall@1"] == pytest.approx((0 + 0.5 + 0) / 3)
+
+
+def test_each_kind_of_question_is_scored_on_its_own(tmp_path):
+    (tmp_path / "corpus.jsonl").write_text('{"id": "a", "title": "t", "text": "x"}\n')
+    (tmp_path / "queries.jsonl").write_text(
+        '{"_id": "q1", "text": "one", "metadata": {"type": "keyword"}}\n'
+        '{"_id": "q2", "text": "two", "metadata": {"type": "fact"}}\n'
+        '{"_id": "q3", "text": "three", "metadata": {"type": "fact"}}\n'
+        '{"_id": "q4", "text": "four"}\n')
+    (tmp_path / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\ta\t1\nq2\tb\t1\nq3\tc\t1\nq4\ta\t1\n")
+    collection = load_collection(tmp_path)
+    assert collection.types == {"q1": "keyword", "q2": "fact", "q3": "fact"}
+    run = {"q1": {"a": 1.0}, "q2": {"b": 1.0}, "q3": {"x": 1.0}, "q4": {"a": 1.0}}
+    kinds = scores_by_type(collection.qrels, run, collection.types)
+    assert list(kinds) == ["fact", "keyword"]
+    assert (kinds["fact"]["queries"], kinds["fact"]["ndcg@10"]) == (2, pytest.approx(0.5))
+    assert (kinds["keyword"]["queries"], kinds["keyword"]["mrr@10"]) == (1, pytest.approx(1.0))
+    assert scores_by_type(collection.qrels, run, {}) == {}
 
 
 def test_newsdex_eval_prints_scores_per_mode_and_hybrid_is_best(tmp_path):

@@ -20,6 +20,7 @@ def test_stats_json_and_ready_agree_on_every_key(seed_settings, embedder):
     with TestClient(create_app(seed_settings, embedder)) as client:
         ready = client.get("/ready").json()
     assert ready.pop("status") == "ready"
+    assert ready.pop("keeping") == []  # what the loops of serve --watch/--feeds did: none run here
     # Over HTTP the index is named, not located: no server path leaves the server.
     assert ready.pop("index") == Path(stats.pop("index")).name == seed_settings.index_dir.name
     assert ready == stats
