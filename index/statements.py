@@ -566,6 +566,9 @@ _CLAUSE_OPENER = re.compile(r"(?:he|she|it|they|we|i|you|there|the|a|an|his|her|
 _OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
                 "attacks dismissed dismisses rejected rejects criticised criticized criticises pledged pledges "
                 "promised promises vowed vows").split()
+# A subject that did one thing and then spoke: "Mr Blair dismissed the talk of splits and (said)".
+_OBJECT_FIRST = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_OBJECT_CUES)})\s+(?P<object>[\w“\"][^,;:]*?)"
+                           r"\s+(?:and|but)(?:\s+also)?$")
 _REPORTED_OBJECT = re.compile(
     rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|(?:does|did|do)\s+not\s+believe"
     rf"|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
@@ -647,7 +650,8 @@ _ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|is|told|wrote|
                      r"|held|led|met|kept|left|put|set|came|became|won|lost|hit|cut|sought|brought|thought|began|drew"
                      r"|chose|rose|fell|struck|stood|ran|saw|felt|found|heard|spent|built|sold)\b")
 # `Doe backed the plan, saying: "..."`: an attribution before a quotation made by a participle.
-_SAYING_LEAD = re.compile(r",\s+(?P<cue>saying|adding|declaring|insisting|warning|arguing|telling\s+[^,“”\"«»]{1,60})$")
+_SAYING_LEAD = re.compile(r"(?:,\s+|(?<![\s,])\s+)(?P<cue>saying|adding|declaring|insisting|warning|arguing"
+                          r"|telling\s+[^,“”\"«»]{1,60})$")
 # A subject that opens with a word no subject opens with.
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
@@ -1010,8 +1014,16 @@ class _Finder:
                     if pointing and match.group("cue") in _POINTING_CUES \
                             and not _CLAUSE_OPENER.match(match.group("clause")):
                         clause_start = pointing.start()  # "denied that quote": "that" points
-                    return self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
+                    made = self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
                                          _trim_end(text, clause_start, end))
+                    first = _OBJECT_FIRST.match(match.group("subj"))
+                    if first and speaker is not None and made:
+                        # "Mr Blair dismissed the talk of splits and said ...": what he dismissed, too
+                        at = opening + match.start("subj")
+                        before = self._make(speaker, _tidy_cue(first.group("cue")), "indirect",
+                                            at + first.start("object"), at + first.end("object"))
+                        made = [before, *made] if before else made
+                    return made
         body = text[body_start:end]
         aside, at = _ASIDE.match(body), body_start
         if aside is None:

@@ -301,3 +301,13 @@ def test_adding_after_a_reported_clause_makes_a_second_statement():
                  'was an "umbilical cord" between the two.')
     assert [text for _, text in found] == ["a win would have given them a fresh start",
                                            'it was as if there was an "umbilical cord" between the two']
+
+
+def test_what_a_speaker_dismissed_before_speaking_is_a_statement_too():
+    found = said("But Mr Ray Pole dismissed the talk of splits and said voters would judge the record.")
+    assert found == [("Ray Pole", "the talk of splits"), ("Ray Pole", "voters would judge the record")]
+
+
+def test_saying_without_a_comma_introduces_the_quote():
+    found = said('Party chairman Tom Gale has written to the watchdog saying: "Such calls are illegal."')
+    assert found == [("Tom Gale", "Such calls are illegal.")]
