@@ -1014,16 +1014,16 @@ class _Finder:
                     if pointing and match.group("cue") in _POINTING_CUES \
                             and not _CLAUSE_OPENER.match(match.group("clause")):
                         clause_start = pointing.start()  # "denied that quote": "that" points
-                    made = self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
-                                         _trim_end(text, clause_start, end))
+                    clauses = self._clauses(speaker, _tidy_cue(match.group("cue")), clause_start,
+                                            _trim_end(text, clause_start, end))
                     first = _OBJECT_FIRST.match(match.group("subj"))
-                    if first and speaker is not None and made:
+                    if first and speaker is not None and clauses:
                         # "Mr Blair dismissed the talk of splits and said ...": what he dismissed, too
                         at = opening + match.start("subj")
                         before = self._make(speaker, _tidy_cue(first.group("cue")), "indirect",
                                             at + first.start("object"), at + first.end("object"))
-                        made = [before, *made] if before else made
-                    return made
+                        clauses = [before, *clauses] if before else clauses
+                    return clauses
         body = text[body_start:end]
         aside, at = _ASIDE.match(body), body_start
         if aside is None:
