@@ -558,6 +558,10 @@ _REPORTED_BARE = re.compile(
 # Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
 # `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
 # What opens a clause after "that" ("denied that he knew"); otherwise "that" points ("denied that quote").
+# "NAME, who argues (that) CLAUSE, ...": what a relative clause says a named person holds.
+_WHO_BELIEVES = re.compile(rf"(?P<name>(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?(?-i:{_NAME})),\s+who\s+"
+                           r"(?:also\s+)?(?P<cue>argues|insists|believes|claims|maintains|thinks|says)\s+(?:that\s+)?"
+                           r"(?P<clause>[^,;“”\"«»]{8,300}?)(?=,)")
 _PLEDGES = frozenset("pledged pledges promised promises vowed vows".split())
 _POINTING_THAT = re.compile(r"\bthat\s+$")
 _POINTING_CUES = frozenset("denied denies rejected rejects dismissed dismisses".split())
@@ -875,6 +879,9 @@ class _Finder:
                 previous = None
                 continue
             made = self._unit_statements(index, unit, previous)
+            believed = self._who_believes(index, unit, made)
+            if believed:
+                found.extend(believed)  # before the unit's own: it comes first in the sentence
             pending = lede
             lede = None
             if made and index < _LEDE_UNITS and made[-1].speaker is None and index in self._described:
@@ -959,6 +966,22 @@ class _Finder:
                     cue = _tidy_cue(saying.group("cue"))
                     return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
         return self._reported(index, unit)
+
+    def _who_believes(self, index: int, unit: _Unit, made: list[Statement]) -> list[Statement]:
+        """What a relative clause says a named person holds: "Jack Straw, who argues the treaty is
+        good, has said ...", "Mr Roe, who insists he is innocent, said: ...". Not when a statement
+        of the unit covers it already."""
+        found = []
+        for match in _WHO_BELIEVES.finditer(self.text, unit.start, unit.end):
+            start, end = match.start("clause"), match.end("clause")
+            if any(s.start <= start < s.end for s in made):
+                continue
+            speaker = self.speaker(match.group("name"), match.start("name"), index)
+            if speaker is not None:
+                statement = self._make(speaker, match.group("cue"), self._kind(start, end), start, end)
+                if statement:
+                    found.append(statement)
+        return found
 
     def _carries_on(self, index: int, previous: tuple[int, Statement]) -> bool:
         """Whether an unattributed quotation goes on with the statement just before it.

@@ -311,3 +311,8 @@ def test_what_a_speaker_dismissed_before_speaking_is_a_statement_too():
 def test_saying_without_a_comma_introduces_the_quote():
     found = said('Party chairman Tom Gale has written to the watchdog saying: "Such calls are illegal."')
     assert found == [("Tom Gale", "Such calls are illegal.")]
+
+
+def test_what_a_relative_clause_says_a_person_holds_is_a_statement():
+    found = said("Mr Ray Pole, who insists he did nothing wrong, said the fund would stay open.")
+    assert found == [("Ray Pole", "he did nothing wrong"), ("Ray Pole", "the fund would stay open")]
