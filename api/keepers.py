@@ -52,6 +52,10 @@ class KeeperStatus:
                     "last_finished": self.last_finished, "last_success": self.last_success,
                     "last_summary": self.last_summary, "last_error": self.last_error}
 
+    def began(self) -> None:
+        with self._lock:
+            self.running = True
+
     def ran(self, summary: str | None, error: str | None) -> None:
         with self._lock:
             self.runs += 1
@@ -95,8 +99,7 @@ class Keeping:
         def apply(change: Callable[[], Any]) -> None:
             if self._stop.is_set():
                 return
-            with status._lock:
-                status.running = True
+            status.began()
             try:
                 result = write(change)
             except Exception as exc:  # a loop outlives one failed run: the index busy, a feed down, a full disk

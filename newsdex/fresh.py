@@ -17,6 +17,7 @@ from newsdex.errors import NewsdexError
 
 DEBOUNCE_MS = 1600  # changes arriving within this long of each other are applied as one build
 CATCH_UP_MS = 500  # how soon after a watch begins its catch-up build runs
+WATCH_TIMEOUT_MS = 5000  # without a catch-up, how often the watch wakes to look at `stop` (watchfiles' own)
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -39,7 +40,8 @@ def watch_folders(paths: Sequence[Path], apply: Callable[[], object], *, stop: t
 
     started = not catch_up
     for changes in watch(*paths, debounce=debounce_ms, step=50, stop_event=stop, recursive=True,
-                         raise_interrupt=True, yield_on_timeout=catch_up, rust_timeout=CATCH_UP_MS):
+                         raise_interrupt=True, yield_on_timeout=catch_up,
+                         rust_timeout=CATCH_UP_MS if catch_up else WATCH_TIMEOUT_MS):
         if changes or not started:
             started = True
             apply()
