@@ -105,7 +105,9 @@ _ADJECTIVE = (r"(?:[A-Z][a-z]+(?:ese|ian|ean|an|ish|ic|i|ch)|US|U\.S\.|UK|EU|UN|
 # would be read again to its end from each one.
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[A-Z][a-zà-öø-ÿ]+)?(?:['’-][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+){0,3}"
 _PARTICLE = r"(?:de|del|da|di|dos|du|la|le|van|von|der|den|ter|bin|bint|al|el|ul|ibn)"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
+_INITIAL = r"(?-i:[A-HJ-Z])\.?"  # a middle initial: "George W Bush", "Charles A. Blixt" (not "I")
+_INITIAL_RE = re.compile(_INITIAL)
+_NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+|{_INITIAL}\s+)?{_NAME_WORD}){{0,3}}"
 _NAME_RE = re.compile(_NAME)
 _NAME_CS = rf"(?-i:{_NAME})"  # a name inside a pattern that ignores case elsewhere
 # A qualifier is the word before a role that says whose ("Arsenal manager", "Japanese Prime Minister");
@@ -169,9 +171,13 @@ _HONOURED_NAME = re.compile(rf"(?P<prefix>.{{1,80}}?)\s+(?P<name>(?:Sir|Lord|Lad
 # Roe" and "director of telecoms research Tom Lane" name the speaker.
 _NAME_IS_OBJECT = re.compile(rf"\b(?:of|to|for|with|by|from|at|and|or)(?:\s+the)?(?:\s+(?:{_ROLE}))*\s*$",
                              re.IGNORECASE)
+# What an appositive after a name opens with: "who ...", "a/the ...", "54", "formerly ...", "then ...".
+_APPOSITIVE = re.compile(r"(?:who|whose|a|an|the|his|her|\d|formerly|then|now|once|chief|head|director|managing"
+                         r"|executive|shadow|deputy|former)\b", re.IGNORECASE)
 _FUNCTION_WORD = re.compile(r"\b(?:the|a|an|in|on|as|is|was|said|says)$", re.IGNORECASE)
 _ARTICLE_FIRST = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)
 _THEN_SPOKE = re.compile(r"\s(?:and|but)(?:\s+also)?$")
+_DASHED = re.compile(r"\s+[-–—]\s+")
 _PRONOUN_REACH = 4  # sentences back that a "he"/"she" may reach for its speaker
 # Subjects that say plainly that no one person is named.
 _COLLECTIVE = re.compile(r"\b(?:they|we|both|two|three|leaders|officials|ministers|sources|media|reports?|"
@@ -214,7 +220,8 @@ def _clean_name(words: Sequence[str]) -> tuple[str, ...]:
         kept = kept[titles[-1] + 1:]
     while kept and kept[0].lower() in _NOT_NAME_WORDS:
         kept.pop(0)
-    if any(w.lower() in _NOT_NAME_WORDS for w in kept):
+    if any(w.lower() in _NOT_NAME_WORDS and not (0 < i < len(kept) - 1 and _INITIAL_RE.fullmatch(w))
+           for i, w in enumerate(kept)):  # "Charles A Blixt": a middle initial, not the article "a"
         return ()
     return tuple(kept)
 
@@ -657,6 +664,22 @@ _ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|is|told|wrote|
 _SAYING_LEAD = re.compile(r"(?:,\s+|(?<![\s,])\s+)(?P<cue>saying|adding|declaring|insisting|warning|arguing"
                           r"|telling\s+[^,“”\"«»]{1,60})$")
 # A subject that opens with a word no subject opens with.
+# A person described, with the definite article, by what they are: "the Salford MP", "the 27-year-old",
+# "the former chat show host", "the Spurs sporting director" (whom the sentences before name).
+# Not an office ("the party leader"), which another person the article names may hold.
+_THE_PERSON = re.compile(r"the\s+(?:[\w’'-]+\s+){0,4}?(?:\d+-year-old|(?-i:MP|MEP|MSP|AM)|star|host|comedian"
+                         r"|actor|actress|singer|striker|midfielder|defender|goalkeeper|player|winger|veteran"
+                         r"|analyst|economist|campaigner|Scot|Welshman|Welshwoman|Englishman|Irishman|Frenchman)",
+                         re.IGNORECASE)
+# A sentence that opens with someone speaking, though no statement was read from it ("The 27-year-old,
+# who won the cup, said following ... would be hard"): whom a "he" in the next one means.
+_SPEAKING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b", re.IGNORECASE)
+# Words that make an unnamed subject one person ("a spokesman", "the 27-year-old", "one resident").
+_ONE_PERSON = re.compile(rf"\b(?:he|she|him|her|who|one|man|woman|boy|girl|person|\d+-year-old|{_PERSON_NOUN}"
+                         r"|source|insider|expert|official|officer|boss|head|star|player|figure)\b", re.IGNORECASE)
+# How a subject after its cue opens ("..., said Jo Roe", "..., said the minister"), unlike the words of
+# a clause ("The 27-year-old, who won the cup, said following the match ...").
+_SOMEONE = re.compile(r"(?:(?-i:[A-ZÀ-ÖØ-Þ])|(?:the|a|an|his|her|their|its|one|he|she|they|we|i)\b)", re.IGNORECASE)
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
 
@@ -665,6 +688,9 @@ class _Attribution:
     subject: str
     cue: str
     subject_at: int  # article offset of the subject, for pronouns: who was named before it
+
+
+_POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
 def _tidy_cue(cue: str) -> str:
@@ -688,6 +714,8 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
         subj = match.group("subj")
         return _Attribution(subj, _tidy_cue(match.group("cue")), shift + match.start("subj"))
     match = _ATTRIBUTION.match(core)
+    if match and _POSSESSIVE_END.search(match.group("subj")):
+        match = None  # "distanced himself from Mr Roe's comments": a noun, no one speaking
     told = match is not None and match.group("cue") in ("told", "tells") and len(match.group("tail").split()) <= 10
     if match and (told or len(match.group("tail").split()) <= 8 and _ATTRIBUTION_TAIL.fullmatch(match.group("tail"))):
         return _Attribution(match.group("subj"), _tidy_cue(match.group("cue")), shift + match.start("subj"))
@@ -709,6 +737,7 @@ class _Finder:
         self._subjects: list[tuple[int, str | None, bool]] = []  # and whether they spoke
         self._described: set[int] = set()  # units whose subject describes a person without naming them
         self._lost_pronouns: set[int] = set()  # units whose "he"/"she" subject stands for no one we can tell
+        self._no_one: set[int] = set()  # units whose unnamed subject is no one person: a body, a group, a text
 
     @property
     def people(self) -> People:
@@ -719,7 +748,7 @@ class _Finder:
 
     def speaker(self, subject: str, at: int, unit_index: int) -> str | None:
         """The person `subject` names, or None unless the article makes it plain."""
-        phrase = " ".join(subject.split())
+        phrase = _DASHED.sub(",", " ".join(subject.split())).strip(" ,")  # "Jo Roe - then an adviser -"
         acting = _ACTING.match(phrase) if _THEN_SPOKE.search(phrase) else None
         if acting:
             phrase = acting.group("subj")  # "Max Lamb welcomed the plan and (said)": who welcomed it
@@ -739,6 +768,12 @@ class _Finder:
             elif (honoured := _HONOURED_NAME.fullmatch(parts[0])) and not _NAME_IS_OBJECT.search(
                     honoured.group("prefix")):
                 phrase = honoured.group("name")  # "Lib Dem Sir Archy Kirkwood, who chairs the committee,"
+            elif _THE_PERSON.fullmatch(parts[0]) and _APPOSITIVE.match(parts[1]) and not _THE_ROLE.fullmatch(parts[0]):
+                phrase = parts[0]  # "The 27-year-old, who captained the side,": the person described
+            elif (described := _DESCRIBED_NAME.fullmatch(parts[0])) and _APPOSITIVE.match(parts[1]) \
+                    and not (_NAME_IS_OBJECT.search(described.group("prefix"))
+                             or _FUNCTION_WORD.search(described.group("prefix"))):
+                phrase = parts[0]  # "Tory MP Jo Roe, who sits on the committee,": read as the name described
             else:
                 return None
         if phrase.lower() in _PRONOUNS:
@@ -763,6 +798,10 @@ class _Finder:
                 return holder
             self._described.add(unit_index)
             return None
+        if _THE_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
+            holder = self._described_antecedent(unit_index)
+            if holder is not None:
+                return holder  # "Jo Roe said ... . "...," the 27-year-old said"
         honoured = None if _NAME_RE.fullmatch(phrase) else _HONOURED_NAME.fullmatch(phrase)
         if honoured and not _NAME_IS_OBJECT.search(honoured.group("prefix")):
             phrase = _HONORIFIC.sub("", honoured.group("name"))  # "New Metropolitan Police Commissioner Sir Ian Blair"
@@ -801,9 +840,23 @@ class _Finder:
 
     def _unnamed(self, phrase: str, unit_index: int) -> None:
         """No person named: noted when the phrase describes one ("a senior government figure", "the new
-        health minister for Wales"), whom the article's next lines may name."""
+        health minister for Wales"), whom the article's next lines may name, and when it names no one
+        person at all ("the insurer", "ministers", "the report"), whom no "he" or "she" can mean."""
         if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
             self._described.add(unit_index)
+        elif not _ONE_PERSON.search(phrase):
+            self._no_one.add(unit_index)
+
+    def _described_antecedent(self, unit_index: int) -> str | None:
+        """The person a definite description that is no office ("the Salford MP", "the 27-year-old")
+        stands for: the nearest speaker or acting subject of the sentences just before. Only whom those
+        sentences are about counts, not whom their statements mention ("... to succeed Andy Pell")."""
+        for index, person, _spoke in reversed(self._subjects):
+            if index < unit_index - _PRONOUN_REACH:
+                return None
+            if person is not None or index not in self._no_one:
+                return person
+        return None
 
     def _subject_before(self, unit_index: int) -> str | None:
         """The speaker or acting subject of the sentence just before, when it is a named person."""
@@ -851,6 +904,8 @@ class _Finder:
             if not spoke and index < unit_index - 1:
                 continue  # one acting ("Jane Doe won ...") only in the sentence just before; a speaker further
             if person is None:
+                if index in self._no_one:
+                    continue  # "The insurer said ... . "...," he added": not the insurer
                 return None  # "A spokesman said ... . "...," he added": the one before, unnamed
             if not self.people.pronoun_fits(person, pronoun):
                 continue
@@ -861,10 +916,13 @@ class _Finder:
         named = {name for name in named if self.people.pronoun_fits(name, pronoun)}
         return named.pop() if len(named) == 1 else None
 
-    def _acting(self, index: int, unit: _Unit) -> tuple[str, str | None] | None:
-        """The person a sentence with no statement is about, when it opens with them doing
-        something ("Jane Doe accused the minister of ..."): whom a "he" in the next one means."""
-        match = _ACTING.match(self.text, self._opening(unit.start, unit.end), unit.end)
+    def _acting(self, index: int, unit: _Unit, said: bool) -> tuple[str, str | None] | None:
+        """The person a sentence whose statements name no speaker is about, when it opens with them doing
+        something ("Jane Doe accused the minister of ..."), or, when no statement was read from it, saying
+        something: whom a "he" in the next one means."""
+        opening = self._opening(unit.start, unit.end)
+        match = _ACTING.match(self.text, opening, unit.end) or (
+            None if said else _SPEAKING.match(self.text, opening, unit.end))
         if not match or _BAD_SUBJECT_START.match(match.group("subj")):
             return None
         return match.group("subj"), self.speaker(match.group("subj"), match.start("subj"), index)
@@ -892,11 +950,12 @@ class _Finder:
                 # a "he" we could not place says nothing of who the next "he" is
                 self._subjects.append((index, made[-1].speaker, True))
             else:
-                acting = self._acting(index, unit)
+                acting = self._acting(index, unit, bool(made))
                 # An opening subject that names someone the article leaves unclear blocks a pronoun after it;
                 # one that names no person ("The report found ...") says nothing either way.
                 named = acting is not None and (acting[1] is not None or _NAME_RE.fullmatch(acting[0]) is not None
-                                                or _PERSON_UNNAMED.match(acting[0]) is not None)
+                                                or _PERSON_UNNAMED.match(acting[0]) is not None
+                                                or _THE_PERSON.match(acting[0]) is not None)
                 if acting is not None and named:
                     self._subjects.append((index, acting[1], False))
             if pending and self._subjects and self._subjects[-1][0] == index and self._subjects[-1][1]:
@@ -1077,7 +1136,8 @@ class _Finder:
         tail = _TRAILING.match(body)
         if tail:
             attr = _attribution(tail.group("attr"), body_start + tail.start("attr"))
-            if attr and not _BAD_SUBJECT_START.match(attr.subject.strip()):
+            if attr and not _BAD_SUBJECT_START.match(attr.subject.strip()) \
+                    and (_SOMEONE.match(attr.subject.strip()) or not tail.group("attr").lower().startswith(attr.cue)):
                 clause_end = body_start + tail.end("clause")
                 made = self._make(self.speaker(attr.subject, attr.subject_at, index), attr.cue,
                                   self._kind(body_start, clause_end), body_start, clause_end)

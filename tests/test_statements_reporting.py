@@ -316,3 +316,52 @@ def test_saying_without_a_comma_introduces_the_quote():
 def test_what_a_relative_clause_says_a_person_holds_is_a_statement():
     found = said("Mr Ray Pole, who insists he did nothing wrong, said the fund would stay open.")
     assert found == [("Ray Pole", "he did nothing wrong"), ("Ray Pole", "the fund would stay open")]
+
+
+# -- subjects real reporting wraps around the name ------------------------------------------------
+
+def test_a_possessive_before_a_speech_noun_is_no_attribution():
+    found = said("Economy minister Tom Gref said the state was weak.",
+                 "Mr Gref, a known opponent of state control, was keen to distance himself from Mr Ivo's comments. "
+                 "The sales of the 1990s had been badly handled, he said.")
+    assert found == [("Tom Gref", "the state was weak"), ("Tom Gref", "The sales of the 1990s had been badly handled")]
+
+
+def test_a_description_between_dashes_leaves_the_name():
+    found = said('"We used to see street traders do this," Jo Grey - then an adviser to President Tom Pike - told '
+                 'a press conference.')
+    assert found == [("Jo Grey", "We used to see street traders do this")]
+
+
+def test_a_described_name_before_a_relative_clause_is_the_speaker():
+    found = said('Tory MP Jo Mills, who sits on the security committee and was part of the review, told the BBC: '
+                 '"That is the rule, but not always."')
+    assert found == [("Jo Mills", "That is the rule, but not always.")]
+
+
+@pytest.mark.parametrize(("subject", "name"), [
+    ("Charles A Smith, executive vice-president of Acme Foods,", "Charles A Smith"),
+    ("But US Treasury Under-Secretary John Tate", "John Tate"),
+])
+def test_middle_initials_and_compound_titles_keep_the_name(subject, name):
+    assert said(f"{subject} said the ruling was wrong.") == [(name, "the ruling was wrong")]
+
+
+def test_a_body_speaking_between_does_not_hide_the_person_a_pronoun_means():
+    found = said("Jane Roe said the storm was severe. The insurer said it did not yet know its costs. "
+                 '"We are still counting," she added.')
+    assert found[-1] == ("Jane Roe", "We are still counting")
+
+
+def test_a_spokesman_between_still_blocks_the_pronoun():
+    found = said("Jane Roe said the storm was severe. A spokesman said costs were unknown. "
+                 '"We are counting," he added.')
+    assert found[-1] == (None, "We are counting")
+
+
+def test_the_person_described_by_age_is_the_one_the_article_was_about():
+    found = said('Tom Lane has said he would love to follow Andy Pell as captain. "I want the job," Lane told the BBC.',
+                 "The 27-year-old, who led the side to the cup last year, said following Pell would be a challenge. "
+                 '"Andy would be a hard act to follow," he said.')
+    assert [speaker for speaker, _ in found] == ["Tom Lane"] * len(found)
+    assert found[-1][1] == "Andy would be a hard act to follow"
