@@ -537,7 +537,7 @@ def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
 _DETERMINERS = ("the", "a", "an", "his", "her", "its", "their", "these", "those", "this", "our", "my", "your")
 # A subject never ends in white space (the `\s+` after it takes that), so a long run of spaces
 # is not split between the two in every possible way.
-_SUBJECT = (r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:,\s+[^“”\"«»,;:]{1,160},){0,2})(?<!\s)"
+_SUBJECT = (r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:(?:,\s+[^“”\"«»,;:]{1,160}){1,3},)?)(?<!\s)"
             + "".join(rf"(?<!\b{w})" for w in _DETERMINERS))
 # Cues that name whom they were said to: "told reporters that ...".
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
@@ -559,9 +559,11 @@ _BARE_CUES = ("said says insisted insists added adds argued argues claimed claim
               "acknowledged conceded stressed predicted suggested maintained asserted replied").split()
 _REPORTED_BARE = re.compile(
     rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_BARE_CUES)}|told\s+(?:reporters|journalists|the\s+media))\s+"
-    rf"(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|it\s+was|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+    rf"(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
     r"(?P<clause>[\w“\"].+)$",
     re.DOTALL | re.IGNORECASE)
+# What follows the cue when the speaker comes after it: "..., said Dr Jo Roe." / "..., said Jo Roe, an analyst."
+_INVERTED_TAIL = re.compile(rf"(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?(?-i:{_NAME})(?:,[^“”\"«»]*)?\W*")
 # Cues whose object is what was said: `Doe accused the minister of ...`, `Doe urged voters to ...`,
 # `Doe denied leaking it`, `Doe believes (that) ...` (the statement is the object, the cue the verb).
 # What opens a clause after "that" ("denied that he knew"); otherwise "that" points ("denied that quote").
@@ -1009,6 +1011,7 @@ class _Finder:
             # when nothing but white space stands between them.
             if lead and not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps):
                 # "In a statement, Kishida said:", "But he said:"
+                unnamed: tuple[str | None, str] | None = None
                 for opening in self._openings(unit.start, unit.start + lead.end("attr"), last_commas=True):
                     attr_start = opening - unit.start
                     match = _ATTRIBUTION.match(before[attr_start:lead.end("attr")])
@@ -1016,7 +1019,12 @@ class _Finder:
                         at = unit.start + attr_start + match.start("subj")
                         speaker = self.speaker(match.group("subj"), at, index)
                         cue = _tidy_cue(match.group("cue"))
+                        if speaker is None:  # another opening may name the speaker
+                            unnamed = unnamed or (speaker, cue)
+                            continue
                         return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]
+                if unnamed is not None:
+                    return [s for s in (self._direct(q, *unnamed) for q in quotes) if s]
                 saying = _SAYING_LEAD.search(before, 0, lead.end("attr"))
                 opening = self._opening(unit.start, unit.start + saying.start()) if saying else 0
                 acting = _ACTING.match(text, opening, unit.start + saying.start()) if saying else None
@@ -1084,6 +1092,8 @@ class _Finder:
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
+                if match and pattern is _REPORTED_BARE and _INVERTED_TAIL.fullmatch(match.group("clause")):
+                    continue  # "..., such as ..., have gone, said Dr Roe.": the speaker after the cue
                 if match and pattern is _REPORTED_OBJECT and match.group("cue").startswith("critici") \
                         and not re.search(r"\b(?:for|as)\b", match.group("clause")):
                     continue  # "criticised quiz shows": a bare act; "criticised TV for being too safe" says something
@@ -1179,6 +1189,10 @@ class _Finder:
         for comma in commas:
             conjunction = _CONJUNCTION.match(self.text, comma + 2, end)
             found.append(conjunction.end() if conjunction else comma + 2)
+        if len(found) > 1:
+            # After the lead-in first: a subject may hold commas of its own ("Jo Roe, 32, from Leeds,"),
+            # so the whole lead-in would pass for one ("On the question of ..., Tory MP Jo Roe, who ...,").
+            found.append(found.pop(0))
         return found
 
     def _clauses(self, speaker: str | None, cue: str, start: int, end: int) -> list[Statement]:

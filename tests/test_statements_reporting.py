@@ -365,3 +365,30 @@ def test_the_person_described_by_age_is_the_one_the_article_was_about():
                  '"Andy would be a hard act to follow," he said.')
     assert [speaker for speaker, _ in found] == ["Tom Lane"] * len(found)
     assert found[-1][1] == "Andy would be a hard act to follow"
+
+
+def test_said_it_was_reports_the_clause():
+    assert said("Tom Camp said it was winning support every day.") == [("Tom Camp", "it was winning support every day")]
+
+
+def test_a_subject_with_several_descriptions_keeps_its_name():
+    found = said("Martin Oak was freed.", "Mr Oak, 32, from Leeds, West Yorkshire, said he was badly treated.")
+    assert found == [("Martin Oak", "he was badly treated")]
+
+
+def test_a_lead_in_before_a_described_speaker_is_not_the_subject():
+    found = said('On the question of whether such papers stay secret, Tory MP Jo Mills, who sits on the committee, '
+                 'told the BBC: "That is the rule, but not always."')
+    assert found == [("Jo Mills", "That is the rule, but not always.")]
+
+
+def test_a_relative_clause_before_the_colon_leaves_the_speaker_named():
+    found = said('Ben Oak was freed.', 'Mr Oak, who insists he is not bitter, said: "I lost three years of my life."')
+    assert found[-1] == ("Ben Oak", "I lost three years of my life.")
+
+
+def test_a_long_clause_with_commas_before_said_and_a_name():
+    found = said("Some old faults, such as pages that get between a user and the site, and designers indulging "
+                 "their urges, have gone, said Dr Jo Nell.")
+    assert found == [("Jo Nell", "Some old faults, such as pages that get between a user and the site, and designers "
+                                 "indulging their urges, have gone")]
