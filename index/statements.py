@@ -463,7 +463,7 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
     """
     units: list[_Unit] = []
     offset = 0
-    carried: tuple[int, list[tuple[int, int]], int] | None = None  # (unit start, quotes, quote start)
+    carried: tuple[int, list[tuple[int, int]]] | None = None  # (unit start, quotes so far)
     for index, paragraph in enumerate(paragraphs):
         base = offset
         offset += len(paragraph) + len(PARAGRAPH_BREAK)
@@ -472,21 +472,23 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
         nxt = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
         pending: list[tuple[int, int]] = []  # quotes closed so far in the unit being built
         unit_start: int | None = None
-        open_from: int | None = None  # where a still-open quote began, article offset
+        open_from: int | None = None  # a carried quote that this paragraph goes on without reopening
         if carried is not None:
             # The carried list belongs to the unit being built alone: it grows in place, never copied.
-            unit_start, pending, open_from = carried
+            unit_start, pending = carried
             carried = None
-            if quotes and quotes[0][0] == 0:  # the continuing paragraph reopens the quote
+            if quotes and quotes[0][0] == 0:  # the continuing paragraph reopens the quote: a segment of its own
                 first_end = quotes[0][1]
                 quotes = quotes[1:]
                 if first_end is None:
+                    pending.append((base, base + len(paragraph)))
                     if nxt[:1] in _OPENERS + _STRAIGHT:
-                        carried = (unit_start, pending, open_from)
+                        carried = (unit_start, pending)
                         continue
-                    first_end = len(paragraph)
-                pending.append((open_from, base + first_end))
-                open_from = None
+                else:
+                    pending.append((base, base + first_end))
+            else:
+                open_from = base
         spans = [(base + s, base + (e if e is not None else len(paragraph))) for s, e in quotes]
         starts = [s for s, _ in spans]
         ends = [e for _, e in spans]
@@ -503,9 +505,10 @@ def _units(paragraphs: Sequence[str]) -> list[_Unit]:
                 continue  # the sentence ends inside a quotation: the unit goes on
             first_own = bisect_left(starts, unit_start)
             if s_end >= len(paragraph) and last_open and nxt[:1] in _OPENERS + _STRAIGHT:
-                # A quote left open at the paragraph's end goes on in the next paragraph.
-                pending.extend(spans[first_own:len(spans) - 1])
-                carried = (unit_start, pending, spans[-1][0])
+                # A quote left open at the paragraph's end goes on in the next paragraph; each
+                # paragraph's part is a segment of its own, as news reads them.
+                pending.extend(spans[first_own:])
+                carried = (unit_start, pending)
                 unit_start = None
                 break
             if open_from is not None:
@@ -579,6 +582,8 @@ _CLAUSE_OPENER = re.compile(r"(?:he|she|it|they|we|i|you|there|the|a|an|his|her|
 _OBJECT_CUES = ("denied denies demanded demands believes believed branded accused accuses urged urges attacked "
                 "attacks dismissed dismisses rejected rejects criticised criticized criticises pledged pledges "
                 "promised promises vowed vows").split()
+# A subject that ends with a verb of speaking is no subject: the word after it is that verb's object.
+_VERB_END = re.compile(rf"\s(?:{'|'.join(_OBJECT_CUES)}|denied|rejected|dismissed|welcomed|attacked|criticised)$")
 # A subject that did one thing and then spoke: "Mr Blair dismissed the talk of splits and (said)".
 _OBJECT_FIRST = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_OBJECT_CUES)})\s+(?P<object>[\w“\"][^,;:]*?)"
                            r"\s+(?:and|but)(?:\s+also)?$")
@@ -1054,12 +1059,13 @@ class _Finder:
         """Whether an unattributed quotation goes on with the statement just before it.
 
         Only the sentence right before counts; across a paragraph break only when that was a
-        quotation too (news carries a speaker's quotes on from paragraph to paragraph).
+        quotation too or named its speaker (news carries a speaker's quotes on from paragraph to
+        paragraph, and gives a quotation its own paragraph after reporting the same person).
         """
         if previous[0] != index - 1:
             return False
         same_paragraph = PARAGRAPH_BREAK not in self.text[self.units[index - 1].end:self.units[index].start]
-        return same_paragraph or previous[1].kind in ("direct", "mixed")
+        return same_paragraph or previous[1].kind in ("direct", "mixed") or previous[1].speaker is not None
 
     def _direct(self, quote: tuple[int, int], speaker: str | None, cue: str) -> Statement | None:
         start, end = quote
@@ -1092,6 +1098,8 @@ class _Finder:
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
+                if match and _VERB_END.search(match.group("subj")):
+                    continue  # "he also denied reports that ...": "reports" is the object, not the cue
                 if match and pattern is _REPORTED_BARE and _INVERTED_TAIL.fullmatch(match.group("clause")):
                     continue  # "..., such as ..., have gone, said Dr Roe.": the speaker after the cue
                 if match and pattern is _REPORTED_OBJECT and match.group("cue").startswith("critici") \

@@ -83,16 +83,16 @@ def test_an_unattributed_quote_after_other_words_has_no_speaker():
     assert found("The minister left without a word.", "“It is over.”") == []
 
 
-def test_a_quote_running_over_paragraphs_is_one_statement_with_offsets_across_them():
+def test_a_quote_running_over_paragraphs_is_a_statement_a_paragraph_of_one_speaker():
     paragraphs = ("Health Minister Wes Streeting opened with a warning. “The NHS is broken, and I will not pretend "
                   "otherwise.",
                   "“But broken things can be mended,” he said.")
-    statement = only(*paragraphs)
+    statements = statements_in(paragraphs)
     text = PARAGRAPH_BREAK.join(paragraphs)
-    assert statement.speaker == "Wes Streeting"
-    assert statement.text == text[statement.start:statement.end]
-    assert statement.text.startswith("The NHS is broken") and statement.text.endswith("can be mended")
-    assert PARAGRAPH_BREAK in statement.text
+    assert [s.speaker for s in statements] == ["Wes Streeting", "Wes Streeting"]
+    assert [s.text for s in statements] == ["The NHS is broken, and I will not pretend otherwise.",
+                                            "But broken things can be mended"]
+    assert all(s.text == text[s.start:s.end] and PARAGRAPH_BREAK not in s.text for s in statements)
 
 
 # -- reported speech -----------------------------------------------------------------------

@@ -392,3 +392,20 @@ def test_a_long_clause_with_commas_before_said_and_a_name():
                  "their urges, have gone, said Dr Jo Nell.")
     assert found == [("Jo Nell", "Some old faults, such as pages that get between a user and the site, and designers "
                                  "indulging their urges, have gone")]
+
+
+def test_an_object_after_a_verb_of_denial_is_not_a_cue():
+    found = said('Tom Roe said the plan was fine. "We must act," he said. And he also denied reports that the coach '
+                 'had been paid.')
+    assert found[-1] == ("Tom Roe", "reports that the coach had been paid")
+
+
+def test_a_quotation_given_its_own_paragraph_after_a_report_is_the_same_speakers():
+    found = said("Lord Gold said the minister played no part in the answer.", '"No other official was involved."')
+    assert found[-1] == ("Lord Gold", "No other official was involved.")
+
+
+def test_a_quotation_over_three_paragraphs_is_three_statements():
+    found = said('Jane Roe said: "The firms are big.', '"The plan is not good enough.', '"We will go on."', "Roe left.")
+    assert found == [("Jane Roe", "The firms are big."), ("Jane Roe", "The plan is not good enough."),
+                     ("Jane Roe", "We will go on.")]
