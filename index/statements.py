@@ -627,6 +627,9 @@ _LEAD = re.compile(r"^(?P<attr>[^“”\"«»]+?)(?<!\s)\s*[:,]\s*$")
 _LEAD_IN = re.compile(r"^(?:(?:on|in|at|during|after|before|later|earlier|meanwhile|however|speaking|separately"
                       r"|also|but|and|yet|still|last|next|now|then|asked)\b[^,“”\"«»]{0,60},\s+)",
                       re.IGNORECASE)
+# A narrator's conjunction before a name ("And Jo Roe, the spokesman,"), which no lead-in ends.
+_CONJUNCTION_NAME = re.compile(r"(?i:and|but|yet|meanwhile|however|also|still)\s+"
+                               r"(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+\s+[A-ZÀ-ÖØ-Þ]")
 # A person described, not named ("a senior government figure", "the new health minister for Wales"), and
 # the unnamed sources news keeps unnamed; how many units of an article's first lines may name one later.
 _DESCRIBED_PERSON = re.compile(rf"(?:a|an|the)\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_ROLE}|figure|adviser|advisor|official"
@@ -681,9 +684,14 @@ _THE_PERSON = re.compile(r"the\s+(?:[\w’'-]+\s+){0,4}?(?:\d+-year-old|(?-i:MP|
 # A sentence that opens with someone speaking, though no statement was read from it ("The 27-year-old,
 # who won the cup, said following ... would be hard"): whom a "he" in the next one means.
 _SPEAKING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b", re.IGNORECASE)
+# A subject in small words but its first ("Her comments", "The report", "critics"): no name of anyone.
+_NO_ONE = re.compile(r"(?:[^A-ZÀ-ÖØ-Þ\s]\S*|The|A|An|Her|His|Its|Their|Our|This|That|These|Those|Such|Some)"
+                     r"(?:\s+[^A-ZÀ-ÖØ-Þ\s]\S*){0,12}")
 # Words that make an unnamed subject one person ("a spokesman", "the 27-year-old", "one resident").
-_ONE_PERSON = re.compile(rf"\b(?:he|she|him|her|who|one|man|woman|boy|girl|person|\d+-year-old|{_PERSON_NOUN}"
-                         r"|source|insider|expert|official|officer|boss|head|star|player|figure)\b", re.IGNORECASE)
+_ONE_PERSON = re.compile(rf"\b(?:he|she|who|one|man|woman|boy|girl|person|{_PERSON_NOUN}|(?-i:MP|MEP|MSP|AM)"
+                         r"|source|insider|expert|official|officer|boss|head|figure|\d+-year-old|star|host|comedian"
+                         r"|actor|actress|singer|striker|midfielder|defender|goalkeeper|player|winger|veteran"
+                         r"|campaigner|Scot|Welshman|Welshwoman|Englishman|Irishman|Frenchman)\b", re.IGNORECASE)
 # How a subject after its cue opens ("..., said Jo Roe", "..., said the minister"), unlike the words of
 # a clause ("The 27-year-old, who won the cup, said following the match ...").
 _SOMEONE = re.compile(r"(?:(?-i:[A-ZÀ-ÖØ-Þ])|(?:the|a|an|his|her|their|its|one|he|she|they|we|i)\b)", re.IGNORECASE)
@@ -755,10 +763,17 @@ class _Finder:
 
     def speaker(self, subject: str, at: int, unit_index: int) -> str | None:
         """The person `subject` names, or None unless the article makes it plain."""
+        person = self._speaker(subject, at, unit_index)
+        if person is None and _NO_ONE.fullmatch(" ".join(subject.split())) and not _ONE_PERSON.search(subject):
+            self._no_one.add(unit_index)  # "Her comments have been described as ...": no "he" or "she" means it
+        return person
+
+    def _speaker(self, subject: str, at: int, unit_index: int) -> str | None:
         phrase = _DASHED.sub(",", " ".join(subject.split())).strip(" ,")  # "Jo Roe - then an adviser -"
         acting = _ACTING.match(phrase) if _THEN_SPOKE.search(phrase) else None
         if acting:
             phrase = acting.group("subj")  # "Max Lamb welcomed the plan and (said)": who welcomed it
+        whole = phrase  # "the Salford MP" before "MP" goes as a post-nominal
         phrase = _POST_NOMINAL.sub("", _HONORIFIC.sub("", phrase))
         of = _NAME_OF.fullmatch(phrase) if "," not in phrase and not _ARTICLE_FIRST.match(phrase) else None
         if of and not {w.lower() for w in of.group("name").split()} & _ROLE_TOKENS:  # not "Secretary of State X"
@@ -805,7 +820,7 @@ class _Finder:
                 return holder
             self._described.add(unit_index)
             return None
-        if _THE_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
+        if any(_THE_PERSON.fullmatch(p) for p in (phrase, whole)) and not _UNNAMED_SOURCE.search(phrase):
             holder = self._described_antecedent(unit_index)
             if holder is not None:
                 return holder  # "Jo Roe said ... . "...," the 27-year-old said"
@@ -1177,7 +1192,7 @@ class _Finder:
         first = self._opening(start, end)
         found = [first]
         commas: list[int] = []
-        if _LONG_LEAD.match(self.text, first, end):
+        if _LONG_LEAD.match(self.text, first, end) or (first > start and _LONG_LEAD.match(self.text, start, end)):
             limit = min(end, first + _LEAD_REACH)
             at = first
             for _ in range(_LEAD_COMMAS):
@@ -1217,6 +1232,8 @@ class _Finder:
         """Where the subject of the sentence at [start, end) may begin: after a lead-in ("On Friday, ")
         and a narrator's conjunction ("But ")."""
         lead = _LEAD_IN.match(self.text[start:end])
+        if lead and _CONJUNCTION_NAME.match(lead.group()):
+            lead = None  # "And Jo Roe, the party's spokesman, said": no lead-in, a subject with its description
         at = start + (lead.end() if lead else 0)
         conjunction = _CONJUNCTION.match(self.text, at, end)
         return conjunction.end() if conjunction else at

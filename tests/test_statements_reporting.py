@@ -409,3 +409,20 @@ def test_a_quotation_over_three_paragraphs_is_three_statements():
     found = said('Jane Roe said: "The firms are big.', '"The plan is not good enough.', '"We will go on."', "Roe left.")
     assert found == [("Jane Roe", "The firms are big."), ("Jane Roe", "The plan is not good enough."),
                      ("Jane Roe", "We will go on.")]
+
+
+def test_and_before_a_described_name_is_no_lead_in():
+    found = said("And Tom Camp, the Liberal Democrats' foreign affairs spokesman, said it was wrong to act.")
+    assert found == [("Tom Camp", "it was wrong to act")]
+
+
+def test_a_lead_in_with_commas_of_its_own_before_the_pronoun():
+    found = said("Jane Roe spoke.", "On ministers of religion, such as imams, she said faith groups would be asked.")
+    assert found == [("Jane Roe", "faith groups would be asked")]
+
+
+def test_a_remark_about_her_words_does_not_block_her_pronoun():
+    found = said("Hazel Bly said the checks would go on. Her comments have been described as \"outrageous\" by a "
+                 'rights group.', '"The threat is real," the Salford MP told the committee. "We act," she said.')
+    assert [speaker for speaker, _ in found if speaker] == ["Hazel Bly"] * 3
+    assert found[-1] == ("Hazel Bly", "We act")
