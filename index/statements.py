@@ -73,8 +73,10 @@ pledged pledges vowed vows denied denies admitted admits acknowledged acknowledg
 responded responds wrote writes tweeted posted commented comments remarked remarks observed suggested suggests
 maintained maintains asserted asserts contended recalled conceded cautioned predicted concluded complained
 complains reiterated reiterates confirmed confirms reported reports assured assures mentioned countered agreed
+thinks
 """.split()
-_CUE = r"(?:pointed\s+out|went\s+on|" + "|".join(sorted(_CUE_WORDS, key=len, reverse=True)) + r")"
+_CUE = (r"(?:pointed\s+out|went\s+on|made\s+(?:it\s+)?clear|welcome[sd]\s+the\s+fact|"
+        + "|".join(sorted(_CUE_WORDS, key=len, reverse=True)) + r")")
 # Cues that may come before their subject: `"...," said Kishida`.
 _INVERTED_CUE = r"(?:said|says|added|adds|told|asked|warned|wrote|explained|noted|stressed|insisted|replied)"
 # Words between a subject and its cue that change nothing: "Kishida also said", "Kishida had
@@ -540,8 +542,12 @@ def _split_before_quote(text: str, unit: _Unit) -> list[_Unit]:
 _DETERMINERS = ("the", "a", "an", "his", "her", "its", "their", "these", "those", "this", "our", "my", "your")
 # A subject never ends in white space (the `\s+` after it takes that), so a long run of spaces
 # is not split between the two in every possible way.
-_SUBJECT = (r"(?P<subj>[^“”\"«»,;:]{1,80}?(?:(?:,\s+[^“”\"«»,;:]{1,160}){1,3},)?)(?<!\s)"
-            + "".join(rf"(?<!\b{w})" for w in _DETERMINERS))
+_NOT_DETERMINER = "".join(rf"(?<!\b{w})" for w in _DETERMINERS)
+_SUBJECT = rf"(?P<subj>[^“”\"«»,;:]{{1,80}}?(?:(?:,\s+[^“”\"«»,;:]{{1,160}}){{1,3}},)?)(?<!\s){_NOT_DETERMINER}"
+# The subject of reported speech, which no quotation came before: its descriptions may quote and
+# the last may run up to the cue ("Jo Roe, chief of Acme - a firm that ... - believes ...").
+_WIDE_SUBJECT = (rf"(?P<subj>[^“”\"«»,;:]{{1,80}}?(?:(?:,\s+(?!(?:and|but|or|yet|so|while|although|though|because)\s)"
+                 rf"[^,;:]{{1,160}}){{1,3}},?)?)(?<!\s){_NOT_DETERMINER}")
 # Cues that name whom they were said to: "told reporters that ...".
 _TELLING = {"told", "tells", "assured", "assures", "warned", "warns", "urged", "urges", "asked", "asks", "reminded"}
 # What may stand between a cue and its "that": whom it was told to, and when or where
@@ -554,14 +560,15 @@ _CIRCUMSTANCE_WORDS = ("on in at during after before via through late earlier la
 _CIRCUMSTANCE = rf"(?:(?:{'|'.join(_CIRCUMSTANCE_WORDS)})\s[^,“”\"«»;:]{{1,60}}?)"
 # `SUBJ CUE (hearer) (circumstance) that CLAUSE`: reported speech from the start of a (tidied) unit.
 _REPORTED = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b(?P<hearer>\s+{_HEARER})??(?:,?\s+{_CIRCUMSTANCE})??,?\s+that\s+(?P<clause>.+)$",
+    rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b(?P<hearer>\s+{_HEARER})??(?:,?\s+{_CIRCUMSTANCE})??,?\s+that\s+(?P<clause>.+)$",
     re.DOTALL)
 # `SUBJ said he wants ...`, `Su said supply constraints would ease`: no "that"; cues that take
 # no object of their own, and a clause that does not open with a circumstance ("said on Friday").
 _BARE_CUES = ("said says insisted insists added adds argued argues claimed claims noted notes admitted admits "
               "acknowledged conceded stressed predicted suggested maintained asserted replied").split()
 _REPORTED_BARE = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_BARE_CUES)}|told\s+(?:reporters|journalists|the\s+media))\s+"
+    rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_BARE_CUES)}|told\s+(?:reporters|journalists|the\s+media)"
+    r"|welcome[sd]\s+the\s+fact|made\s+(?:it\s+)?clear)\s+"
     rf"(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
     r"(?P<clause>[\w“\"].+)$",
     re.DOTALL | re.IGNORECASE)
@@ -583,19 +590,31 @@ _OBJECT_CUES = ("denied denies demanded demands believes believed branded accuse
                 "attacks dismissed dismisses rejected rejects criticised criticized criticises pledged pledges "
                 "promised promises vowed vows").split()
 # A subject that ends with a verb of speaking is no subject: the word after it is that verb's object.
-_VERB_END = re.compile(rf"\s(?:{'|'.join(_OBJECT_CUES)}|denied|rejected|dismissed|welcomed|attacked|criticised)$")
+# So is one that ends in a determiner and a word ("their artistic | urges"): the cue is a noun there.
+_VERB_END = re.compile(rf"\s(?:{'|'.join(_OBJECT_CUES)}|denied|rejected|dismissed|welcomed|attacked|criticised"
+                       rf"|(?:{'|'.join(_DETERMINERS)})\s+[a-z]+)$")
 # A subject that did one thing and then spoke: "Mr Blair dismissed the talk of splits and (said)".
 _OBJECT_FIRST = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_OBJECT_CUES)})\s+(?P<object>[\w“\"][^,;:]*?)"
                            r"\s+(?:and|but)(?:\s+also)?$")
 _REPORTED_OBJECT = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|(?:does|did|do)\s+not\s+believe"
+    rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>called\s+(?:on|for)|calls\s+(?:on|for)|(?:does|did|do)\s+not\s+believe"
     rf"|{'|'.join(_OBJECT_CUES)})\s+(?:that\s+)?"
     r"(?P<clause>[\w“\"].+)$", re.DOTALL)
 # `Doe told the Courier she would stand`: whom it was told to (a few words), then a clause that opens
 # with a pronoun, which is where the hearer ends.
 _REPORTED_TOLD = re.compile(
-    rf"^{_SUBJECT}\s+{_AUX}(?P<cue>told|tells)\s+(?:[\w'’.-]+\s+){{1,6}}?"
+    rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>told|tells)\s+(?:[\w'’.-]+\s+){{1,6}}?"
     r"(?P<clause>(?:he|she|they|it|we|his|her|its|their|there)\s.+)$", re.DOTALL)
+# `Roe told BBC Radio 4's Today programme the plan had failed`, `Roe told The Observer government life was
+# hard`: a hearer that ends in a medium or a capitalised name, then a clause with a verb of its own.
+_TOLD_MEDIUM = re.compile(
+    rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>told|tells)\s+(?:(?:the|a|an)\s+)?(?:[\w'’.&-]+\s+){{0,5}}?"
+    r"(?:programme|newspaper|magazine|website|paper|show|channel|committee|conference|meeting|audience|delegates"
+    r"|(?-i:MPs|[A-Z][\w'’.&-]*))\s+"
+    rf"(?P<clause>(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|about|of|for|to|with|that|and|but|or|programme|newspaper|magazine"
+    r"|website|paper|show|channel)\b)(?-i:[a-z]|The\s|A\s)"
+    r"(?=[^.“”\"«»]{0,80}?\b(?:was|were|is|are|would|will|had|has|have|could|should|must|can|did|needed)\b).+)$",
+    re.DOTALL)
 # `Abbott called the decision "judicial activism"`: a quoted judgement.
 _CALLED = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called|described)\s+(?P<clause>[^“”\"«»]{{1,60}}?\s*[“\"«].+)$",
                      re.DOTALL)
@@ -706,6 +725,8 @@ class _Attribution:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+# A subject of one small word that names no one: '"...", has said the vote ...' read "has" as one.
+_LONE_WORD = re.compile(r"(?!(?:he|she|they|we|i|it|who|you)$)[a-z]+")
 
 
 def _tidy_cue(cue: str) -> str:
@@ -729,7 +750,7 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
         subj = match.group("subj")
         return _Attribution(subj, _tidy_cue(match.group("cue")), shift + match.start("subj"))
     match = _ATTRIBUTION.match(core)
-    if match and _POSSESSIVE_END.search(match.group("subj")):
+    if match and (_POSSESSIVE_END.search(match.group("subj")) or _LONE_WORD.fullmatch(match.group("subj"))):
         match = None  # "distanced himself from Mr Roe's comments": a noun, no one speaking
     told = match is not None and match.group("cue") in ("told", "tells") and len(match.group("tail").split()) <= 10
     if match and (told or len(match.group("tail").split()) <= 8 and _ATTRIBUTION_TAIL.fullmatch(match.group("tail"))):
@@ -796,6 +817,9 @@ class _Finder:
                     and not (_NAME_IS_OBJECT.search(described.group("prefix"))
                              or _FUNCTION_WORD.search(described.group("prefix"))):
                 phrase = parts[0]  # "Tory MP Jo Roe, who sits on the committee,": read as the name described
+            elif _NAME_RE.fullmatch(last := _HONORIFIC.sub("", parts[-1])) or (
+                    (titled := _TITLED_SUBJECT.fullmatch(last)) and _NAME_RE.fullmatch(titled.group("rest"))):
+                phrase = last  # "Earlier this month, Mr Jo Roe": a lead-in, then the name
             else:
                 return None
         if phrase.lower() in _PRONOUNS:
@@ -1109,7 +1133,7 @@ class _Finder:
             return [made] if made else []
         for opening in [body_start] if according else self._openings(start, end):
             body = text[opening:end]
-            for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD):
+            for pattern in (_REPORTED, _REPORTED_BARE, _CALLED, _REPORTED_OBJECT, _REPORTED_TOLD, _TOLD_MEDIUM):
                 match = pattern.match(body)
                 if match and pattern is _REPORTED and match.group("hearer") and match.group("cue") not in _TELLING:
                     continue  # "said the proposal that ...": the words after "said" are what was said
@@ -1222,7 +1246,7 @@ class _Finder:
         """The reported clause at [start, end), split where the subject speaks again ("said the
         plan was agreed and said talks would go on"): two statements, each with its own cue."""
         again = _SPEAKS_AGAIN.search(self.text, start, end)
-        pieces = [(cue, start, again.start() if again else end)]
+        pieces = [(cue, start, _trim_end(self.text, start, again.start()) if again else end)]
         if again:
             pieces.append((_tidy_cue(again.group("cue") or again.group("participle")), again.end(), end))
         made = [self._make(speaker, c, self._kind(a, b), a, b) for c, a, b in pieces]
@@ -1258,7 +1282,8 @@ def _trim_end(text: str, start: int, end: int) -> int:
 _CUE_SET = frozenset(_CUE_WORDS) | frozenset(_OBJECT_CUES) | {"according", "pointed", "went", "called", "calls",
                                                             "described", "saying", "adding", "believe", "arguing",
                                                             "claiming", "insisting", "warning", "accusing",
-                                                            "urging", "calling", "declaring", "telling"}
+                                                            "urging", "calling", "declaring", "telling",
+                                                            "made", "welcomed", "welcomes"}
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 

@@ -426,3 +426,46 @@ def test_a_remark_about_her_words_does_not_block_her_pronoun():
                  'rights group.', '"The threat is real," the Salford MP told the committee. "We act," she said.')
     assert [speaker for speaker, _ in found if speaker] == ["Hazel Bly"] * 3
     assert found[-1] == ("Hazel Bly", "We act")
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("Tom Roe told BBC Radio 4's Today programme the plan had failed.", "the plan had failed"),
+    ("Tom Roe told The Observer government life was hard.", "government life was hard"),
+    ("Tom Roe told the paper's Talking Point programme what was needed was money.", "what was needed was money"),
+])
+def test_told_a_medium_reports_the_clause_after_it(sentence, words):
+    assert said(sentence) == [("Tom Roe", words)]
+
+
+def test_told_a_medium_about_something_reports_nothing():
+    assert said("Tom Roe told The Observer about the summer holidays.") == []
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("Party leader Tom Kent welcomed the fact there had been a quick result.", "there had been a quick result"),
+    ("Tom Kent has made it clear there would be a vote.", "there would be a vote"),
+    ("The firms should advertise more, Tom Kent thinks.", "The firms should advertise more"),
+])
+def test_more_ways_of_saying(sentence, words):
+    assert said(sentence) == [("Tom Kent", words)]
+
+
+@pytest.mark.parametrize(("sentence", "name", "words"), [
+    ('Jack Straw, who argues the treaty reflected a "British vision", has said the vote could be in spring.',
+     "Jack Straw", "the vote could be in spring"),
+    ("Chris Pan, managing director of the internet firm Acme said that it was a good start.", "Chris Pan",
+     "it was a good start"),
+    ("Paul Myer, chief executive of Wipco - a service which sells music - believes it is time advertisers stopped.",
+     "Paul Myer", "it is time advertisers stopped"),
+])
+def test_descriptions_that_quote_or_run_up_to_the_cue(sentence, name, words):
+    assert said(sentence) == [(name, words)]
+
+
+def test_a_noun_after_a_determiner_is_no_cue():
+    assert said("Some old faults, such as designers indulging their artistic urges, have gone.") == []
+
+
+def test_a_conjunction_opens_no_description():
+    found = said("Scientists said cleaner water had helped, but warned that the seals remain at risk.")
+    assert [words for _, words in found] == ["cleaner water had helped", "the seals remain at risk"]
