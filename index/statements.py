@@ -210,6 +210,10 @@ def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
 
 
+# Months that are surnames after a given name ("Theresa May", "Jan April"), never first.
+_SURNAME_MONTHS = frozenset({"May", "June", "April", "August"})
+
+
 def _clean_name(words: Sequence[str]) -> tuple[str, ...]:
     """A name run without the titles, capitalised openers and place words a sentence puts around it.
 
@@ -223,7 +227,8 @@ def _clean_name(words: Sequence[str]) -> tuple[str, ...]:
     while kept and kept[0].lower() in _NOT_NAME_WORDS:
         kept.pop(0)
     if any(w.lower() in _NOT_NAME_WORDS and not (0 < i < len(kept) - 1 and _INITIAL_RE.fullmatch(w))
-           for i, w in enumerate(kept)):  # "Charles A Blixt": a middle initial, not the article "a"
+           and not (i > 0 and w in _SURNAME_MONTHS)
+           for i, w in enumerate(kept)):  # "Charles A Blixt": a middle initial; "Theresa May": a surname
         return ()
     return tuple(kept)
 
@@ -621,8 +626,8 @@ _CALLED = re.compile(rf"^{_SUBJECT}\s+{_AUX}(?P<cue>called|described)\s+(?P<clau
 # `CLAUSE, SUBJ said (on Friday).` and `CLAUSE, said SUBJ.`: the attribution closes the sentence.
 # The attribution ends in a word character, so the closing punctuation (`\W*$`) is tried once
 # per run of it rather than from each of its characters, which made a long run quadratic.
-_TRAILING = re.compile(r"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)(?<=\w)\W*$",
-                       re.DOTALL)
+_TRAILING = re.compile(r"^(?P<clause>.+?),\s+(?P<attr>[^,“”\"«»]+?(?:,\s+(?:the|a|an)\s[^,“”\"«»]+)?)"
+                       r"(?P<relative>,\s+(?:which|who|whose)\s[^“”\"«»]+)?(?<=\w)\W*$", re.DOTALL)
 _ACCORDING_LEAD = re.compile(r"^according\s+to\s+(?P<subj>[^,“”\"«»]{1,80}),\s+(?P<rest>.+)$",
                              re.DOTALL | re.IGNORECASE)
 # The words before "according to" end at a comma or at the start of the white space before it,
@@ -669,6 +674,12 @@ _SAID_NAME_WORDS = 4
 _ASIDE_CUES = "said says added adds argued argues insisted insists claimed claims warned believes suggested stressed"
 _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?"
                     rf"{_NAME})\s+{_AUX}(?P<cue>{'|'.join(_ASIDE_CUES.split())}),\s+(?P<post>[^“”\"«»].*)$", re.DOTALL)
+# "..., said Dr Jo Roe, ...", "But, says usability guru Dr Jo Roe, ...": the aside with its cue first.
+_ASIDE_INVERTED = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<cue>said|says|added|adds|argued|argues|insisted"
+                             rf"|insists)\s+(?P<subj>(?:[a-z][\w-]*\s+){{0,3}}(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)"
+                             rf"\.?\s+)?(?-i:{_NAME})),\s+(?P<post>[^“”\"«»].*)$", re.DOTALL)
+# The words after an aside that carry a clause of their own on: "..., he said, and the party would win".
+_GOES_ON_CLAUSE = re.compile(r"(?:and|but|yet)\s+(?=(?:the|a|an|he|she|it|they|we|there|this|that|these|those)\b)")
 _ASIDE_LEAD_WORDS = 4
 _SUBORDINATE = re.compile(r"(?:whether|if|when|while|although|though|because|what|how|why|who)\b", re.IGNORECASE)
 # `... and said (that) ...`: the subject of a reported clause speaking again in the same sentence.
@@ -706,6 +717,10 @@ _SPEAKING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b", re.IGNORECASE)
 # A subject in small words but its first ("Her comments", "The report", "critics"): no name of anyone.
 _NO_ONE = re.compile(r"(?:[^A-ZÀ-ÖØ-Þ\s]\S*|The|A|An|Her|His|Its|Their|Our|This|That|These|Those|Such|Some)"
                      r"(?:\s+[^A-ZÀ-ÖØ-Þ\s]\S*){0,12}")
+# A description that ends in what a person is ("Barca midfielder", "party spokesman"), before a name.
+_PERSON_WORD_END = re.compile(r"\b(?:striker|midfielder|defender|goalkeeper|winger|forward|captain|coach|manager"
+                              r"|boss|star|singer|actor|actress|rapper|player|spokesman|spokeswoman|chairman|owner"
+                              r"|founder|president|striker|keeper|skipper)$", re.IGNORECASE)
 # Words that make an unnamed subject one person ("a spokesman", "the 27-year-old", "one resident").
 _ONE_PERSON = re.compile(rf"\b(?:he|she|who|one|man|woman|boy|girl|person|{_PERSON_NOUN}|(?-i:MP|MEP|MSP|AM)"
                          r"|source|insider|expert|official|officer|boss|head|figure|\d+-year-old|star|host|comedian"
@@ -817,9 +832,8 @@ class _Finder:
                     and not (_NAME_IS_OBJECT.search(described.group("prefix"))
                              or _FUNCTION_WORD.search(described.group("prefix"))):
                 phrase = parts[0]  # "Tory MP Jo Roe, who sits on the committee,": read as the name described
-            elif _NAME_RE.fullmatch(last := _HONORIFIC.sub("", parts[-1])) or (
-                    (titled := _TITLED_SUBJECT.fullmatch(last)) and _NAME_RE.fullmatch(titled.group("rest"))):
-                phrase = last  # "Earlier this month, Mr Jo Roe": a lead-in, then the name
+            elif (named_part := self._named_part(parts)) is not None:
+                phrase = named_part  # "Earlier this month, Mr Jo Roe, keen to reassure investors,": lead-in, name
             else:
                 return None
         if phrase.lower() in _PRONOUNS:
@@ -864,9 +878,11 @@ class _Finder:
             phrase = titled.group("rest")
         described = None if _NAME_RE.fullmatch(phrase) else _DESCRIBED_NAME.fullmatch(phrase)
         prefix = described.group("prefix") if described else ""
+        introduced = False  # a name after what the person is: one word may be all of it ("midfielder Deco")
         if described and not (self._joined(prefix) or _NAME_IS_OBJECT.search(prefix)
                               or _FUNCTION_WORD.search(prefix)):
             phrase = described.group("name")  # "Uefa delegate Tom Gray", "Oxfam senior policy adviser Max Lamb"
+            introduced = _PERSON_WORD_END.search(prefix) is not None
         if not _NAME_RE.fullmatch(phrase):
             self._unnamed(phrase, unit_index)
             return None
@@ -874,9 +890,20 @@ class _Finder:
         if not words:
             return None
         name = self.people.full_name(words)
-        if name is None and len(words) >= 2:
+        if name is None and (len(words) >= 2 or introduced):
             name = " ".join(words)  # "Jane Doe said": a name of two words that speaks is a person
         return name
+
+    @staticmethod
+    def _named_part(parts: Sequence[str]) -> str | None:
+        """The part after a lead-in that names the person, when every part after it describes them."""
+        for k, part in enumerate(parts[1:], 1):
+            bare = _HONORIFIC.sub("", part)
+            titled = _TITLED_SUBJECT.fullmatch(bare)
+            if _NAME_RE.fullmatch(bare) or (titled and _NAME_RE.fullmatch(titled.group("rest"))):
+                rest = parts[k + 1:]
+                return bare if all(_APPOSITIVE.match(p) or p[:1].islower() for p in rest) else None
+        return None
 
     def _joined(self, prefix: str) -> bool:
         """Whether the words before a name join another person to it ("Jane Roe and Minister Tom
@@ -1164,23 +1191,27 @@ class _Finder:
                         clauses = [before, *clauses] if before else clauses
                     return clauses
         body = text[body_start:end]
-        aside, at = _ASIDE.match(body), body_start
-        if aside is None:
-            aside, at = _ASIDE.match(text[start:end]), start  # "But, he said, ...": the lead-in is the "But"
+        aside, at = _ASIDE.match(body) or _ASIDE_INVERTED.match(body), body_start
+        if aside is None:  # "But, he said, ...", "But, says Dr Roe, ...": the lead-in is the "But"
+            aside, at = _ASIDE.match(text[start:end]) or _ASIDE_INVERTED.match(text[start:end]), start
         if aside and _SUBORDINATE.match(aside.group("pre")):
             aside = None  # "Whether he would stay, he said, was for others": no clause of its own
         if aside and not according:
             # "Currently, he said, a machine lasts ten years": the words after a short lead-in;
             # "Only we opposed the war, he said, and ...": the words before a longer one.
+            # "Incidents happen, said Mr Roe, but they are rare": both, when the words after go on with a
+            # clause of their own ("but they are rare", "and the party would win").
             speaker = self.speaker(aside.group("subj"), at + aside.start("subj"), index)
-            if len(aside.group("pre").split()) <= _ASIDE_LEAD_WORDS:
-                clause_start = at + aside.start("post")
-                clause_end = _trim_end(text, clause_start, end)
-            else:
-                clause_start, clause_end = at, at + aside.end("pre")
-            made = self._make(speaker, _tidy_cue(aside.group("cue")), self._kind(clause_start, clause_end),
-                              clause_start, clause_end)
-            return [made] if made else []
+            cue = _tidy_cue(aside.group("cue"))
+            spans = []
+            if len(aside.group("pre").split()) > _ASIDE_LEAD_WORDS:
+                spans.append((at, at + aside.end("pre")))
+            goes_on = _GOES_ON_CLAUSE.match(aside.group("post"))
+            if len(aside.group("pre").split()) <= _ASIDE_LEAD_WORDS or goes_on:
+                clause_start = at + aside.start("post") + (goes_on.end() if goes_on else 0)
+                spans.append((clause_start, _trim_end(text, clause_start, end)))
+            around = [self._make(speaker, cue, self._kind(a, b), a, b) for a, b in spans]
+            return [m for m in around if m]
         according_tail = _ACCORDING_TAIL.match(body) if fallback is None else None
         if according_tail:
             fallback = (according_tail.group("subj"), body_start + according_tail.start("subj"), body_start)

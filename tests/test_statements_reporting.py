@@ -168,10 +168,10 @@ def test_an_aside_after_a_short_lead_in_attributes_the_words_after_it():
     assert found == [("Ada Kent", "the tools could do better")]
 
 
-def test_an_aside_after_the_clause_attributes_the_words_before_it():
+def test_an_aside_after_the_clause_attributes_the_words_before_it_and_the_clause_after():
     found = said("Mr Kai Dunn spoke in Harrogate.",
                  "Only his party stood against the war, he said, and it would stand again.")
-    assert found == [("Kai Dunn", "Only his party stood against the war")]
+    assert found == [("Kai Dunn", "Only his party stood against the war"), ("Kai Dunn", "it would stand again")]
 
 
 def test_sentences_after_unpaired_marks_are_still_sentences():
@@ -469,3 +469,39 @@ def test_a_noun_after_a_determiner_is_no_cue():
 def test_a_conjunction_opens_no_description():
     found = said("Scientists said cleaner water had helped, but warned that the seals remain at risk.")
     assert [words for _, words in found] == ["cleaner water had helped", "the seals remain at risk"]
+
+
+def test_a_lead_in_then_a_name_between_dashes():
+    found = said("Tom Yush spoke.", "A day earlier, Mr Yush - keen to reassure investors - had said only a few firms "
+                                    "would be reviewed.")
+    assert found == [("Tom Yush", "only a few firms would be reviewed")]
+
+
+def test_a_month_after_a_given_name_is_a_surname():
+    found = said("Teresa May, shadow secretary for the family, told the programme that the plans were poor.")
+    assert found == [("Teresa May", "the plans were poor")]
+
+
+def test_one_word_introduced_by_what_the_person_is_is_a_name():
+    found = said("Barca midfielder Deco, formerly coached by Mourinho, agreed that it was not typical.")
+    assert found == [("Deco", "it was not typical")]
+
+
+def test_a_single_capitalised_word_alone_is_still_no_name():
+    assert said("Acme said the deal was done.") == [(None, "the deal was done")]
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("Incidents like this happen, said Mr Tom Thie, but they are rare.", ["they are rare"]),
+    ("But, says usability guru Dr Jo Niel, some things have changed.", ["some things have changed"]),
+    ("Only the party stood against the war, he said, and the voters knew it.",
+     ["Only the party stood against the war", "the voters knew it"]),
+])
+def test_asides_give_the_words_around_them(sentence, words):
+    found = said("Dr Tom Thie spoke.", sentence)
+    assert [w for _, w in found] == words
+
+
+def test_a_relative_clause_after_a_trailing_attribution():
+    found = said("The case was thin, Lord Butler said in his interview, which was conducted by the editor, Tom Cole.")
+    assert found == [("Lord Butler", "The case was thin")]
