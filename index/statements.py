@@ -674,6 +674,9 @@ _SAID_NAME_WORDS = 4
 _ASIDE_CUES = "said says added adds argued argues insisted insists claimed claims warned believes suggested stressed"
 _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)\.?\s+)?"
                     rf"{_NAME})\s+{_AUX}(?P<cue>{'|'.join(_ASIDE_CUES.split())}),\s+(?P<post>[^“”\"«»].*)$", re.DOTALL)
+# After a quotation's attribution, a participle that says more: '"...," he said, adding that ...'.
+_PARTICIPLE_AFTER = re.compile(r",\s+(?P<cue>adding|declaring|insisting|arguing|warning|claiming|saying)"
+                               r"(?:\s+that)?\s+(?=[\w“\"])")
 # "..., said Dr Jo Roe, ...", "But, says usability guru Dr Jo Roe, ...": the aside with its cue first.
 _ASIDE_INVERTED = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<cue>said|says|added|adds|argued|argues|insisted"
                              rf"|insists)\s+(?P<subj>(?:[a-z][\w-]*\s+){{0,3}}(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)"
@@ -757,7 +760,8 @@ def _attribution(frame: str, at: int) -> _Attribution | None:
     if not text:
         return None
     shift += len(frame.strip()) - len(text)
-    body = text.rstrip(".!?,;: ")
+    participle = _PARTICIPLE_AFTER.search(text)
+    body = (text[:participle.start()] if participle else text).rstrip(".!?,;: ")  # "he added, declaring ..."
     tail = _ACCORDING_TAIL.match(body)
     core = tail.group("rest") if tail else body
     match = _ATTRIBUTION_INVERTED.match(core)
@@ -1063,7 +1067,15 @@ class _Finder:
                     attr = _attribution(text[gap_start:gap_end], gap_start)
                     if attr:
                         speaker = self.speaker(attr.subject, attr.subject_at, index)
-                        return [s for s in (self._direct(q, speaker, attr.cue) for q in quotes) if s]
+                        quoted = [s for s in (self._direct(q, speaker, attr.cue) for q in quotes) if s]
+                        # '"...," he added, declaring himself surprised that ...': what the participle says, too
+                        participle = _PARTICIPLE_AFTER.search(text, gap_start, gap_end) if gap_start == last else None
+                        if participle and speaker is not None:
+                            clause_start = participle.end()
+                            more = self._make(speaker, participle.group("cue"), self._kind(clause_start, gap_end),
+                                              clause_start, _trim_end(text, clause_start, gap_end))
+                            quoted += [more] if more else []
+                        return quoted
                 if not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps) \
                         and previous is not None and self._carries_on(index, previous):
                     prior = previous[1]

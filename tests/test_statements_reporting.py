@@ -505,3 +505,10 @@ def test_asides_give_the_words_around_them(sentence, words):
 def test_a_relative_clause_after_a_trailing_attribution():
     found = said("The case was thin, Lord Butler said in his interview, which was conducted by the editor, Tom Cole.")
     assert found == [("Lord Butler", "The case was thin")]
+
+
+def test_a_participle_after_a_quotation_says_more():
+    found = said('Dr Jo Niel studies the web. "None of them look fancy," he added, declaring himself surprised that '
+                 "the sites were not copied.")
+    assert found == [("Jo Niel", "None of them look fancy"),
+                     ("Jo Niel", "himself surprised that the sites were not copied")]
