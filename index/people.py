@@ -229,13 +229,21 @@ def attributed(paragraphs: Sequence[str], statements: Sequence[Statement]) -> li
     if not speakers:
         return [(statement, ()) for statement in statements]
     people = people_in(PARAGRAPH_BREAK.join(paragraphs), speakers)
+    # How the article described a speaker it then named ("The attorney general has denied ... . Lord
+    # Goldsmith said"; "the Salford MP told ..."): a form of that person too.
+    described: dict[str, dict[str, None]] = {}
+    for statement in statements:
+        if statement.speaker is not None and statement.said_as:
+            form = " ".join(statement.said_as.split())
+            described.setdefault(statement.speaker, {})[form[:1].lower() + form[1:]] = None
     out: list[tuple[Statement, tuple[str, ...]]] = []
     for statement in statements:
         if statement.speaker is None:
             out.append((statement, ()))
             continue
         person = people[statement.speaker]
-        out.append((replace(statement, speaker=person.name), person.forms))
+        forms = tuple(dict.fromkeys([*person.forms, *described.get(statement.speaker, {})]))[:MAX_FORMS]
+        out.append((replace(statement, speaker=person.name), forms))
     return out
 
 

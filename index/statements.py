@@ -52,7 +52,9 @@ class Statement:
 
     `speaker` is the fullest name the article gives, or None when no person is named;
     `cue` is the attributing word as written, lower-cased ("told", "according to");
-    `kind` is direct (quoted words), indirect (reported) or mixed (reported around a quote).
+    `kind` is direct (quoted words), indirect (reported) or mixed (reported around a quote);
+    `said_as` is how the article named the speaker where that was a description it ties to them
+    ("the attorney general", "the Salford MP"), a form of the person for questions.
     """
 
     speaker: str | None
@@ -61,6 +63,7 @@ class Statement:
     text: str
     start: int
     end: int
+    said_as: str | None = None
 
 
 # --- Vocabulary -----------------------------------------------------------------------------
@@ -693,6 +696,7 @@ _SPEAKS_AGAIN = re.compile(r"(?:\s(?:and|but)\s+(?:also\s+)?(?P<cue>said|added|i
 _LONG_LEAD = re.compile(r"(?:(?i:on|in|at|during|after|before|when|while|as|asked|with|despite|although|though|for"
                         r"|from|by|under|following|like|unlike|amid|given)|[A-Z][a-z]+ing)\b")
 _LEAD_REACH = 250  # characters
+_SECOND_CLAUSE = re.compile(r",\s+(?:but|and|while)\s+(?=(?:the|he|she|[A-Z])\w*\s)")
 _LEAD_COMMAS = 3
 # `Doe defended the plan, saying (that) ...`: what the sentence's subject said, after a participle.
 _SAYING = re.compile(r",\s+(?P<cue>saying|adding|arguing|claiming|insisting|warning|accusing|urging"
@@ -793,6 +797,8 @@ class _Finder:
         self._described: set[int] = set()  # units whose subject describes a person without naming them
         self._lost_pronouns: set[int] = set()  # units whose "he"/"she" subject stands for no one we can tell
         self._no_one: set[int] = set()  # units whose unnamed subject is no one person: a body, a group, a text
+        self._said_as: dict[int, tuple[str, str]] = {}  # unit -> (person, the description that named them there)
+        self._descriptions: dict[int, str] = {}  # unit -> the office or person its subject describes, unnamed
 
     @property
     def people(self) -> People:
@@ -847,6 +853,7 @@ class _Finder:
             return person
         role = _THE_ROLE.fullmatch(phrase) or _THE_QUALIFIED_ROLE.fullmatch(phrase)
         if role:
+            self._descriptions[unit_index] = phrase
             name = _ROLE_WORDS.get(" ".join(role.group("role").lower().split()))
             qualifier = role.groupdict().get("qualifier")
             holder = self.people.in_role(name, qualifier) if name else None
@@ -865,6 +872,7 @@ class _Finder:
         if any(_THE_PERSON.fullmatch(p) for p in (phrase, whole)) and not _UNNAMED_SOURCE.search(phrase):
             holder = self._described_antecedent(unit_index)
             if holder is not None:
+                self._said_as[unit_index] = (holder, whole)
                 return holder  # "Jo Roe said ... . "...," the 27-year-old said"
         honoured = None if _NAME_RE.fullmatch(phrase) else _HONOURED_NAME.fullmatch(phrase)
         if honoured and not _NAME_IS_OBJECT.search(honoured.group("prefix")):
@@ -921,6 +929,8 @@ class _Finder:
         person at all ("the insurer", "ministers", "the report"), whom no "he" or "she" can mean."""
         if _DESCRIBED_PERSON.fullmatch(phrase) and not _UNNAMED_SOURCE.search(phrase):
             self._described.add(unit_index)
+            if phrase[:4].lower() == "the ":
+                self._descriptions[unit_index] = phrase  # "The attorney general": whom the next lines name
         elif not _ONE_PERSON.search(phrase):
             self._no_one.add(unit_index)
 
@@ -1007,7 +1017,7 @@ class _Finder:
     def find(self) -> list[Statement]:
         found: list[Statement] = []
         previous: tuple[int, Statement] | None = None  # the last unit that was a statement, and it
-        lede: tuple[int, int] | None = None  # found[a:b]: the first lines' statements by a person described
+        lede: tuple[int, int, int] | None = None  # found[a:b]: the first lines' statements by a person described, unit
         for index, unit in enumerate(self.units):
             if unit.end - unit.start > MAX_UNIT_CHARS:
                 self.long_units += 1
@@ -1020,7 +1030,10 @@ class _Finder:
             pending = lede
             lede = None
             if made and index < _LEDE_UNITS and made[-1].speaker is None and index in self._described:
-                lede = (len(found), len(found) + len(made))
+                lede = (len(found), len(found) + len(made), index)
+            if index in self._said_as:
+                person, words = self._said_as[index]
+                made = [replace(s, said_as=words) if s.speaker == person else s for s in made]
             found.extend(made)
             previous = (index, made[-1]) if made else None
             if made and not (made[-1].speaker is None and index in self._lost_pronouns | self._described):
@@ -1039,7 +1052,9 @@ class _Finder:
                 # "UK Muslims should ..., a Home Office minister has said. / Hazel Blears said ...": the
                 # person the article's first lines describe is the one it names next.
                 named_next = self._subjects[-1][1]
-                found[pending[0]:pending[1]] = [replace(s, speaker=named_next) for s in found[pending[0]:pending[1]]]
+                said_as = self._descriptions.get(pending[2])  # "The attorney general ... . Lord Gold said"
+                found[pending[0]:pending[1]] = [replace(s, speaker=named_next, said_as=said_as)
+                                                for s in found[pending[0]:pending[1]]]
         return found
 
     def _make(self, speaker: str | None, cue: str, kind: str, start: int, end: int) -> Statement | None:
@@ -1283,6 +1298,9 @@ class _Finder:
             # After the lead-in first: a subject may hold commas of its own ("Jo Roe, 32, from Leeds,"),
             # so the whole lead-in would pass for one ("On the question of ..., Tory MP Jo Roe, who ...,").
             found.append(found.pop(0))
+        # Last, a second main clause with a subject of its own: "Ruud is fit again, but the Scot admitted ...".
+        for joined in _SECOND_CLAUSE.finditer(self.text, first, min(end, first + _LEAD_REACH)):
+            found.append(joined.end())
         return found
 
     def _clauses(self, speaker: str | None, cue: str, start: int, end: int) -> list[Statement]:

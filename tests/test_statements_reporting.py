@@ -512,3 +512,19 @@ def test_a_participle_after_a_quotation_says_more():
                  "the sites were not copied.")
     assert found == [("Jo Niel", "None of them look fancy"),
                      ("Jo Niel", "himself surprised that the sites were not copied")]
+
+
+def test_a_second_main_clause_has_its_own_subject():
+    found = said('"They can play anyone," Sir Alex Fern said. Striker Ruud Nist is fit again, but the Scot admitted '
+                 "he was unsure whether to start him.")
+    assert found[-1] == ("Sir Alex Fern", "he was unsure whether to start him")
+
+
+def test_the_description_a_lede_gives_a_speaker_is_their_form():
+    from newsdex.index.people import attributed
+
+    paragraphs = ["The attorney general has denied his answer was drafted by officials.",
+                  "Lord Gold said two ministers played no part in drafting it."]
+    stored = attributed(paragraphs, statements_in(paragraphs))
+    assert [s.speaker for s, _ in stored] == ["Lord Gold", "Lord Gold"]
+    assert "the attorney general" in stored[0][1]
