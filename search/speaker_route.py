@@ -75,13 +75,13 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
     # say"), for the whole question: cosines, the model's vectors being normalised. Ties
     # (none in practice) keep the newest first.
     topic_vector = np.asarray(embedder.encode([question.topic])[0], dtype=np.float32)
-    scores = [float(x) for x in cache.vectors([row.text for row in candidates], embedder) @ topic_vector]
+    kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
+    scores = [float(x) for x in _statement_vectors(candidates, kept, embedder, cache) @ topic_vector]
     if ask.topic:
         # A quote often leaves its subject to the sentences around it ("It is wrong," he said
         # of the plan): a statement is scored by its words and by the sentences around it (the
         # one that holds it and one each side, within its passage), read from the sentence
         # vectors the build kept (no model call).
-        kept = store.sentence_vectors([row.passage_id for row in candidates if row.passage_id is not None])
         scores = [_in_context(own, row, kept.get(row.passage_id) if row.passage_id is not None else None,
                               topic_vector)
                   for own, row in zip(scores, candidates)]
@@ -132,6 +132,32 @@ _Item = TypeVar("_Item", StatementRow, Ranked)
 # context beside its own words (bench/attribution.py measures topic questions with them).
 CONTEXT_SENTENCES = 1
 CONTEXT_WEIGHT = 0.5
+
+
+def _statement_vectors(rows: Sequence[StatementRow], kept: dict[int, SentenceVectors], embedder: TextEmbedder,
+                       cache: VectorCache) -> np.ndarray:
+    """A unit vector for each statement's words: the mean of the vectors the build kept for the
+    sentences it lies in, so that a first question about someone asks the model nothing but the
+    question; the model reads only statements whose passage kept none (a one-sentence passage,
+    or NEWSDEX_SENTENCE_VECTORS=false), and those vectors are cached."""
+    vectors: list[np.ndarray | None] = []
+    for row in rows:
+        item = kept.get(row.passage_id) if row.passage_id is not None else None
+        vectors.append(_from_sentences(row, item) if item is not None else None)
+    missing = [row.text for row, vector in zip(rows, vectors) if vector is None]
+    read = iter(cache.vectors(missing, embedder)) if missing else iter(())
+    return np.stack([vector if vector is not None else next(read) for vector in vectors]).astype(np.float32)
+
+
+def _from_sentences(row: StatementRow, item: SentenceVectors) -> np.ndarray | None:
+    if not len(item.vectors) or row.passage_start is None or row.passage_end is None:
+        return None
+    inside = [i for i, (s, e) in enumerate(item.spans) if s < row.passage_end and row.passage_start < e]
+    if not inside:
+        return None
+    mean = item.vectors[inside].mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
 
 
 def _in_context(own: float, row: StatementRow, item: SentenceVectors | None, topic: np.ndarray) -> float:

@@ -171,3 +171,27 @@ def test_milvus_keeps_the_same_people_and_forms(people_settings, embedder, tmp_p
     with open_store(milvus) as theirs, open_store(people_settings) as ours:
         assert {(r.speaker, frozenset(r.forms)) for r in theirs.speakers()} == \
             {(r.speaker, frozenset(r.forms)) for r in ours.speakers()}
+
+
+class _Counting:
+    """The session's model, counting the texts it is asked to read."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder = embedder
+        self.read: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+    def encode(self, texts, **kwargs):
+        self.read.extend(texts)
+        return self._embedder.encode(texts, **kwargs)
+
+
+def test_a_first_quote_question_reads_statements_from_the_build_not_the_model(seed_settings, embedder):
+    counting = _Counting(embedder)
+    with Searcher.open(seed_settings, embedder=counting) as searcher:
+        answer = searcher.search("what did Kishida say", k=5)
+    assert answer.results[0].quote is not None and answer.results[0].quote.speaker == "Fumio Kishida"
+    # The question, not the speaker's statements: their vectors come from the sentences the build kept.
+    assert len(counting.read) <= 2 and not any("Kishida" not in text and len(text) > 40 for text in counting.read)
