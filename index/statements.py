@@ -577,7 +577,8 @@ _BARE_CUES = ("said says insisted insists added adds argued argues claimed claim
 _REPORTED_BARE = re.compile(
     rf"^{_WIDE_SUBJECT}\s+{_AUX}(?P<cue>{'|'.join(_BARE_CUES)}|told\s+(?:reporters|journalists|the\s+media)"
     r"|welcome[sd]\s+the\s+fact|made\s+(?:it\s+)?clear)\s+"
-    rf"(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+    r"(?!while\s+visiting)(?=(?:while|although|though)\s+(?:it|he|she|they|we|there|the|this)\b"
+    rf"|(?!(?:{'|'.join(_CIRCUMSTANCE_WORDS)}|that|so|yes|no|nothing|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b))"
     r"(?P<clause>[\w“\"].+)$",
     re.DOTALL | re.IGNORECASE)
 # What follows the cue when the speaker comes after it: "..., said Dr Jo Roe." / "..., said Jo Roe, an analyst."
@@ -680,6 +681,9 @@ _ASIDE = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<subj>he|she|(?
 # After a quotation's attribution, a participle that says more: '"...," he said, adding that ...'.
 _PARTICIPLE_AFTER = re.compile(r",\s+(?P<cue>adding|declaring|insisting|arguing|warning|claiming|saying)"
                                r"(?:\s+that)?\s+(?=[\w“\"])")
+# Whom a film, a recording or a witness shows speaking: "The documentary showed Mr Roe, ..., telling ...".
+_SHOWN = re.compile(rf"\b(?:showed|shows|filmed|recorded|heard|caught|quoted)\s+(?P<name>(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord"
+                    rf"|Lady|Dame)\.?\s+)?(?-i:{_NAME}))(?=,|\s+(?:telling|saying|adding|declaring|warning))")
 # "..., said Dr Jo Roe, ...", "But, says usability guru Dr Jo Roe, ...": the aside with its cue first.
 _ASIDE_INVERTED = re.compile(rf"^(?P<pre>[^“”\"«»]{{1,300}}?),\s+(?P<cue>said|says|added|adds|argued|argues|insisted"
                              rf"|insists)\s+(?P<subj>(?:[a-z][\w-]*\s+){{0,3}}(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame)"
@@ -1091,10 +1095,14 @@ class _Finder:
                                               clause_start, _trim_end(text, clause_start, gap_end))
                             quoted += [more] if more else []
                         return quoted
-                if not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps) \
-                        and previous is not None and self._carries_on(index, previous):
-                    prior = previous[1]
-                    return [s for s in (self._direct(q, prior.speaker, prior.cue) for q in quotes) if s]
+                if not after.strip(" .") and not any(text[a:b].strip() for a, b in gaps):
+                    if previous is not None and self._carries_on(index, previous):
+                        prior = previous[1]
+                        return [s for s in (self._direct(q, prior.speaker, prior.cue) for q in quotes) if s]
+                    actor = self._subjects[-1] if self._subjects else None
+                    if actor is not None and actor[0] == index - 1 and not actor[2] and actor[1] is not None:
+                        # "Mr Blair went on to list his achievements. "Stand firm ..."": the one just acting
+                        return [s for s in (self._direct(q, actor[1], "said") for q in quotes) if s]
                 return []
             # Reported words first, the quote inside or after them.
             attr = _attribution(after, last) if after.strip(" .") else None
@@ -1127,6 +1135,10 @@ class _Finder:
                 opening = self._opening(unit.start, unit.start + saying.start()) if saying else 0
                 acting = _ACTING.match(text, opening, unit.start + saying.start()) if saying else None
                 speaker = self.speaker(acting.group("subj"), acting.start("subj"), index) if acting else None
+                shown = None if not saying or speaker is not None else _SHOWN.search(
+                    text, opening, unit.start + saying.start())
+                if shown:  # "The film showed Mr Roe, talking about the EU, telling the meeting:": Mr Roe's words
+                    speaker = self.speaker(shown.group("name"), shown.start("name"), index)
                 if saying and speaker is not None:  # "The film showed Mr Roe telling them:" is not the film's
                     cue = _tidy_cue(saying.group("cue"))
                     return [s for s in (self._direct(q, speaker, cue) for q in quotes) if s]

@@ -528,3 +528,27 @@ def test_the_description_a_lede_gives_a_speaker_is_their_form():
     stored = attributed(paragraphs, statements_in(paragraphs))
     assert [s.speaker for s, _ in stored] == ["Lord Gold", "Lord Gold"]
     assert "the attorney general" in stored[0][1]
+
+
+def test_a_quotation_after_a_sentence_about_a_named_person_is_theirs():
+    found = said("Mr Tom Blare went on to list his achievements and to rally the party.", '"Stand firm and win."')
+    assert found == [("Tom Blare", "Stand firm and win.")]
+
+
+def test_a_quotation_after_a_sentence_about_no_one_stays_unattributed():
+    assert said("The talks went on into the night.", '"Stand firm and win."') == []
+
+
+def test_whom_a_film_shows_speaking_said_the_words():
+    found = said('The documentary showed Mr Mike Natt, talking about the EU, telling the meeting: "The rules are '
+                 'wrong."')
+    assert found == [("Mike Natt", "The rules are wrong.")]
+
+
+def test_said_while_it_was_reports_the_clause():
+    found = said("BBC correspondent Tom Bart said while it was an agreement in principle, much work remained.")
+    assert found == [("Tom Bart", "while it was an agreement in principle, much work remained")]
+
+
+def test_said_while_visiting_is_a_circumstance():
+    assert said("Tom Bart said while visiting Leeds.") == []
