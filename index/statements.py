@@ -213,6 +213,10 @@ def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
 
 
+# What a person is, capitalised where it opens a sentence before their name: no part of the name.
+_LEADING_NOUNS = frozenset("""guitarist singer drummer bassist actor actress comedian presenter director producer
+writer author novelist rapper striker midfielder defender goalkeeper winger forward captain coach manager boss
+chairman chairwoman spokesman spokeswoman analyst economist lawyer campaigner veteran star player""".split())
 # Months that are surnames after a given name ("Theresa May", "Jan April"), never first.
 _SURNAME_MONTHS = frozenset({"May", "June", "April", "August"})
 
@@ -227,8 +231,8 @@ def _clean_name(words: Sequence[str]) -> tuple[str, ...]:
     titles = [i for i, w in enumerate(kept) if w.lower().rstrip(".") in _ROLE_TOKENS or w.lower() in _ROLE_TOKENS]
     if titles:
         kept = kept[titles[-1] + 1:]
-    while kept and kept[0].lower() in _NOT_NAME_WORDS:
-        kept.pop(0)
+    while kept and (kept[0].lower() in _NOT_NAME_WORDS or kept[0].lower() in _LEADING_NOUNS):
+        kept.pop(0)  # "Meanwhile Kishida", "Guitarist Brian May"
     if any(w.lower() in _NOT_NAME_WORDS and not (0 < i < len(kept) - 1 and _INITIAL_RE.fullmatch(w))
            and not (i > 0 and w in _SURNAME_MONTHS)
            for i, w in enumerate(kept)):  # "Charles A Blixt": a middle initial; "Theresa May": a surname

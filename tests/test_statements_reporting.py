@@ -552,3 +552,7 @@ def test_said_while_it_was_reports_the_clause():
 
 def test_said_while_visiting_is_a_circumstance():
     assert said("Tom Bart said while visiting Leeds.") == []
+
+
+def test_what_a_person_is_before_their_name_at_a_sentence_start_is_no_part_of_it():
+    assert said("Guitarist Brian Mays said he will tour in April.") == [("Brian Mays", "he will tour in April")]
