@@ -223,6 +223,12 @@ def test_statement_rules_grow_linearly(make, unbudgeted):
     pytest.param(lambda n: "Kishida" + " " * n + "x said that talks go on.", 0.01, id="spaces after a subject"),
     pytest.param(lambda n: " ".join(f"{_names(i)} manager Aa Bb spoke. The {_names(i)} manager said it."
                                     for i in range(n)), 0.02, id="many qualified roles"),
+    pytest.param(lambda n: "Jo Roe" + ", a b" * n + " said it.", 0.01, id="many descriptions before a cue"),
+    pytest.param(lambda n: "Tom Roe told " + "Aa " * n + "the plan was wrong.", 0.01, id="a long hearer"),
+    pytest.param(lambda n: "Things happen" + " x" * n + ", said Mr Aa Bb, but they are rare.", 0.01,
+                 id="a long aside with its cue first"),
+    pytest.param(lambda n: " ".join(f"The {_names(i)} star spoke, but the Scot admitted it." for i in range(n)),
+                 0.02, id="many second clauses and descriptions"),
 ])
 def test_statement_rules_grow_linearly_on_larger_input(make, smallest, unbudgeted):
     # What grew quadratically here cost little beside the rest of the work on a few thousand characters.
