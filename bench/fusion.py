@@ -11,7 +11,8 @@ passage size and candidates, on SciFact, on long-article variants of it, and on 
 rankings, whole-article BM25 and dense max-passage (an article where its best passage is),
 each ranking every article it can (all passages, all articles), nothing else of newsdex's
 ranking (no speaker route, no copies folded); the question's words are those a search reads.
-"dense", "lexical" and "hybrid" are the modes as shipped (per_article = 1).
+"dense", "lexical" and "hybrid" are the modes as shipped (per_article = 1: articles fused, with the
+dense feedback search), hybrid also by question type where the queries give one (metadata.type).
 
 `--long N` joins every N consecutive abstracts of the corpus into one article (each
 abstract a paragraph led by its title, the article untitled), and judges an article
@@ -177,6 +178,7 @@ def main() -> None:
             for split in args.splits.split(","):
                 for candidates in [int(v) for v in args.candidates.split(",")]:
                     row = {}
+                    kinds: dict[str, dict[str, float]] = {}
                     shipped = base.model_copy(update={"passage_tokens": tokens, "candidates": candidates})
                     runs = ([("shipped", None, None), ("plain", False, 0.0), ("by article", True, 0.0)]
                             + [(w, False, w) for w in weights])
@@ -187,17 +189,23 @@ def main() -> None:
                         report = evaluate(data, settings, embedder, modes=modes, split=split, index_dir=index_dir)
                         for mode, scores in report.modes.items():
                             row[(mode, column)] = scores.measures["ndcg@10"]
+                            if column == "shipped" and mode == "hybrid":
+                                kinds = scores.by_type
                     baseline = naive(data, shipped.model_copy(update={"index_dir": index_dir}), embedder, split)
                     print(f"{name:<16} {split:<6} {tokens:>6} {candidates:>5} {row[('dense', 'shipped')]:>7.4f} "
                           f"{row[('lexical', 'shipped')]:>7.4f} {row[('hybrid', 'shipped')]:>7.4f} {baseline:>7.4f} "
                           f"{row[('hybrid', 'plain')]:>14.4f} {row[('hybrid', 'by article')]:>14.4f}"
                           + "".join(f" {row[('hybrid', w)]:>28.4f}" for w in weights), flush=True)
+                    if kinds:  # questions of a kind (bbc-news: metadata.type), shipped hybrid
+                        shown = [f"{kind} {m['ndcg@10']:.4f} ({int(m['queries'])})" for kind, m in kinds.items()]
+                        print(" " * 18 + "hybrid by type: " + ", ".join(shown), flush=True)
                     table.append({"collection": name, "split": split, "passage_tokens": tokens,
                                   "candidates": candidates, "dense": row[("dense", "shipped")],
                                   "lexical": row[("lexical", "shipped")], "hybrid": row[("hybrid", "shipped")],
                                   "naive": baseline, "passages_fused": row[("hybrid", "plain")],
                                   "articles_fused": row[("hybrid", "by article")],
-                                  "article_bm25": {str(w): row[("hybrid", w)] for w in weights}})
+                                  "article_bm25": {str(w): row[("hybrid", w)] for w in weights},
+                                  "hybrid_by_type": {kind: m["ndcg@10"] for kind, m in kinds.items()}})
     print(json.dumps({"measure": "ndcg@10", "per_article": 1, "backend": args.backend, "rows": table}))
 
 

@@ -225,6 +225,24 @@ class IndexStore:
         )
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
 
+    def passage_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        wanted = [int(i) for i in dict.fromkeys(ids) if int(i) not in self.dead]
+        if not wanted or not vector_index.supports_reconstruct(self.vectors):
+            return {}
+        try:
+            found = self.vectors.reconstruct_batch(np.asarray(wanted, dtype=np.int64))
+        except RuntimeError:  # an id FAISS does not hold: read them one by one, leaving it out
+            found = None
+        if found is not None:
+            return {i: np.asarray(vector, dtype=np.float32) for i, vector in zip(wanted, found)}
+        vectors = {}
+        for i in wanted:
+            try:
+                vectors[i] = np.asarray(self.vectors.reconstruct(i), dtype=np.float32)
+            except RuntimeError:
+                continue
+        return vectors
+
     def places(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         if not ids:
             return {}

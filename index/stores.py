@@ -109,6 +109,12 @@ class Store(Protocol):
 
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]: ...
 
+    def passage_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of these passages, as the dense search compares them (unknown ids
+        left out; {} where the vector structure cannot read vectors back, as IVF-PQ cannot): what
+        the feedback of a grouped search adds to the question's vector (search.searcher)."""
+        ...
+
     def places(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         """(article id, position) of each of these passages (unknown ids left out), without
         reading their rows: what fusing by article needs of a hundred candidates, and the

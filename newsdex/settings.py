@@ -123,11 +123,18 @@ class Settings(BaseSettings):
         "when hybrid results are grouped per article; 0 turns it off (NEWSDEX_ARTICLE_WEIGHT).")
     candidates: int = Field(100, ge=1, le=10000, description="Passages each retriever hands to fusion and grouping.")
     fuse_articles: bool = Field(
-        False, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
+        True, description="When results are grouped per article, fuse each retriever's ranking of articles (an "
         "article placed by its best passage, whole-article BM25 beside them, constant article_rrf_k) instead of "
         "passages, so both retrievers' votes for an article count even when they fall on different passages; each "
-        "article then shows its best passages. Off: it won on bbc-news dev but not on SciFact (docs/performance.md, "
-        "'Ranking news articles') (NEWSDEX_FUSE_ARTICLES).")
+        "article then shows its best passages. On: with feedback it won on bbc-news dev and SciFact train "
+        "(docs/performance.md, 'Ranking news articles') (NEWSDEX_FUSE_ARTICLES).")
+    feedback_articles: int = Field(
+        3, ge=0, le=100, description="Grouped hybrid searches (fuse_articles) search the vectors a second time, the "
+        "question's vector moved towards the lead passages of this many articles whole-article BM25 ranks first, "
+        "and fuse that ranking in beside the first; 0 turns it off (NEWSDEX_FEEDBACK_ARTICLES).")
+    feedback_weight: float = Field(
+        1.0, ge=0, le=100, description="How far feedback moves the question's vector: q + weight * mean of the "
+        "leads' vectors, normalised; 0 turns it off (NEWSDEX_FEEDBACK_WEIGHT).")
     article_rrf_k: int = Field(
         10, ge=0, le=10000, description="Reciprocal rank fusion constant of the fusion of articles (fuse_articles); "
         "a search's own rrf_k option, when given, sets it too (NEWSDEX_ARTICLE_RRF_K).")

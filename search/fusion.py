@@ -79,29 +79,42 @@ def _tie_keys(items: Sequence[Item], standing: Callable[[Item], Hashable], tie_k
 
 
 def rrf_by_group(rankings: Sequence[Sequence[Item]], group_of: Mapping[Item, Group], k: int = 60,
-                 weights: Sequence[float] | None = None, tie_key: TieKey | None = None) -> list[tuple[Item, float]]:
+                 weights: Sequence[float] | None = None, tie_key: TieKey | None = None,
+                 group_rankings: Sequence[Sequence[Item]] = (),
+                 group_weights: Sequence[float] | None = None) -> list[tuple[Item, float]]:
     """Items fused as their groups (articles) fuse: (item, its group's fused score), best group first.
 
     Each ranking becomes a ranking of groups, a group placed where its best item is, and
-    those are fused by `rrf`; within a group, items keep their order in the item-level
-    fusion, and groups tied in the group fusion go by their best item's score there. This
-    is what an article-level answer needs: when one retriever ranks passage A
-    of an article first and the other ranks passage B of it first, fusing passages splits
-    the article's two votes between A and B, while fusing articles counts both. Every item
-    must have a group in `group_of`; `tie_key` orders tied items as in `rrf`.
+    those are fused by `rrf` together with `group_rankings`: rankings of groups made
+    elsewhere (whole-article BM25), each group named by one item of it (an article by its
+    lead passage), weighted by `group_weights` (default 1). Within a group, items keep their
+    order in the item-level fusion of `rankings`; a group that only `group_rankings` hold
+    enters by the item that names it; groups tied in the group fusion go by their best
+    item's score there. This is what an article-level answer needs: when one retriever ranks
+    passage A of an article first and the other ranks passage B of it first, fusing
+    passages splits the article's two votes between A and B, while fusing articles counts
+    both. Every item must have a group in `group_of`; `tie_key` orders tied items as in `rrf`.
     """
+    if group_weights is None:
+        group_weights = [1.0] * len(group_rankings)
+    if len(group_weights) != len(group_rankings):
+        raise ValueError("one weight per group ranking")
     items = rrf(rankings, k=k, weights=weights, tie_key=tie_key)
     best_item: dict[Group, float] = {}
+    members: dict[Group, list[Item]] = {}
     for item, item_score in items:
         best_item.setdefault(group_of[item], item_score)
-    groups = rrf([[group_of[item] for item in ranking] for ranking in rankings], k=k, weights=weights)
+        members.setdefault(group_of[item], []).append(item)
+    for ranking in group_rankings:
+        for item in ranking:
+            members.setdefault(group_of[item], [item])
+    all_weights = [*(weights if weights is not None else [1.0] * len(rankings)), *group_weights]
+    groups = rrf([[group_of[item] for item in ranking] for ranking in [*rankings, *group_rankings]], k=k,
+                 weights=all_weights)
     # Whole ranks tie often (ranks 1 and 3 score as 3 and 1 do): tied groups go by their best
     # item's fused score, then as rrf broke the tie (the sort is stable).
-    groups.sort(key=lambda pair: (-pair[1], -best_item[pair[0]]))
-    place = {group: n for n, (group, _) in enumerate(groups)}
-    score = dict(groups)
-    order = sorted(range(len(items)), key=lambda n: (place[group_of[items[n][0]]], n))
-    return [(items[n][0], score[group_of[items[n][0]]]) for n in order]
+    groups.sort(key=lambda pair: (-pair[1], -best_item.get(pair[0], 0.0)))
+    return [(item, score) for group, score in groups for item in members[group]]
 
 
 def with_group_ranking(fused: Sequence[tuple[Item, float]], group_ranking: Sequence[Item],

@@ -60,6 +60,7 @@ class _Ranking:
     dense: list[tuple[int, float]] = field(default_factory=list)
     lexical: list[tuple[int, float]] = field(default_factory=list)
     articles: list[tuple[int, float]] = field(default_factory=list)  # whole-article BM25, by lead passage
+    feedback: list[tuple[int, float]] = field(default_factory=list)  # dense again, the question moved (_feedback)
     fused: list[tuple[int, float]] = field(default_factory=list)
     article_places: dict[str, tuple[int, float]] = field(default_factory=dict)  # article id -> its (rank, score) there
     factors: dict[int, float] | None = None  # recency's, when on
@@ -291,6 +292,27 @@ class Searcher:
         return [settle_ties([(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0], self.store.places)
                 for row_scores, row_ids in zip(scores, ids)]
 
+    def _feedback(self, vector: np.ndarray, articles: list[tuple[int, float]], depth: int,
+                  allowed: Filters) -> list[tuple[int, float]]:
+        """The dense search again, with the question's vector moved towards the lead passages of
+        the articles whole-article BM25 ranks first (pseudo-relevance feedback, Rocchio's rule):
+        q + feedback_weight * mean(leads), normalised. [] when it is off or nothing fed it.
+
+        Why: a news story is told by several articles, and their leads say what the story is
+        about in the words of the archive, not of the question; the moved question finds the
+        other articles of the story that the question's own vector misses (docs/performance.md,
+        "Ranking news articles").
+        """
+        count, weight = self.settings.feedback_articles, self.settings.feedback_weight
+        if not count or not weight or not articles:
+            return []
+        leads = self.store.passage_vectors([pid for pid, _ in articles[:count]])
+        if not leads:
+            return []
+        moved = np.asarray(vector, dtype=np.float32) + weight * np.mean(list(leads.values()), axis=0)
+        moved /= max(float(np.linalg.norm(moved)), 1e-12)
+        return self._dense(moved[None, :].astype(np.float32), depth, allowed)[0]
+
     def _rank(self, question: Question, vector: np.ndarray | None, options: SearchOptions, fusion: Fusion,
               allowed: Filters, depth: int, dense: list[tuple[int, float]] | None,
               lexical: list[tuple[int, float]] | None,
@@ -318,6 +340,8 @@ class Searcher:
             if _fuses_articles(options, fusion):
                 ranking.articles = articles if articles is not None else self._article_lexical(question, depth, allowed)
             dense = lexical = articles = None
+            if mode == "hybrid" and per_article is not None and self.settings.fuse_articles and vector is not None:
+                ranking.feedback = self._feedback(vector, ranking.articles, depth, allowed)
             if mode == "hybrid" or ranking.articles:  # lexical mode fuses whole articles in too
                 article_k = self.settings.article_rrf_k if options.rrf_k is None else options.rrf_k
                 ranking.fused = self._fuse(ranking, fusion, per_article, article_k)
@@ -348,36 +372,39 @@ class Searcher:
         """The retrievers' candidates as one ranking (a lexical search's: its passages and whole articles).
 
         By passage (search.fusion.rrf); or, when results are grouped per article and
-        `fuse_articles` is on, by article (rrf_by_group, constant `article_k`), so
-        each retriever ranks an article once, where its best passage is. When results are grouped
-        per article, whole-article BM25 is then fused in as a ranking of articles
-        (with_group_ranking, `article_weight`): docs/performance.md, "Ranking news articles", has
+        `fuse_articles` is on (the default), by article (rrf_by_group, constant `article_k`):
+        each retriever ranks an article once, where its best passage is (dense twice: the
+        question's vector and the vector moved by feedback, each at dense_weight), whole-article
+        BM25 ranks articles beside them (`article_weight`), and each article shows its best
+        passages. Grouped, with `fuse_articles` off, whole-article BM25 is fused into the passage
+        ranking instead (with_group_ranking). docs/performance.md, "Ranking news articles", has
         the figures.
         """
         rankings = [[i for i, _ in ranking.dense], [i for i, _ in ranking.lexical]]
         weights = [fusion.dense_weight, fusion.lexical_weight]
+        if ranking.feedback:
+            rankings.insert(1, [i for i, _ in ranking.feedback])
+            weights.insert(1, fusion.dense_weight)
         by_article = per_article is not None and self.settings.fuse_articles
         if not by_article and not ranking.articles:
             return rrf(rankings, k=fusion.rrf_k, weights=weights, tie_key=self.store.places)
         leads = [i for i, _ in ranking.articles]
-        places = self.store.places(sorted(set(rankings[0]) | set(rankings[1]) | set(leads)))
+        places = self.store.places(sorted(set().union(*rankings, leads)))
         owner = {pid: article_id for pid, (article_id, _) in places.items()}
         found = [[i for i in r if i in owner] for r in rankings]
+        leads = [i for i in leads if i in owner]
+        ranking.article_places = {owner[pid]: (rank, score) for rank, (pid, score) in
+                                  enumerate(ranking.articles, start=1) if pid in owner}
 
         def tie_key(tied):  # the places read above, not read again
             return {i: places[i] for i in tied}
 
-        k = article_k if by_article else fusion.rrf_k
         if by_article:
-            fused = rrf_by_group(found, owner, k=k, weights=weights, tie_key=tie_key)
-        else:
-            fused = rrf(found, k=k, weights=weights, tie_key=tie_key)
-        if not ranking.articles:
-            return fused
-        ranking.article_places = {owner[pid]: (rank, score) for rank, (pid, score) in
-                                  enumerate(ranking.articles, start=1) if pid in owner}
-        return with_group_ranking(fused, [i for i in leads if i in owner], owner, k=k,
-                                  weight=fusion.article_weight)
+            whole = [leads] if leads else []
+            return rrf_by_group(found, owner, k=article_k, weights=weights, tie_key=tie_key, group_rankings=whole,
+                                group_weights=[fusion.article_weight] * len(whole))
+        fused = rrf(found, k=fusion.rrf_k, weights=weights, tie_key=tie_key)
+        return with_group_ranking(fused, leads, owner, k=fusion.rrf_k, weight=fusion.article_weight)
 
     def _ranked(self, mode: str, ranking: _Ranking, hits: list[Hit], rows: dict[int, PassageRow],
                 explain: bool) -> list[Ranked]:

@@ -319,19 +319,22 @@ def test_get_search_reads_numbers_and_flags_from_the_query_string(client):
     assert top["highlights"] == [] and top["score"] == pytest.approx(1 / top["explain"]["dense_rank"])
 
 
-def test_article_weight_is_a_search_option_over_http(client):
+def test_article_weight_is_a_search_option_over_http(seed_settings, embedder):
+    # Passages fused (fuse_articles off), so that a result's score is its own ranks' sum.
+    passages = seed_settings.model_copy(update={"fuse_articles": False})
     params = {"q": "Kishida North Korea Russia", "k": "2", "per_article": "1", "explain": "true", "highlight": "false",
               "rrf_k": "0"}
-    on = client.get("/search", params={**params, "article_weight": "2"}).json()["results"]
-    off = client.post("/search", json={**params, "k": 2, "per_article": 1, "explain": True, "highlight": False,
-                                        "rrf_k": 0, "article_weight": 0}).json()["results"]
+    with TestClient(create_app(passages, embedder)) as client:
+        on = client.get("/search", params={**params, "article_weight": "2"}).json()["results"]
+        off = client.post("/search", json={**params, "k": 2, "per_article": 1, "explain": True, "highlight": False,
+                                            "rrf_k": 0, "article_weight": 0}).json()["results"]
+        bad = client.get("/search", params={"q": "Kishida", "article_weight": "-1"})
     assert on[0]["explain"]["article_rank"] == 1 and all(r["explain"]["article_rank"] is None for r in off)
     for r in on:
         e = r["explain"]
         expected = sum(w / rank for w, rank in ((1, e["dense_rank"]), (1, e["lexical_rank"]), (2, e["article_rank"]))
                        if rank is not None)
         assert r["score"] == pytest.approx(expected, abs=1e-6)
-    bad = client.get("/search", params={"q": "Kishida", "article_weight": "-1"})
     assert bad.status_code == 422 and bad.json()["detail"] == (
         "article_weight: article_weight must be a number of at least 0, got -1")
 

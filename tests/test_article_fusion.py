@@ -1,6 +1,8 @@
-"""Grouped hybrid search fuses in whole-article BM25 (NEWSDEX_ARTICLE_WEIGHT,
-search.fusion.with_group_ranking), can fuse articles, not passages (NEWSDEX_FUSE_ARTICLES,
-search.fusion.rrf_by_group), and `newsdex eval` scores what a user asking for k results
+"""Grouped hybrid search fuses articles, not passages (NEWSDEX_FUSE_ARTICLES, on by default,
+search.fusion.rrf_by_group), with whole-article BM25 (NEWSDEX_ARTICLE_WEIGHT) and a second dense
+search moved by feedback (NEWSDEX_FEEDBACK_ARTICLES) beside the retrievers' own rankings; with
+fusing articles off, whole-article BM25 is fused into the passage ranking
+(search.fusion.with_group_ranking); and `newsdex eval` scores what a user asking for k results
 per article sees.
 
 The index is tests/data/seed_eval cut into short passages (64 tokens), so that its
@@ -9,6 +11,7 @@ articles have several passages each and the two retrievers often favour differen
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import DATA, _built, _opened
 
@@ -34,16 +37,21 @@ def short_settings(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def short_searcher(short_settings, embedder):
-    """Fusing by article is opt-in (NEWSDEX_FUSE_ARTICLES): it did not beat passage fusion on
-    SciFact or its long-article variants (docs/performance.md, "Fusing by article"). Without
-    whole-article BM25, so that the tests of it see it alone."""
+    """Articles fused, without whole-article BM25 (and so without the feedback it feeds), so that
+    the tests of the fusion of articles see the two retrievers alone."""
     yield from _opened(short_settings.model_copy(update={"fuse_articles": True, "article_weight": 0}), embedder)
 
 
 @pytest.fixture(scope="module")
 def default_searcher(short_settings, embedder):
-    """As shipped: passages fused, whole-article BM25 fused in (weight 1)."""
+    """As shipped: articles fused, whole-article BM25 and the feedback search beside the retrievers."""
     yield from _opened(short_settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def passage_searcher(short_settings, embedder):
+    """Fusing articles off: passages fused, whole-article BM25 fused in (weight 1)."""
+    yield from _opened(short_settings.model_copy(update={"fuse_articles": False}), embedder)
 
 
 def _article_ranking(searcher: Searcher, question: str, depth: int) -> list[str]:
@@ -171,7 +179,8 @@ def _whole_article_scores(searcher: Searcher, question: str, depth: int, weight:
     return best, article_rank
 
 
-def test_grouped_hybrid_adds_each_articles_whole_article_bm25_rank(default_searcher):
+def test_grouped_hybrid_adds_each_articles_whole_article_bm25_rank(passage_searcher):
+    default_searcher = passage_searcher
     depth = default_searcher.settings.candidates
     moved = 0
     for question in _questions():
@@ -188,3 +197,76 @@ def test_grouped_hybrid_adds_each_articles_whole_article_bm25_rank(default_searc
         moved += [r.article_id for r in without.results] != [r.article_id for r in response.results]
     assert moved >= 1  # whole articles reorder some questions' answers
 
+
+
+def _article_order(store, rankings: list[list[int]], weights: list[float], k: int) -> list[str]:
+    """Articles by RRF of the rankings (passage ids), an article placed where its first passage is."""
+    owner = {i: place[0] for i, place in store.places(sorted({i for r in rankings for i in r})).items()}
+    score: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, article in enumerate(dict.fromkeys(owner[i] for i in ranking), start=1):
+            score[article] = score.get(article, 0.0) + weight / (k + rank)
+    return sorted(score, key=lambda a: -score[a])
+
+
+def test_grouped_hybrid_ranks_articles_by_both_dense_searches_and_both_bm25s(default_searcher):
+    """The shipped grouped ranking: dense, dense moved by feedback towards the leads of the top
+    whole articles, passage BM25 and whole-article BM25, each a ranking of articles, fused by
+    RRF at article_rrf_k; computed here from the store alone."""
+    searcher, store = default_searcher, default_searcher.store
+    settings = searcher.settings
+    assert settings.fuse_articles and settings.feedback_articles > 0 and settings.feedback_weight > 0
+    depth, count = settings.candidates, settings.feedback_articles
+    fed = 0
+    for question in _questions():
+        terms = query_terms(question)
+        vector = searcher.embedder.encode([question])[0]
+        whole = [i for i, _ in store.article_lexical_search(terms, depth)]
+        leads = store.passage_vectors(whole[:count])
+        assert sorted(leads) == sorted(whole[:count])
+        moved = vector + settings.feedback_weight * np.mean([leads[i] for i in whole[:count]], axis=0)
+        moved /= np.linalg.norm(moved)
+        dense = [int(i) for i in store.search_vectors(vector[None, :], depth)[1][0] if i >= 0]
+        feedback = [int(i) for i in store.search_vectors(moved[None, :].astype(np.float32), depth)[1][0] if i >= 0]
+        lexical = [i for i, _ in store.lexical_search(terms, depth)]
+        expected = _article_order(store, [dense, feedback, lexical, whole], [1, 1, 1, settings.article_weight],
+                                  settings.article_rrf_k)
+        got = [r.article_id for r in searcher.search(question, mode="hybrid", k=3, per_article=1, highlight=False,
+                                                     dates=False).results]
+        # Equal scores may tie at the cut; the articles fused ahead of the third must come first.
+        assert set(got[:2]) <= set(expected[:4]), question
+        assert got[0] == expected[0] or got[0] in expected[:2], question
+        fed += feedback[:5] != dense[:5]
+    assert fed >= 1  # the feedback search is not the first one again
+
+
+def test_feedback_off_leaves_the_grouped_ranking_to_the_retrievers(short_settings, embedder):
+    plain = Searcher.open(short_settings.model_copy(update={"feedback_articles": 0}), embedder=embedder)
+    weightless = Searcher.open(short_settings.model_copy(update={"feedback_weight": 0.0}), embedder=embedder)
+    fed = Searcher.open(short_settings, embedder=embedder)
+    try:
+        changed = 0
+        for question in _questions():
+            values = {"mode": "hybrid", "k": 5, "per_article": 1, "highlight": False, "dates": False}
+            off = [r.article_id for r in plain.search(question, **values).results]
+            assert off == [r.article_id for r in weightless.search(question, **values).results]
+            changed += off != [r.article_id for r in fed.search(question, **values).results]
+        assert changed >= 1
+    finally:
+        for searcher in (plain, weightless, fed):
+            searcher.close()
+
+
+def test_a_store_gives_back_the_vectors_it_searches(short_settings, embedder):
+    searcher = Searcher.open(short_settings, embedder=embedder)
+    try:
+        store = searcher.store
+        scores, ids = store.search_vectors(embedder.encode(["Kishida met Yoon in Lima"]), 3)
+        found = store.passage_vectors([int(i) for i in ids[0]] + [10**9])
+        assert sorted(found) == sorted(int(i) for i in ids[0])  # an unknown id is left out
+        for i in ids[0]:
+            own = np.asarray(found[int(i)], dtype=np.float32)
+            assert float(own @ own) == pytest.approx(1.0, abs=1e-4)
+            assert int(store.search_vectors(own[None, :], 1)[1][0][0]) == int(i)
+    finally:
+        searcher.close()

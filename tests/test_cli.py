@@ -175,6 +175,7 @@ def test_help_shows_what_each_flag_says_in_brackets():
 
 
 def test_article_weight_flag_reaches_grouped_search_and_explain_prints_the_article_rank(index_env):
+    index_env = {**index_env, "NEWSDEX_FUSE_ARTICLES": "false"}  # passages fused: a score is its own ranks' sum
     args = ["Kishida North Korea Russia", "--k", "2", "--per-article", "1", "--rrf-k", "0", "--no-highlight"]
     result = invoke([*args, "--json", "--explain", "--article-weight", "3"], index_env, binary="ask")
     assert result.returncode == 0, result.stderr

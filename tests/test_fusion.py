@@ -118,3 +118,17 @@ def test_an_article_ranking_keeps_each_item_once_and_each_articles_order(ranking
     for article in set(owner.values()):  # within an article, the passage fusion's order
         before = [i for i, _ in fused if owner[i] == article]
         assert [i for i in items if owner[i] == article and i in before] == before
+
+
+def test_a_group_ranking_votes_beside_the_item_rankings():
+    owner = {1: "a", 2: "a", 3: "b", 4: "c"}
+    # Items alone put b first (ranks 1 and 1) and a second; a group ranking with a first
+    # and c (which no item ranking holds) second lifts a to the top and brings c in by its item.
+    fused = rrf_by_group([[3, 1], [3, 2]], owner, k=0, group_rankings=[[2, 4]], group_weights=[3.0])
+    assert [item for item, _ in fused] == [1, 2, 3, 4]
+    assert dict(fused)[1] == pytest.approx(1 / 2 + 1 / 2 + 3.0)
+    assert dict(fused)[4] == pytest.approx(3.0 / 2)
+    assert rrf_by_group([[3, 1], [3, 2]], owner, k=0) == rrf_by_group([[3, 1], [3, 2]], owner, k=0,
+                                                                      group_rankings=[[2, 4]], group_weights=[0.0])[:3]
+    with pytest.raises(ValueError):
+        rrf_by_group([[1]], owner, group_rankings=[[1]], group_weights=[])

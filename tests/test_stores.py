@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 from conftest import DATA, ROOT, SEED_QUESTIONS, SEEDS
 
@@ -109,6 +110,18 @@ def test_lexical_search_is_best_first(store):
     english = store.lexical_search(["dredging"], 5)
     assert english and all("dredging" in store.passages([pid])[pid].text for pid, _ in english)
     assert [s for _, s in english] == sorted((s for _, s in english), reverse=True)
+
+
+def test_a_store_gives_back_the_vectors_it_searches(store):
+    """What the feedback of a grouped search reads (search.searcher): each passage's own vector."""
+    found = [pid for pid, _ in store.lexical_search(["dredging"], 3)]
+    vectors = store.passage_vectors(found + [10**9])
+    assert found and sorted(vectors) == sorted(found)  # an unknown id is left out
+    for pid, vector in vectors.items():
+        own = np.asarray(vector, dtype=np.float32)
+        assert float(own @ own) == pytest.approx(1.0, abs=1e-3)
+        scores, ids = store.search_vectors(own[None, :], 1)
+        assert int(ids[0][0]) == pid and float(scores[0][0]) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_whole_article_bm25_ranks_articles_by_their_lead_passage(store):
@@ -501,7 +514,9 @@ def spread(tmp_path_factory, embedder) -> dict[str, Settings]:
 
 @pytest.mark.parametrize("store_name", CONTRACT)
 def test_whole_article_bm25_finds_an_article_whose_passages_split_the_words(spread, embedder, store_name):
-    searcher = Searcher.open(spread[store_name], embedder)
+    # Passages fused (fuse_articles off), so that whole-article BM25 is what lifts the article:
+    # fusing articles counts its two passages' votes together by itself.
+    searcher = Searcher.open(spread[store_name].model_copy(update={"fuse_articles": False}), embedder)
     try:
         store = searcher.store
         assert len(store.article_passages("valley")) >= 3

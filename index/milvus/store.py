@@ -173,6 +173,10 @@ class MilvusStore:
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRow]:
         return {int(row["id"]): _passage_of(row) for row in self._passage_rows(ids, PASSAGE_OUTPUT)}
 
+    def passage_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        return {int(row["id"]): np.asarray(row["vector"], dtype=np.float32)
+                for row in self._passage_rows(list(dict.fromkeys(ids)), ["id", "vector"])}
+
     def places(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         return {int(row["id"]): (row["article_id"], int(row["position"]))
                 for row in self._passage_rows(ids, ["id", "article_id", "position"])}
