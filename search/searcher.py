@@ -211,7 +211,8 @@ class Searcher:
             if question.speaker is not None:
                 ranked[i], routes[i] = statements_first(question, ranked[i], self.store, self.embedder,
                                                         self.statement_vectors, k=deep.k,
-                                                        per_article=options.per_article)
+                                                        per_article=options.per_article,
+                                                        article_k=self._article_k(options))
         pages = [items[options.offset:options.offset + options.k] for items in ranked]
         marks = (self._highlight(questions, vectors, pages) if options.highlight and vectors is not None
                  else [[[] for _ in items] for items in pages])
@@ -292,6 +293,10 @@ class Searcher:
         return [settle_ties([(int(i), float(s)) for s, i in zip(row_scores, row_ids) if i >= 0], self.store.places)
                 for row_scores, row_ids in zip(scores, ids)]
 
+    def _article_k(self, options: SearchOptions) -> int:
+        """The constant of the fusion of articles: the question's own rrf_k, else article_rrf_k."""
+        return self.settings.article_rrf_k if options.rrf_k is None else options.rrf_k
+
     def _feedback(self, vector: np.ndarray, articles: list[tuple[int, float]], depth: int,
                   allowed: Filters) -> list[tuple[int, float]]:
         """The dense search again, with the question's vector moved towards the lead passages of
@@ -343,7 +348,7 @@ class Searcher:
             if mode == "hybrid" and per_article is not None and self.settings.fuse_articles and vector is not None:
                 ranking.feedback = self._feedback(vector, ranking.articles, depth, allowed)
             if mode == "hybrid" or ranking.articles:  # lexical mode fuses whole articles in too
-                article_k = self.settings.article_rrf_k if options.rrf_k is None else options.rrf_k
+                article_k = self._article_k(options)
                 ranking.fused = self._fuse(ranking, fusion, per_article, article_k)
             else:
                 ranking.fused = ranking.dense if mode == "dense" else ranking.lexical

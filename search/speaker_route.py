@@ -58,8 +58,8 @@ class VectorCache:
 
 
 def statements_first(question: Question, found: list[Ranked], store: Store, embedder: TextEmbedder,
-                     cache: VectorCache, *, k: int,
-                     per_article: int | None = None) -> tuple[list[Ranked], SpeakerRoute]:
+                     cache: VectorCache, *, k: int, per_article: int | None = None,
+                     article_k: int | None = None) -> tuple[list[Ranked], SpeakerRoute]:
     """The asked person's statements, best first, then the passages `found` for the question, and why.
 
     Passages already shown as a statement's context are left out of the rest. Without
@@ -85,7 +85,10 @@ def statements_first(question: Question, found: list[Ranked], store: Store, embe
         scores = [_in_context(own, row, kept.get(row.passage_id) if row.passage_id is not None else None,
                               topic_vector)
                   for own, row in zip(scores, candidates)]
-    order = _each_speaker_first(sorted(range(len(candidates)), key=lambda i: -scores[i]), candidates)
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    if per_article is not None and article_k is not None:
+        order = _with_article_ranks(order, candidates, found, article_k)
+    order = _each_speaker_first(order, candidates)
     chosen = _at_most_per_article([candidates[i] for i in order], per_article)[:k]
     # A statement is shown before the passages whatever its score; one scoring below them
     # takes their best score, so that scores never rise down the list.
@@ -175,6 +178,25 @@ def _in_context(own: float, row: StatementRow, item: SentenceVectors | None, top
     last = min(len(item.spans), overlapping[-1] + CONTEXT_SENTENCES + 1)
     context = float((item.vectors[first:last] @ topic).max())
     return own if context <= own else (1 - CONTEXT_WEIGHT) * own + CONTEXT_WEIGHT * context
+
+
+def _with_article_ranks(order: list[int], rows: Sequence[StatementRow], found: Sequence[Ranked],
+                        article_k: int) -> list[int]:
+    """`order` (statements, best first for the topic) when results are articles: fused by
+    reciprocal rank (constant `article_k`, the fusion of articles' own) with where the search
+    ranked each statement's article, so that an article about the rest of the question comes
+    before one where the person only touched on it; an article the search did not reach ranks
+    after every one it did."""
+    article_rank: dict[str, int] = {}
+    for rank, item in enumerate(found):
+        article_rank.setdefault(item.row.article_id, rank)
+    own_rank = {i: rank for rank, i in enumerate(order)}
+
+    def fused(i: int) -> float:
+        article = article_rank.get(rows[i].article_id, len(found))
+        return 1 / (article_k + own_rank[i] + 1) + 1 / (article_k + article + 1)
+
+    return sorted(order, key=lambda i: (-fused(i), own_rank[i]))
 
 
 def _each_speaker_first(order: list[int], rows: Sequence[StatementRow]) -> list[int]:

@@ -195,3 +195,23 @@ def test_a_first_quote_question_reads_statements_from_the_build_not_the_model(se
     assert answer.results[0].quote is not None and answer.results[0].quote.speaker == "Fumio Kishida"
     # The question, not the speaker's statements: their vectors come from the sentences the build kept.
     assert len(counting.read) <= 2 and not any("Kishida" not in text and len(text) > 40 for text in counting.read)
+
+
+def _statement(i: int, article: str) -> StatementRow:
+    return StatementRow(id=i, article_id=article, position=0, speaker="Jane Roe", cue="said", kind="indirect",
+                        text=f"words {i}", text_start=0, text_end=7, passage_id=i, passage_start=0, passage_end=7,
+                        title="t", source=None, published=None, url=None)
+
+
+def test_grouped_statements_weigh_where_the_search_ranked_their_article():
+    from newsdex.index.rows import PassageRow
+    from newsdex.search.answers import Ranked
+    from newsdex.search.speaker_route import _with_article_ranks
+
+    rows = [_statement(0, "aside"), _statement(1, "about-it"), _statement(2, "unreached")]
+    found = [Ranked(row=PassageRow(id=10 + n, article_id=a, position=0, text="x", title="t", source=None,
+                                   published=None, url=None), score=1.0 - n / 10)
+             for n, a in enumerate(["about-it", "other", "aside"])]
+    # By the statements' own scores "aside" is first; the search ranked "about-it" first and never reached "unreached".
+    assert _with_article_ranks([0, 1, 2], rows, found, article_k=10) == [1, 0, 2]
+    assert _with_article_ranks([2, 1, 0], rows, found, article_k=10) == [1, 2, 0]
