@@ -2,6 +2,7 @@
 question-time float ones every search used before, and the cost of each.
 
     .venv/bin/python bench/highlights.py [--limit 400] [--queries 300] [--sentence-backends onnx-int8,same]
+                                         [--max-lengths 64,48]
 
 It builds an index of SciFact's first --limit abstracts for each model that may embed the
 sentences (`sentence_backend`: the int8 model, the default, or `same`, the passages' float
@@ -12,11 +13,12 @@ cache, so every search pays). For every result it compares the sentence marked f
 the set of sentences marked, with the question-time ones and with the first build's; it
 prints the agreement and each way's latency.
 
-It also scores the rejected alternative that costs a build nothing: sentence vectors
-pooled from the passage's own token vectors (one forward pass per passage), compared the
-same way (on the model run by sentence-transformers on torch when the search backend is an
-ONNX one, which newsdex calls without sentence-transformers). The last line is the figures as
-one JSON object. A benchmark, not a test: it asserts nothing.
+It also scores rejected alternatives, compared the same way: sentence vectors pooled from
+the passage's own token vectors (one forward pass per passage, which costs a build nothing;
+on the model run by sentence-transformers on torch when the search backend is an ONNX one,
+which newsdex calls without sentence-transformers), and each sentence embedded cut to its
+first --max-lengths word pieces (a shorter maximum length for sentences). The last line is
+the figures as one JSON object. A benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -73,12 +75,25 @@ def token_pooled_choice(model, embedder: Embedder, searcher: Searcher, question_
     return tuple(kept.spans[i][0] for i in best_sentences(scores))
 
 
+def shortened_choice(embedder: Embedder, searcher: Searcher, question_vector: np.ndarray, passage_id: int,
+                     most: int) -> tuple[int, ...]:
+    """The marked sentences when each sentence is embedded cut to its first `most` word pieces."""
+    row = searcher.store.passages([passage_id])[passage_id]
+    kept = searcher.store.sentence_vectors([passage_id])[passage_id]
+    if len(kept.spans) < 2:
+        return tuple(s for s, _ in kept.spans)
+    vectors = embedder.encode([embedder.truncate(row.text[start:end], most) for start, end in kept.spans])
+    return tuple(kept.spans[i][0] for i in best_sentences([float(x) for x in vectors @ question_vector]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=400, help="SciFact abstracts indexed")
     parser.add_argument("--queries", type=int, default=300, help="SciFact questions asked")
     parser.add_argument("--sentence-backends", default="onnx-int8,same",
                         help="Models that embed the sentences at build time, one index each")
+    parser.add_argument("--max-lengths", default="64",
+                        help="Word pieces each sentence is cut to, one alternative each (empty: none)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     embedder = Embedder()
@@ -103,6 +118,8 @@ def main() -> None:
         kept = searcher.store.sentence_vectors
         stored: dict[str, list] = {backend: [] for backend in backends}
         embedded, pooled = [], []
+        lengths = [int(n) for n in args.max_lengths.split(",") if n.strip()]
+        shortened: dict[int, list] = {most: [] for most in lengths}
         times: dict[str, list[float]] = {f"stored vectors ({backend})": [] for backend in backends}
         times["embedded at question time"] = []
         for question in questions:
@@ -120,6 +137,9 @@ def main() -> None:
             vector = embedder.encode([question])[0]
             pooled += [(r.passage_id, token_pooled_choice(pooling, embedder, searcher, vector, r.passage_id))
                        for r in again.results]
+            for most in lengths:
+                shortened[most] += [(r.passage_id, shortened_choice(embedder, searcher, vector, r.passage_id, most))
+                                    for r in again.results]
         for each in searchers.values():
             each.close()
     agreement = {}
@@ -139,6 +159,13 @@ def main() -> None:
     pooled_same = sum(a == b for a, b in zip(pooled, embedded)) / len(embedded)
     print(f"  token-pooled vs question-time float: first sentence the same {pooled_first:.3f}, "
           f"marked set the same {pooled_same:.3f}")
+    cut = {}
+    for most, marked in shortened.items():
+        cut[str(most)] = {"first_same": round(sum(a[1][:1] == b[1][:1] for a, b in zip(marked, embedded))
+                                              / len(embedded), 3),
+                          "set_same": round(sum(a == b for a, b in zip(marked, embedded)) / len(embedded), 3)}
+        print(f"  sentences cut to {most} word pieces vs question-time float: first sentence the same "
+              f"{cut[str(most)]['first_same']:.3f}, marked set the same {cut[str(most)]['set_same']:.3f}")
     latency = {}
     for name, values in times.items():
         latency[name] = {"p50_ms": round(float(np.percentile(values, 50)) * 1000, 1),
@@ -151,6 +178,7 @@ def main() -> None:
                       "agreement": agreement,
                       "token_pooled_vs_question_time": {"first_same": round(pooled_first, 3),
                                                         "set_same": round(pooled_same, 3)},
+                      "shortened_vs_question_time": cut,
                       "search_ms": latency}))
 
 

@@ -95,8 +95,9 @@ class Settings(BaseSettings):
         "auto", description="onnx-int8 quantization: auto (the index's own, else this CPU's) or a CPU family, forced.")
     model_cache: Path | None = Field(
         None, description="Where ONNX exports of the model are kept (default: ~/.cache/newsdex/models).")
-    batch_size: int = Field(32, ge=1, le=4096, description="Passages per encoding batch (onnx-int8 encodes one at a "
-                                                           "time).")
+    batch_size: int = Field(32, ge=1, le=4096, description="Most texts per encoding call; the onnx backend also "
+                                                           "keeps a call within 1,024 word pieces (onnx-int8 "
+                                                           "encodes one at a time).")
     passage_tokens: int = Field(200, ge=16, le=8192, description="Token budget of one passage, by the model's "
                                                                  "tokenizer.")
     title_tokens: int = Field(32, ge=0, le=512, description="Tokens of the title given to the model with each passage.")

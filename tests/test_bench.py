@@ -125,6 +125,8 @@ def test_highlights_bench_compares_stored_and_question_time_sentences():
     assert results["questions"] == 1 and results["same_place"] > 0
     for way in ("stored_vs_question_time", "token_pooled_vs_question_time"):
         assert 0 <= results[way]["first_same"] <= 1
+    assert set(results["shortened_vs_question_time"]) == {"64"}
+    assert 0 <= results["shortened_vs_question_time"]["64"]["set_same"] <= 1
     assert set(results["search_ms"]) == {"stored vectors (onnx-int8)", "stored vectors (same)",
                                          "embedded at question time"}
     assert set(results["agreement"]) == {"onnx-int8 vs question-time float", "onnx-int8 vs stored same",

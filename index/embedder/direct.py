@@ -31,7 +31,7 @@ class _DirectOnnx:
         self.max_length, self.pad_id = max_length, pad_id
         self.tokenizer = tokenizer
         self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=pad_id)
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text by `encode`
 
     @classmethod
     def of(cls, model) -> _DirectOnnx | None:
@@ -64,26 +64,66 @@ class _DirectOnnx:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("texts to encode must be strings")
         stripped = [t.strip() for t in texts]
-        # Longest first, as sentence-transformers batches, so each batch pads little.
+        # Longest first by characters, then tokenized a slice at a time (a text's encoding is
+        # kilobytes) and cut into calls by word pieces within each slice.
         order = sorted(range(len(stripped)), key=lambda i: -len(stripped[i]))
         out: np.ndarray | None = None
-        for start in tqdm(range(0, len(order), batch_size), desc="encoding", unit="batch", disable=not progress):
-            chosen = order[start:start + batch_size]
-            encodings = self.tokenizer.encode_batch([stripped[i] for i in chosen])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self.inputs:
-                feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            tokens = self.session.run(None, feeds)[0]
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            if out is None:
-                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
-            out[chosen] = pooled
+        bar = tqdm(total=len(texts), desc="encoding", unit="text", disable=not progress)
+        for part in range(0, len(order), _TOKENIZED_AT_ONCE):
+            sliced = order[part:part + _TOKENIZED_AT_ONCE]
+            encodings = self.tokenizer.encode_batch([stripped[i] for i in sliced])
+            lengths = [len(e.ids) for e in encodings]
+            for batch in token_batches(lengths, batch_size):
+                pooled = self._run([encodings[j] for j in batch], lengths[batch[0]])
+                if out is None:
+                    out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+                out[[sliced[j] for j in batch]] = pooled
+                bar.update(len(batch))
+        bar.close()
         assert out is not None
         return out
+
+    def _run(self, encodings: list, width: int) -> np.ndarray:
+        """Unit-length mean-pooled vectors of `encodings`, padded to `width` word pieces, in one model call."""
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            size = len(encoding.ids)
+            ids[row, :size] = encoding.ids
+            mask[row, :size] = encoding.attention_mask
+            types[row, :size] = encoding.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feeds["token_type_ids"] = types
+        tokens = self.session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled
+
+
+# Word pieces one model call holds, padding included. The activations of 32 passages of 200-odd
+# word pieces (and their attention scores, per head) outgrow a core's caches, so each word piece
+# costs more than in a call of a few; short texts (questions, sentences) still go dozens
+# to a call, up to `batch_size` (docs/performance.md, "Batches by word pieces").
+TOKENS_PER_BATCH = 1024
+# Texts tokenized together, so that a long list's encodings never fill memory.
+_TOKENIZED_AT_ONCE = 1024
+
+
+def token_batches(lengths: list[int], batch_size: int, budget: int | None = None) -> list[list[int]]:
+    """Positions of the texts of `lengths` (word pieces each) in model calls: longest first, so
+    each call pads little, with at most `batch_size` texts and `budget` word pieces, padding
+    included (a text longer than the budget alone)."""
+    budget = TOKENS_PER_BATCH if budget is None else budget
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches, start = [], 0
+    while start < len(order):
+        size = max(1, min(batch_size, budget // max(lengths[order[start]], 1)))
+        batches.append(order[start:start + size])
+        start += size
+    return batches
 
 
 class _LightOnnx:
