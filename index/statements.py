@@ -720,12 +720,13 @@ _SAYING_LEAD = re.compile(r"(?:,\s+|(?<![\s,])\s+)(?P<cue>saying|adding|declarin
                           r"|telling\s+[^,“”\"«»]{1,60})$")
 # A subject that opens with a word no subject opens with.
 # A person described, with the definite article, by what they are: "the Salford MP", "the 27-year-old",
-# "the former chat show host", "the Spurs sporting director" (whom the sentences before name).
-# Not an office ("the party leader"), which another person the article names may hold.
-_THE_PERSON = re.compile(r"the\s+(?:[\w’'-]+\s+){0,4}?(?:\d+-year-old|(?-i:MP|MEP|MSP|AM)|star|host|comedian"
-                         r"|actor|actress|singer|striker|midfielder|defender|goalkeeper|player|winger|veteran"
-                         r"|analyst|economist|campaigner|Scot|Welshman|Welshwoman|Englishman|Irishman|Frenchman)",
-                         re.IGNORECASE)
+# "the former chat show host", "the Two Ronnies star" (whom the sentences before name).
+# Not an office ("the party leader"), which another person the article names may hold. _ONE_PERSON
+# reads the same words.
+_DESCRIBED_AS = (r"\d+-year-old|(?-i:MP|MEP|MSP|AM)|star|host|comedian|actor|actress|singer|striker|midfielder"
+                 r"|defender|goalkeeper|player|winger|veteran|analyst|economist|campaigner|Scot|Welshman|Welshwoman"
+                 r"|Englishman|Irishman|Frenchman")
+_THE_PERSON = re.compile(rf"the\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_DESCRIBED_AS})", re.IGNORECASE)
 # A sentence that opens with someone speaking, though no statement was read from it ("The 27-year-old,
 # who won the cup, said following ... would be hard"): whom a "he" in the next one means.
 _SPEAKING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?P<cue>{_CUE})\b", re.IGNORECASE)
@@ -737,10 +738,8 @@ _PERSON_WORD_END = re.compile(r"\b(?:striker|midfielder|defender|goalkeeper|wing
                               r"|boss|star|singer|actor|actress|rapper|player|spokesman|spokeswoman|chairman|owner"
                               r"|founder|president|striker|keeper|skipper)$", re.IGNORECASE)
 # Words that make an unnamed subject one person ("a spokesman", "the 27-year-old", "one resident").
-_ONE_PERSON = re.compile(rf"\b(?:he|she|who|one|man|woman|boy|girl|person|{_PERSON_NOUN}|(?-i:MP|MEP|MSP|AM)"
-                         r"|source|insider|expert|official|officer|boss|head|figure|\d+-year-old|star|host|comedian"
-                         r"|actor|actress|singer|striker|midfielder|defender|goalkeeper|player|winger|veteran"
-                         r"|campaigner|Scot|Welshman|Welshwoman|Englishman|Irishman|Frenchman)\b", re.IGNORECASE)
+_ONE_PERSON = re.compile(rf"\b(?:he|she|who|one|man|woman|boy|girl|person|{_PERSON_NOUN}|source|insider|expert"
+                         rf"|official|officer|boss|head|figure|{_DESCRIBED_AS})\b", re.IGNORECASE)
 # How a subject after its cue opens ("..., said Jo Roe", "..., said the minister"), unlike the words of
 # a clause ("The 27-year-old, who won the cup, said following the match ...").
 _SOMEONE = re.compile(r"(?:(?-i:[A-ZÀ-ÖØ-Þ])|(?:the|a|an|his|her|their|its|one|he|she|they|we|i)\b)", re.IGNORECASE)
