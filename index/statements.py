@@ -718,7 +718,6 @@ _ACTING = re.compile(rf"{_SUBJECT}\s+{_AUX}(?:[a-z]{{2,}}(?:ed|s)|is|told|wrote|
 # `Doe backed the plan, saying: "..."`: an attribution before a quotation made by a participle.
 _SAYING_LEAD = re.compile(r"(?:,\s+|(?<![\s,])\s+)(?P<cue>saying|adding|declaring|insisting|warning|arguing"
                           r"|telling\s+[^,“”\"«»]{1,60})$")
-# A subject that opens with a word no subject opens with.
 # A person described, with the definite article, by what they are: "the Salford MP", "the 27-year-old",
 # "the former chat show host", "the Two Ronnies star" (whom the sentences before name).
 # Not an office ("the party leader"), which another person the article names may hold. _ONE_PERSON
@@ -743,6 +742,7 @@ _ONE_PERSON = re.compile(rf"\b(?:he|she|who|one|man|woman|boy|girl|person|{_PERS
 # How a subject after its cue opens ("..., said Jo Roe", "..., said the minister"), unlike the words of
 # a clause ("The 27-year-old, who won the cup, said following the match ...").
 _SOMEONE = re.compile(r"(?:(?-i:[A-ZÀ-ÖØ-Þ])|(?:the|a|an|his|her|their|its|one|he|she|they|we|i)\b)", re.IGNORECASE)
+# A subject that opens with a word no subject opens with.
 _BAD_SUBJECT_START = re.compile(r"^(?:and|but|or|which|who|whom|that|as|if|when|while|because|so)\b", re.IGNORECASE)
 
 
